@@ -1,0 +1,48 @@
+"""Resolving the team named in a URL (`/api/projects/:id/`, `/api/environments/:id/`)."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from analytics.models import OrganizationMembership, Team
+
+PROJECT_NOT_FOUND = "Project not found."
+
+
+def resolve_team(*, user, raw_id: str) -> Team:
+    """The team for a URL id or ``@current``; 404 for anything the user cannot see.
+
+    Unknown and foreign projects answer alike so ids do not leak.
+    """
+    if raw_id == "@current":
+        team = getattr(user, "current_team", None)
+        if team is None:
+            raise NotFound(PROJECT_NOT_FOUND)
+        team_id = team.id
+    else:
+        try:
+            team_id = int(raw_id)
+        except (TypeError, ValueError):
+            raise NotFound(PROJECT_NOT_FOUND) from None
+    team = Team.objects.select_related("organization", "project").filter(pk=team_id).first()
+    if team is None or not user_membership(user=user, team=team):
+        raise NotFound(PROJECT_NOT_FOUND)
+    return team
+
+
+def user_membership(*, user, team: Team) -> OrganizationMembership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return OrganizationMembership.objects.filter(user=user, organization_id=team.organization_id).first()
+
+
+def check_key_scoped_to(*, key, team: Team) -> None:
+    """A key limited to some teams or organizations may not reach the others."""
+    if key is None:
+        return
+    if key.scoped_teams and team.id not in key.scoped_teams:
+        raise PermissionDenied(f"API key does not have access to the requested project: ID {team.id}.")
+    if key.scoped_organizations and str(team.organization_id) not in key.scoped_organizations:
+        raise PermissionDenied(
+            f"API key does not have access to the requested organization: ID {team.organization_id}."
+        )

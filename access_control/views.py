@@ -1,0 +1,31 @@
+"""Base classes for views that live under a team."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from rest_framework.permissions import IsAuthenticated
+
+from access_control.permissions import APIScopePermission, TeamMemberPermission
+from access_control.teams import resolve_team
+from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
+from analytics.models import Team
+
+
+class TeamScopedMixin:
+    """For views under ``/api/projects/:team_id/`` and ``/api/environments/:team_id/``.
+
+    Subclasses set ``scope_object``; extra actions declare ``required_scopes``.
+    """
+
+    scope_object: str | None = None
+    permission_classes = [IsAuthenticated, TeamMemberPermission, APIScopePermission]
+    throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
+
+    @cached_property
+    def team(self) -> Team:
+        return resolve_team(user=self.request.user, raw_id=str(self.kwargs["team_id"]))
+
+    @property
+    def team_id(self) -> int:
+        return self.team.id

@@ -1,0 +1,73 @@
+"""Prepare an embedded or fresh installation: schema, demo project, demo events.
+
+Idempotent: the demo project and key are created once and their credentials
+kept in ``var/demo_credentials.json`` (embedded mode is a local, single-user
+setup; production creates keys with ``create_project``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+from analytics.models import Team
+from analytics.services.tenancy import create_project_with_owner
+
+DEMO_EMAIL = "demo@example.com"
+
+
+class Command(BaseCommand):
+    help = "Migrate both databases and create a demo project with a key and demo events (once)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--events", type=int, default=int(os.environ.get("DEMO_EVENTS", "50000")))
+        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--base-url", default=os.environ.get("SITE_URL", "http://127.0.0.1:8000"))
+
+    def handle(self, *args, events: int, days: int, base_url: str, **options) -> None:
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("migrate_clickhouse", stdout=self.stdout)
+        credentials = self._demo_credentials()
+        if events and not credentials.get("events_loaded") and "generate_demo_data" in get_commands():
+            call_command(
+                "generate_demo_data", project=credentials["project_id"], events=events, days=days, seed=42
+            )
+            credentials["events_loaded"] = True
+            self._save(credentials)
+        self.stdout.write(self.style.SUCCESS("\nDemo project ready."))
+        self.stdout.write(f"  project id:       {credentials['project_id']}")
+        self.stdout.write(f"  project token:    {credentials['api_token']}")
+        self.stdout.write(f"  personal API key: {credentials['personal_api_key']}")
+        self.stdout.write("\nTry it once the server is listening:\n")
+        self.stdout.write(
+            f"  curl -H 'Authorization: Bearer {credentials['personal_api_key']}' "
+            f"{base_url.rstrip('/')}/api/projects/{credentials['project_id']}/\n"
+        )
+
+    @property
+    def _path(self) -> Path:
+        return Path(settings.VAR_DIR) / "demo_credentials.json"
+
+    def _demo_credentials(self) -> dict:
+        if self._path.exists():
+            credentials = json.loads(self._path.read_text())
+            if Team.objects.filter(pk=credentials.get("project_id")).exists():
+                return credentials
+        created = create_project_with_owner(name="Demo project", email=DEMO_EMAIL)
+        credentials = {
+            "project_id": created.team.id,
+            "api_token": created.team.api_token,
+            "personal_api_key": created.personal_api_key,
+        }
+        self._save(credentials)
+        return credentials
+
+    def _save(self, credentials: dict) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.write_text(json.dumps(credentials, indent=2))
+        self._path.chmod(0o600)

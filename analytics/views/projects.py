@@ -1,0 +1,51 @@
+from django.db.models import QuerySet
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access_control.authentication import personal_api_key
+from access_control.permissions import APIScopePermission
+from access_control.teams import check_key_scoped_to, resolve_team
+from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
+from analytics.models import Team
+from analytics.serializers.projects import ProjectSerializer
+from analytics.serializers.users import UserBasicSerializer
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Projects the caller can see (one team per project here)."""
+
+    scope_object = "project"
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAuthenticated, APIScopePermission]
+    throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self) -> QuerySet[Team]:
+        teams = self.request.user.teams().select_related("organization").order_by("id")
+        key = personal_api_key(self.request)
+        if key and key.scoped_teams:
+            teams = teams.filter(id__in=key.scoped_teams)
+        if key and key.scoped_organizations:
+            teams = teams.filter(organization_id__in=key.scoped_organizations)
+        return teams
+
+    def get_object(self) -> Team:
+        team = resolve_team(user=self.request.user, raw_id=str(self.kwargs["pk"]))
+        check_key_scoped_to(key=personal_api_key(self.request), team=team)
+        return team
+
+
+class CurrentUserViewSet(viewsets.ViewSet):
+    """``/api/users/@me/``: who the credentials belong to."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
+
+    @action(detail=False, methods=["get"], url_path="@me")
+    def me(self, request: Request) -> Response:
+        data = UserBasicSerializer(request.user).data
+        data["team"] = request.user.current_team_id
+        return Response(data)

@@ -1,0 +1,32 @@
+"""Per-process test resources.
+
+chDB allows one process per data directory, so each xdist worker gets its own
+chDB directory (and, against shared servers, its own ClickHouse database and
+Redis database). The backend and caches open lazily, after this runs.
+"""
+
+import os
+import tempfile
+
+os.environ["INSIGHTS_TESTING"] = "1"
+os.environ.setdefault("INSIGHTS_VAR_DIR", tempfile.mkdtemp(prefix="insights-test-"))
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    root = tempfile.mkdtemp(prefix=f"insights-test-{worker}-")
+    settings.VAR_DIR = root
+    settings.CHDB_PATH = os.path.join(root, "chdb")
+    if worker == "main":
+        return
+    index = int(worker.removeprefix("gw") or 0)
+    if settings.CLICKHOUSE_URL:
+        settings.CLICKHOUSE_DATABASE = f"{settings.CLICKHOUSE_DATABASE}_test_{worker}"
+    if settings.REDIS_URL:
+        # Tests clear the cache between them; workers must not clear each other's.
+        base = settings.REDIS_URL.rsplit("/", 1)[0]
+        settings.REDIS_URL = f"{base}/{index + 1}"
+        settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
+        settings.CELERY_BROKER_URL = settings.REDIS_URL

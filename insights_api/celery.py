@@ -1,0 +1,11 @@
+"""Celery application. Tasks live next to what they compute (query_engine)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insights_api.settings")
+
+app = Celery("insights_api")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

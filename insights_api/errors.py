@@ -1,0 +1,97 @@
+"""PostHog's error envelope: ``{"type", "code", "detail", "attr"}``.
+
+Only the first error is reported, nested field names are joined with ``__``,
+and DRF's generic ``invalid`` code becomes ``invalid_input``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class QueryError(exceptions.APIException):
+    """A query the engine refused or could not run, caused by the request."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "query_error"
+    default_detail = "The query could not be run."
+
+    def __init__(self, detail: str, *, attr: str | None = None, code: str | None = None) -> None:
+        super().__init__(detail=detail, code=code or self.default_code)
+        self.attr = attr
+
+
+def error_body(*, type: str, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
+    return {"type": type, "code": code, "detail": detail, "attr": attr}
+
+
+def _error_type(exc: Exception, status_code: int) -> str:
+    if isinstance(exc, exceptions.ValidationError | QueryError) and status_code == 400:
+        return "validation_error"
+    if status_code in (401, 403):
+        return "authentication_error"
+    if status_code == 429:
+        return "throttled_error"
+    if status_code >= 500:
+        return "server_error"
+    return "invalid_request"
+
+
+def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str | None]:
+    """Walk DRF's nested error structure down to its first leaf."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            sub = path if key in ("non_field_errors", "__all__") else (*path, str(key))
+            return _first_error(value, sub)
+    if isinstance(detail, list) and detail:
+        # A list of dicts is a list serializer: keep the index in the path.
+        if isinstance(detail[0], dict | list) and not isinstance(detail[0], exceptions.ErrorDetail):
+            for index, item in enumerate(detail):
+                if item:
+                    return _first_error(item, (*path, str(index)))
+        return _first_error(detail[0], path)
+    code = getattr(detail, "code", "invalid") or "invalid"
+    return str(detail), str(code), "__".join(path) or None
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error", exc_info=exc)
+        return Response(
+            error_body(type="server_error", code="error", detail="A server error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.APIException):
+        detail, code, attr = _first_error(exc.detail)
+        if code == "invalid":
+            code = "invalid_input"
+        attr = getattr(exc, "attr", None) or attr
+        if isinstance(exc, exceptions.Throttled):
+            code = "throttled"
+        response.data = error_body(
+            type=_error_type(exc, response.status_code), code=code, detail=detail, attr=attr
+        )
+    return response
+
+
+def json_not_found(request: Any, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body(type="invalid_request", code="not_found", detail="Endpoint not found."), status=404
+    )
+
+
+def json_server_error(request: Any) -> JsonResponse:
+    return JsonResponse(
+        error_body(type="server_error", code="error", detail="A server error occurred."), status=500
+    )

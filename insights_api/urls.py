@@ -1,0 +1,24 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from analytics.views.health import health
+from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from insights_api.errors import json_not_found
+from insights_api.routers import root_router, team_router
+
+root_router.register("projects", ProjectViewSet, basename="project")
+root_router.register("environments", ProjectViewSet, basename="environment")
+root_router.register("users", CurrentUserViewSet, basename="user")
+
+handler404 = "insights_api.errors.json_not_found"
+handler500 = "insights_api.errors.json_server_error"
+
+urlpatterns = [
+    path("_health", health, name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Both prefixes name a team; the same views serve them.
+    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_router.urls)),
+    path("api/", include(root_router.urls)),
+    re_path(r"^api/", json_not_found),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QueryEngineConfig(AppConfig):
+    name = "query_engine"
+    verbose_name = "Query engine"

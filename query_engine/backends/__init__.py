@@ -1,0 +1,58 @@
+"""Backend selection: chDB unless CLICKHOUSE_URL names a server."""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from query_engine.backends.base import (
+    Backend,
+    BackendError,
+    Progress,
+    QueryCancelled,
+    QueryResult,
+    QueryTimeout,
+)
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "Progress",
+    "QueryCancelled",
+    "QueryResult",
+    "QueryTimeout",
+    "get_backend",
+    "reset_backend",
+]
+
+_backend: Backend | None = None
+_lock = threading.Lock()
+
+
+def _create_backend() -> Backend:
+    if settings.CLICKHOUSE_URL:
+        from query_engine.backends.clickhouse_connect_backend import ClickHouseConnectBackend
+
+        return ClickHouseConnectBackend(settings.CLICKHOUSE_URL, settings.CLICKHOUSE_DATABASE)
+    from query_engine.backends.chdb_backend import ChdbBackend
+
+    return ChdbBackend(settings.CHDB_PATH, settings.CLICKHOUSE_DATABASE)
+
+
+def get_backend() -> Backend:
+    """The process-wide backend, opened on first use."""
+    global _backend
+    if _backend is None:
+        with _lock:
+            if _backend is None:
+                _backend = _create_backend()
+    return _backend
+
+
+def reset_backend() -> None:
+    global _backend
+    with _lock:
+        if _backend is not None:
+            _backend.close()
+        _backend = None

@@ -1,0 +1,104 @@
+"""Embedded ClickHouse through chDB.
+
+chDB allows one process per data directory, and its session is not safe to
+use from several threads at once, so statements are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from query_engine.backends.base import (
+    BackendError,
+    Progress,
+    ProgressCallback,
+    QueryResult,
+    classify_error,
+    encode_json_rows,
+    merged_settings,
+    parse_json_compact,
+    settings_clause,
+)
+from query_engine.backends.binding import text_params
+
+
+class ChdbBackend:
+    name = "chdb"
+
+    def __init__(self, path: str, database: str) -> None:
+        from chdb import session
+
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.database = database
+        self._lock = threading.RLock()
+        self._session = session.Session(path)
+        self._session.query(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        self._session.query(f"USE `{database}`")
+
+    def execute(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> QueryResult:
+        statement = sql.rstrip().rstrip(";") + settings_clause(merged_settings(settings))
+        started = time.monotonic()
+        with self._lock:
+            try:
+                raw = self._session.query(statement, "JSONCompact", params=text_params(params))
+            except Exception as exc:  # chDB raises its own error types
+                raise classify_error(str(exc)) from exc
+        result = parse_json_compact(raw.bytes())
+        result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
+        if on_progress is not None:
+            # chDB reports statistics once the query ends; report them as final progress.
+            on_progress(
+                Progress(
+                    rows_read=result.rows_read,
+                    bytes_read=result.bytes_read,
+                    total_rows_to_read=result.rows_read,
+                    elapsed_seconds=result.elapsed_seconds,
+                )
+            )
+        return result
+
+    def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        with self._lock:
+            try:
+                self._session.query(sql, "TabSeparated", params=text_params(params))
+            except Exception as exc:
+                raise classify_error(str(exc)) from exc
+
+    def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        payload, count = encode_json_rows(rows)
+        if not count:
+            return 0
+        # The rows travel as a JSONEachRow payload after FORMAT, never as SQL.
+        statement = f"INSERT INTO `{self.database}`.`{table}` FORMAT JSONEachRow\n".encode() + payload
+        with self._lock:
+            try:
+                self._session.query(statement.decode(), "TabSeparated")
+            except Exception as exc:
+                raise classify_error(str(exc)) from exc
+        return count
+
+    def cancel(self, query_id: str) -> bool:
+        return False
+
+    def ping(self) -> bool:
+        try:
+            return self.execute("SELECT 1 AS ok").rows == [[1]]
+        except BackendError:
+            return False
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()

@@ -1,0 +1,119 @@
+"""A ClickHouse server or cluster through clickhouse-connect (HTTP)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from query_engine.backends.base import (
+    BackendError,
+    Progress,
+    ProgressCallback,
+    QueryResult,
+    classify_error,
+    encode_json_rows,
+    merged_settings,
+    parse_json_compact,
+)
+from query_engine.backends.binding import normalize_params
+
+
+def client_kwargs(url: str, database: str) -> dict[str, Any]:
+    """``clickhouse://user:pass@host:8123/db?secure=1`` → clickhouse-connect arguments."""
+    parsed = urlparse(url)
+    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    secure = parsed.scheme in ("https", "clickhouses") or options.get("secure") in ("1", "true")
+    return {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or (8443 if secure else 8123),
+        "username": parsed.username or "default",
+        "password": parsed.password or "",
+        "database": (parsed.path or "").lstrip("/") or database,
+        "secure": secure,
+    }
+
+
+class ClickHouseConnectBackend:
+    name = "clickhouse-connect"
+
+    def __init__(self, url: str, database: str) -> None:
+        import clickhouse_connect
+
+        kwargs = client_kwargs(url, database)
+        self.database = kwargs["database"]
+        bootstrap = clickhouse_connect.get_client(**{**kwargs, "database": "default"})
+        bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{self.database}`")
+        bootstrap.close()
+        self._kwargs = kwargs
+        self._client = clickhouse_connect.get_client(**kwargs, autogenerate_session_id=False)
+
+    def execute(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        query_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> QueryResult:
+        all_settings = merged_settings(settings)
+        if query_id:
+            all_settings["query_id"] = query_id
+        started = time.monotonic()
+        try:
+            raw = self._client.raw_query(
+                sql.rstrip().rstrip(";"),
+                parameters=normalize_params(params),
+                settings=all_settings,
+                fmt="JSONCompact",
+            )
+        except Exception as exc:
+            raise classify_error(str(exc)) from exc
+        result = parse_json_compact(raw)
+        result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
+        if on_progress is not None:
+            on_progress(
+                Progress(
+                    rows_read=result.rows_read,
+                    bytes_read=result.bytes_read,
+                    total_rows_to_read=result.rows_read,
+                    elapsed_seconds=result.elapsed_seconds,
+                )
+            )
+        return result
+
+    def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        try:
+            self._client.command(sql, parameters=normalize_params(params) or None)
+        except Exception as exc:
+            raise classify_error(str(exc)) from exc
+
+    def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        payload, count = encode_json_rows(rows)
+        if not count:
+            return 0
+        try:
+            self._client.raw_insert(table, insert_block=payload, fmt="JSONEachRow")
+        except Exception as exc:
+            raise classify_error(str(exc)) from exc
+        return count
+
+    def cancel(self, query_id: str) -> bool:
+        try:
+            self._client.command(
+                "KILL QUERY WHERE query_id = {qid:String} ASYNC", parameters={"qid": query_id}
+            )
+        except Exception:
+            return False
+        return True
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except BackendError:
+            return False
+
+    def close(self) -> None:
+        self._client.close()
