@@ -1,0 +1,44 @@
+"""One vocabulary for refresh, shared by views, the cache and Celery tasks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rest_framework.exceptions import ValidationError
+
+
+class ExecutionMode(StrEnum):
+    FORCE_CACHE = "force_cache"
+    BLOCKING = "blocking"
+    ASYNC = "async"
+    LAZY_ASYNC = "lazy_async"
+    FORCE_BLOCKING = "force_blocking"
+    FORCE_ASYNC = "force_async"
+    ASYNC_EXCEPT_ON_CACHE_MISS = "async_except_on_cache_miss"
+
+
+# Values older clients send for ``refresh``.
+LEGACY_REFRESH = {
+    "true": ExecutionMode.BLOCKING,
+    "1": ExecutionMode.BLOCKING,
+    "yes": ExecutionMode.BLOCKING,
+    "false": ExecutionMode.FORCE_CACHE,
+    "0": ExecutionMode.FORCE_CACHE,
+    "no": ExecutionMode.FORCE_CACHE,
+}
+
+
+def parse_refresh(value: object, *, default: ExecutionMode = ExecutionMode.FORCE_CACHE) -> ExecutionMode:
+    """Read a ``refresh`` parameter; an unknown value is a 400 naming it."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return ExecutionMode.BLOCKING if value else ExecutionMode.FORCE_CACHE
+    text = str(value).strip().lower()
+    if text in LEGACY_REFRESH:
+        return LEGACY_REFRESH[text]
+    try:
+        return ExecutionMode(text)
+    except ValueError:
+        allowed = ", ".join(mode.value for mode in ExecutionMode)
+        raise ValidationError({"refresh": f"'{value}' is not a refresh mode; use one of {allowed}."}) from None

@@ -1,0 +1,62 @@
+"""Runners by query kind: ``TrendsQuery`` → the trends runner, and so on.
+
+Each runner module registers itself with ``@register("TrendsQuery")``; the
+registry imports the runner modules listed in RUNNER_MODULES on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from insights_api.errors import QueryError
+
+
+class Runner(Protocol):
+    """Computes one query node for one team; no caching here."""
+
+    def __init__(self, *, team: Any, query: dict[str, Any]) -> None: ...
+
+    def calculate(self) -> dict[str, Any]:
+        """The response body for this kind: at least ``results``."""
+        ...
+
+
+RUNNERS: dict[str, type[Runner]] = {}
+# Modules that register runners; each insight kind adds its own line.
+RUNNER_MODULES: list[str] = []
+_loaded = False
+
+
+def register(kind: str) -> Callable[[type[Runner]], type[Runner]]:
+    def decorator(cls: type[Runner]) -> type[Runner]:
+        RUNNERS[kind] = cls
+        return cls
+
+    return decorator
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for module in RUNNER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def runner_for(*, team: Any, query: dict[str, Any]) -> Runner:
+    _load()
+    if not isinstance(query, dict):
+        raise QueryError("Query must be a JSON object.", attr="query")
+    kind = query.get("kind")
+    if kind == "InsightVizNode":
+        source = query.get("source")
+        if not isinstance(source, dict):
+            raise QueryError("InsightVizNode needs a source query.", attr="query__source")
+        return runner_for(team=team, query=source)
+    cls = RUNNERS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        known = ", ".join(sorted(RUNNERS)) or "none yet"
+        raise QueryError(f"Unsupported query kind {kind!r}; supported: {known}.", attr="query__kind")
+    return cls(team=team, query=query)
