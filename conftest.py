@@ -26,7 +26,8 @@ def pytest_configure(config) -> None:
         settings.CLICKHOUSE_DATABASE = f"{settings.CLICKHOUSE_DATABASE}_test_{worker}"
     if settings.REDIS_URL:
         # Tests clear the cache between them; workers must not clear each other's.
-        base = settings.REDIS_URL.rsplit("/", 1)[0]
-        settings.REDIS_URL = f"{base}/{index + 1}"
+        # Worker N uses database (base + N), so parallel runs can pick separate bases.
+        base, _, db = settings.REDIS_URL.rpartition("/")
+        settings.REDIS_URL = f"{base}/{int(db or 0) + index}"
         settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
         settings.CELERY_BROKER_URL = settings.REDIS_URL

@@ -41,4 +41,6 @@ def parse_refresh(value: object, *, default: ExecutionMode = ExecutionMode.FORCE
         return ExecutionMode(text)
     except ValueError:
         allowed = ", ".join(mode.value for mode in ExecutionMode)
-        raise ValidationError({"refresh": f"'{value}' is not a refresh mode; use one of {allowed}."}) from None
+        raise ValidationError(
+            {"refresh": f"'{value}' is not a refresh mode; use one of {allowed}."}
+        ) from None
