@@ -10,14 +10,25 @@ root_router.register("projects", ProjectViewSet, basename="project")
 root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
 
+# Team routes matched before the router (fixed paths such as insights/trend/ would
+# otherwise read as an insight id). Each area adds its lines under its comment.
+team_urlpatterns: list = [
+    # trends, stickiness, lifecycle (legacy compute) and the query endpoint
+    # funnels and funnel correlation
+    # retention and paths
+    # async query status
+]
+
 handler404 = "insights_api.errors.json_not_found"
 handler500 = "insights_api.errors.json_server_error"
 
 urlpatterns = [
     path("_health", health, name="health"),
+    # capture endpoints (ingestion)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Both prefixes name a team; the same views serve them.
+    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_urlpatterns)),
     re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_router.urls)),
     path("api/", include(root_router.urls)),
     re_path(r"^api/", json_not_found),
