@@ -1,0 +1,20 @@
+"""Per-actor funnel matching as ClickHouse array expressions, one module per order type.
+
+Every strategy turns an actor's time-sorted event array into one tuple
+``(steps_reached, excluded, step_timestamps)`` entirely inside ClickHouse
+(``arrayFold`` over the array), so a funnel is one scan of the events with
+no per-actor work in Python.
+
+The event array holds tuples ``(t Float64 seconds, breakdown Array(String),
+steps Array(Int8))``: ``steps`` lists the 1-based funnel steps the event
+matches (ascending), followed by ``-(i+1)`` for each exclusion that guards
+0-based step ``i`` (an attempt that reached step ``i-1`` and not yet ``i``).
+"""
+
+from query_engine.runners.funnels.strategies.ordered import ordered_fold
+from query_engine.runners.funnels.strategies.strict import strict_fold
+from query_engine.runners.funnels.strategies.unordered import unordered_fold
+
+FOLDS = {"ordered": ordered_fold, "strict": strict_fold, "unordered": unordered_fold}
+
+__all__ = ["FOLDS", "ordered_fold", "strict_fold", "unordered_fold"]
