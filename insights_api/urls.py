@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.views.health import health
+from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
@@ -15,6 +16,8 @@ root_router.register("users", CurrentUserViewSet, basename="user")
 team_urlpatterns: list = [
     # trends, stickiness, lifecycle (legacy compute) and the query endpoint
     # funnels and funnel correlation
+    re_path(r"^insights/funnel/correlation/?$", LegacyFunnelCorrelationView.as_view(), name="funnel-correlation"),
+    re_path(r"^insights/funnel/?$", LegacyFunnelView.as_view(), name="funnel"),
     # retention and paths
     # async query status
 ]
