@@ -2,7 +2,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.views.health import health
+from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from analytics.views.query import QueryView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
@@ -14,6 +16,10 @@ root_router.register("users", CurrentUserViewSet, basename="user")
 # otherwise read as an insight id). Each area adds its lines under its comment.
 team_urlpatterns: list = [
     # trends, stickiness, lifecycle (legacy compute) and the query endpoint
+    re_path(
+        r"^insights/trend(?:\.(?P<format>csv|json))?/?$", LegacyTrendView.as_view(), name="insight-trend"
+    ),
+    re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
     # retention and paths
     # async query status

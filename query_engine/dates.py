@@ -114,7 +114,9 @@ def parse_relative(text: str, *, tz: ZoneInfo, now: datetime) -> Parsed:
 
 def is_valid_date(text: str) -> bool:
     text = str(text).strip()
-    return text == "all" or bool(ISO_DATE.match(text)) or bool(RELATIVE.search(text))
+    if ISO_DATE.match(text):
+        return _parse_absolute(text, zone("UTC")) is not None
+    return text == "all" or bool(RELATIVE.search(text))
 
 
 # --- Buckets ------------------------------------------------------------------

@@ -98,7 +98,9 @@ def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
 
 
-def _where(req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True) -> str:
+def series_where(
+    req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True
+) -> str:
     ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
     conditions = [
         team_condition(params, req.team.id),
@@ -157,7 +159,7 @@ def _plain(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, {agg} AS value\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}"
     )
     return _outer(inner, req, bd_col)
@@ -170,7 +172,7 @@ def _count_per_actor(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, {actor_expr(req)} AS actor, count() AS actor_count\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}, actor"
     )
     middle = (
@@ -185,7 +187,7 @@ def _first_seen(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, min({bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)}) AS bucket_start\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY actor{bd_col}"
     )
     middle = f"SELECT bucket_start{bd_col}, count() AS value FROM (\n{inner}\n) GROUP BY bucket_start{bd_col}"
@@ -202,7 +204,7 @@ def _active_users(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, {activity} AS active_at\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from - timedelta(days=days))}\n"
+        f"{series_where(req, params, req.date_from - timedelta(days=days))}\n"
         f"GROUP BY actor{bd_col}, active_at"
     )
     tz = params.named("tz", req.team.tz.key, "String")
