@@ -208,7 +208,7 @@ class TrendsRunner:
             for key in keys:
                 columns = {
                     letter: self._column(group, key)
-                    for letter, group in zip(post.letters(len(entries)), entries)
+                    for letter, group in zip(post.letters(len(entries)), entries, strict=True)
                 }
                 out.append(self._formula_entry(formula, f_index, tree, columns, key, window))
         if self.spec.breakdown:
