@@ -127,6 +127,8 @@ def test_timeout_is_a_clear_error(settings, clickhouse_schema):
             "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0", {}, kind="TrendsQuery"
         )
     assert caught.value.status_code == 504
+    # the engine is usable right after a timeout (chDB keeps no stale output)
+    assert run_sql("SELECT 41 + 1 AS answer", {}, kind="TrendsQuery").rows == [[42]]
 
 
 @pytest.mark.skipif(

@@ -189,10 +189,10 @@ def test_legacy_and_query_node_parity(api, props):
         "properties": [{"key": "n", "value": 1, "operator": "gt"}],
     }
     new = api.post(f"/api/projects/{props.id}/query/", {"query": node}, format="json").json()["results"]
+
     def strip(rows):
         return [(r["label"], r["data"], r.get("breakdown_value"), r["action"]["order"]) for r in rows]
-        (r["label"], r["data"], r.get("breakdown_value"), r["action"]["order"]) for r in rows
-    ]  # noqa: E731
+
     assert strip(old) == strip(new)
     # order 0 (the Alpha-filtered total) comes first although listed second
     assert old[0]["action"]["math"] == "total"
