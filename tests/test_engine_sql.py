@@ -151,3 +151,30 @@ def test_clickhouse_server_smoke(api, team, clickhouse):
     }
     response = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json")
     assert response.json()["results"][0]["data"] == [1]
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "now", "expected"),
+    [
+        # explicit range: Jan 15–19 compares to Jan 10–14
+        ("2020-01-15", "2020-01-19", datetime(2020, 1, 24, tzinfo=UTC), ("2020-01-10", "2020-01-14")),
+        # -7d at Jan 24: current Jan 17–24, previous Jan 10–17 (PostHog's one-day kludge)
+        ("-7d", None, datetime(2020, 1, 24, 12, tzinfo=UTC), ("2020-01-10", "2020-01-17")),
+    ],
+)
+def test_previous_period(date_from, date_to, now, expected):
+    from query_engine.model import DateRange, InsightSpec
+    from query_engine.runners.common import previous_window
+
+    spec = InsightSpec(kind="TrendsQuery", series=[], date_range=DateRange(date_from, date_to))
+    window = resolve_window(date_from=date_from, date_to=date_to, interval="day", tz=UTC_TZ, now=now)
+    previous = previous_window(spec, window, TeamContext(id=1, tz=UTC_TZ, now=now))
+    assert (previous.date_from.date().isoformat(), previous.date_to.date().isoformat()) == expected
+    assert previous.date_to.time() == window.date_to.time()
+
+
+def test_bold_number_range_is_exact():
+    window = resolve_window(
+        date_from="-7d", date_to=None, interval="day", tz=UTC_TZ, now=NOW, exact_timerange=True
+    )
+    assert window.date_to == NOW and window.filter_from == window.date_from

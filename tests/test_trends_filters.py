@@ -250,3 +250,41 @@ def test_daylight_saving_day_is_one_bucket(api, team, clickhouse):
     fall = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"][0]
     # 04:30Z = Nov 7 00:30 EDT; Nov 8 04:59Z = Nov 7 23:59 EST
     assert fall["data"] == [2] and fall["action"]["days"] == ["2021-11-07T00:00:00-04:00"]
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ({"event": "$pageview", "url": "https://x.com/Pricing", "url_matching": "exact"}, 1),
+        # contains is a case-sensitive LIKE: "pricing" matches only the lower-case URL
+        ({"event": "$pageview", "url": "pricing", "url_matching": "contains"}, 1),
+        ({"event": "$pageview", "url": "[Pp]ricing$", "url_matching": "regex"}, 2),
+        ({"url": "x.com"}, 3),  # no event: any event with a matching URL
+    ],
+)
+def test_action_url_matching(api, team, clickhouse, step, expected):
+    from analytics.models import Action
+
+    urls = ["https://x.com/Pricing", "https://x.com/pricing", "https://y.com/"]
+    events = [
+        {
+            "event": "$pageview",
+            "distinct_id": "a",
+            "timestamp": "2020-01-01T10:00:00Z",
+            "properties": {"$current_url": u},
+        }
+        for u in urls
+    ]
+    events.append(
+        {
+            "event": "$click",
+            "distinct_id": "a",
+            "timestamp": "2020-01-01T10:00:00Z",
+            "properties": {"$current_url": "https://x.com/a"},
+        }
+    )
+    store_events(api, team, events)
+    action = Action.objects.create(team=team, name="act", steps=[step])
+    body = {"kind": "TrendsQuery", "series": [{"kind": "ActionsNode", "id": action.id}], "dateRange": RANGE}
+    result = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"][0]
+    assert result["count"] == expected

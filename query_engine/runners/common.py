@@ -68,8 +68,9 @@ def window_for(spec: InsightSpec, team: TeamContext, *, kind: str, exact: bool =
         tz=team.tz,
         now=team.now or datetime.now(UTC),
         week_start_day=team.week_start_day,
-        explicit=spec.date_range.explicit or exact,
+        explicit=spec.date_range.explicit,
         earliest=earliest,
+        exact_timerange=exact,
     )
 
 
