@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views.health import health
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
@@ -11,6 +12,7 @@ from insights_api.routers import root_router, team_router
 root_router.register("projects", ProjectViewSet, basename="project")
 root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
+root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_key")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.
