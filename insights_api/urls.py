@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture
 from analytics.views.health import health
+from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from analytics.views.query import QueryView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
@@ -17,6 +19,10 @@ root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="perso
 # otherwise read as an insight id). Each area adds its lines under its comment.
 team_urlpatterns: list = [
     # trends, stickiness, lifecycle (legacy compute) and the query endpoint
+    re_path(
+        r"^insights/trend(?:\.(?P<format>csv|json))?/?$", LegacyTrendView.as_view(), name="insight-trend"
+    ),
+    re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
     # retention and paths
     # async query status
