@@ -25,7 +25,13 @@ class Runner(Protocol):
 
 RUNNERS: dict[str, type[Runner]] = {}
 # Modules that register runners; each insight kind adds its own line.
-RUNNER_MODULES: list[str] = []
+RUNNER_MODULES: list[str] = [
+    "query_engine.runners.trends",
+    "query_engine.runners.stickiness",
+    "query_engine.runners.lifecycle",
+    "query_engine.runners.funnels.runner",
+    "query_engine.runners.funnel_correlation.runner",
+]
 _loaded = False
 
 
