@@ -19,7 +19,11 @@ def ev(person: str, event: str, at: str, day: int = 1, **props: Any) -> dict[str
 
 
 def funnel_query(steps=STEPS, **fields: Any) -> dict[str, Any]:
-    funnels = {"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "hour", **fields.pop("funnelsFilter", {})}
+    funnels = {
+        "funnelWindowInterval": 1,
+        "funnelWindowIntervalUnit": "hour",
+        **fields.pop("funnelsFilter", {}),
+    }
     return {
         "kind": "FunnelsQuery",
         "series": [s if isinstance(s, dict) else {"kind": "EventsNode", "event": s} for s in steps],

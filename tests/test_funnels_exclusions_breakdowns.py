@@ -22,15 +22,23 @@ def excluded_fixture(api, team, clickhouse):
         team,
         [
             # a: cancel between signup and activate
-            ev("a", "signup", "10:00:00"), ev("a", "cancel", "10:05:00"), ev("a", "activate", "10:10:00"),
+            ev("a", "signup", "10:00:00"),
+            ev("a", "cancel", "10:05:00"),
+            ev("a", "activate", "10:10:00"),
             ev("a", "pay", "10:20:00"),
             # b: cancel between activate and pay
-            ev("b", "signup", "10:00:00"), ev("b", "activate", "10:10:00"), ev("b", "cancel", "10:15:00"),
+            ev("b", "signup", "10:00:00"),
+            ev("b", "activate", "10:10:00"),
+            ev("b", "cancel", "10:15:00"),
             ev("b", "pay", "10:20:00"),
             # c: clean
-            ev("c", "signup", "10:00:00"), ev("c", "activate", "10:10:00"), ev("c", "pay", "10:20:00"),
+            ev("c", "signup", "10:00:00"),
+            ev("c", "activate", "10:10:00"),
+            ev("c", "pay", "10:20:00"),
             # d: cancel before the funnel starts, then a clean run
-            ev("d", "cancel", "09:00:00"), ev("d", "signup", "10:00:00"), ev("d", "activate", "10:10:00"),
+            ev("d", "cancel", "09:00:00"),
+            ev("d", "signup", "10:00:00"),
+            ev("d", "activate", "10:10:00"),
         ],
     )
 
@@ -57,8 +65,10 @@ def test_later_clean_attempt_replaces_excluded_one(api, team, clickhouse):
         api,
         team,
         [
-            ev("p", "signup", "10:00:00"), ev("p", "cancel", "10:05:00"),
-            ev("p", "signup", "12:00:00"), ev("p", "activate", "12:30:00"),
+            ev("p", "signup", "10:00:00"),
+            ev("p", "cancel", "10:05:00"),
+            ev("p", "signup", "12:00:00"),
+            ev("p", "activate", "12:30:00"),
         ],
     )
     result = funnel(api, team, funnelsFilter={"exclusions": [exclusion("cancel", 0, 1)]})
@@ -72,7 +82,10 @@ def test_later_clean_attempt_replaces_excluded_one(api, team, clickhouse):
         ({"exclusions": [exclusion("cancel", 1, 1)]}, "funnelsFilter__exclusions__0"),
         ({"exclusions": [exclusion("cancel", 2, 3)]}, "funnelsFilter__exclusions__0"),
         ({"exclusions": [exclusion("activate", 0, 2)]}, "funnelsFilter__exclusions__0"),
-        ({"funnelOrderType": "unordered", "exclusions": [exclusion("cancel", 0, 1)]}, "funnelsFilter__exclusions"),
+        (
+            {"funnelOrderType": "unordered", "exclusions": [exclusion("cancel", 0, 1)]},
+            "funnelsFilter__exclusions",
+        ),
         ({"funnelOrderType": "sideways"}, "funnelsFilter__funnelOrderType"),
         ({"funnelWindowIntervalUnit": "fortnight"}, "funnelsFilter__unit"),
     ],
@@ -137,7 +150,10 @@ def by_value(result) -> dict:
 )
 def test_breakdown_attribution(api, team, browsers, attribution, expected):
     result = funnel(
-        api, team, breakdownFilter={"breakdown": "$browser", "breakdown_type": "event"}, funnelsFilter=attribution
+        api,
+        team,
+        breakdownFilter={"breakdown": "$browser", "breakdown_type": "event"},
+        funnelsFilter=attribution,
     )
     assert by_value(result) == expected
     first = result[0]
@@ -163,9 +179,11 @@ def test_person_property_breakdown_and_filter(api, team, clickhouse):
         api,
         team,
         [
-            ev("a", "signup", "10:00:00", **{"$set": {"plan": "pro"}}), ev("a", "activate", "10:10:00"),
+            ev("a", "signup", "10:00:00", **{"$set": {"plan": "pro"}}),
+            ev("a", "activate", "10:10:00"),
             ev("b", "signup", "10:00:00", **{"$set": {"plan": "free"}}),
-            ev("c", "signup", "10:00:00", **{"$set": {"plan": "free"}}), ev("c", "activate", "10:30:00"),
+            ev("c", "signup", "10:00:00", **{"$set": {"plan": "free"}}),
+            ev("c", "activate", "10:30:00"),
         ],
     )
     result = funnel(api, team, breakdownFilter={"breakdown": "plan", "breakdown_type": "person"})
@@ -179,8 +197,10 @@ def test_step_properties(api, team, clickhouse):
         api,
         team,
         [
-            ev("a", "signup", "10:00:00", source="ads"), ev("a", "activate", "10:10:00"),
-            ev("b", "signup", "10:00:00", source="blog"), ev("b", "activate", "10:10:00"),
+            ev("a", "signup", "10:00:00", source="ads"),
+            ev("a", "activate", "10:10:00"),
+            ev("b", "signup", "10:00:00", source="blog"),
+            ev("b", "activate", "10:10:00"),
         ],
     )
     steps = [
@@ -196,8 +216,10 @@ def test_group_aggregation(api, team, clickhouse):
         api,
         team,
         [
-            ev("a", "signup", "10:00:00", **{"$group_0": "x"}), ev("b", "activate", "10:10:00", **{"$group_0": "x"}),
-            ev("c", "signup", "10:00:00", **{"$group_0": "y"}), ev("d", "signup", "10:00:00"),
+            ev("a", "signup", "10:00:00", **{"$group_0": "x"}),
+            ev("b", "activate", "10:10:00", **{"$group_0": "x"}),
+            ev("c", "signup", "10:00:00", **{"$group_0": "y"}),
+            ev("d", "signup", "10:00:00"),
         ],
     )
     result = funnel(api, team, steps=["signup", "activate"], aggregation_group_type_index=0)

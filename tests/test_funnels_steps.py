@@ -17,9 +17,12 @@ def test_ordered_counts_and_conversion_times(api, team, clickhouse):
         team,
         [
             # a: all three steps; 10 min then 20 min
-            ev("a", "signup", "10:00:00"), ev("a", "activate", "10:10:00"), ev("a", "pay", "10:30:00"),
+            ev("a", "signup", "10:00:00"),
+            ev("a", "activate", "10:10:00"),
+            ev("a", "pay", "10:30:00"),
             # b: two steps, 30 min
-            ev("b", "signup", "11:00:00"), ev("b", "activate", "11:30:00"),
+            ev("b", "signup", "11:00:00"),
+            ev("b", "activate", "11:30:00"),
             # c: signup only
             ev("c", "signup", "12:00:00"),
         ],
@@ -40,17 +43,32 @@ def test_ordered_counts_and_conversion_times(api, team, clickhouse):
 
 TRAPS = [
     # repeated step 1: the later signup restarts the attempt → 1 step, time 10:20-10:05 = 900 s
-    ("repeated", [("signup", "10:00:00"), ("signup", "10:05:00"), ("activate", "10:20:00")], [1, 1, 0], 900.0),
+    (
+        "repeated",
+        [("signup", "10:00:00"), ("signup", "10:05:00"), ("activate", "10:20:00")],
+        [1, 1, 0],
+        900.0,
+    ),
     # same timestamp: a later step may share the previous step's timestamp; 0 s stays out of the average
     ("same_ts", [("signup", "10:00:00"), ("activate", "10:00:00")], [1, 1, 0], None),
     # steps out of order: activate before signup does not count
-    ("out_of_order", [("activate", "10:00:00"), ("signup", "10:10:00"), ("pay", "10:20:00")], [1, 0, 0], None),
+    (
+        "out_of_order",
+        [("activate", "10:00:00"), ("signup", "10:10:00"), ("pay", "10:20:00")],
+        [1, 0, 0],
+        None,
+    ),
     # exactly at the window edge (1 h from step 1) still converts
     ("edge", [("signup", "10:00:00"), ("activate", "11:00:00")], [1, 1, 0], 3600.0),
     # one second past the window does not
     ("past_edge", [("signup", "10:00:00"), ("activate", "11:00:01")], [1, 0, 0], None),
     # the window is measured from step 1, not from the previous step: pay at 11:00:30 is 1h30s after signup
-    ("from_first", [("signup", "10:00:00"), ("activate", "10:59:00"), ("pay", "11:00:30")], [1, 1, 0], 3540.0),
+    (
+        "from_first",
+        [("signup", "10:00:00"), ("activate", "10:59:00"), ("pay", "11:00:30")],
+        [1, 1, 0],
+        3540.0,
+    ),
 ]
 
 
@@ -67,7 +85,11 @@ def test_identical_steps_need_two_events(api, team, clickhouse):
     capture_events(
         api,
         team,
-        [ev("p1", "$pageview", "10:00:00"), ev("p2", "$pageview", "10:00:00"), ev("p2", "$pageview", "10:05:00")],
+        [
+            ev("p1", "$pageview", "10:00:00"),
+            ev("p2", "$pageview", "10:00:00"),
+            ev("p2", "$pageview", "10:05:00"),
+        ],
     )
     result = funnel(api, team, steps=["$pageview", "$pageview"])
     assert counts(result) == [2, 1]
@@ -77,13 +99,33 @@ def test_identical_steps_need_two_events(api, team, clickhouse):
 ORDER_CASES = [
     # (events of one person, ordered, strict, unordered)
     # another event between steps: strict breaks, ordered does not
-    ([("signup", "10:00:00"), ("other", "10:01:00"), ("activate", "10:02:00")], [1, 1, 0], [1, 0, 0], [1, 1, 0]),
+    (
+        [("signup", "10:00:00"), ("other", "10:01:00"), ("activate", "10:02:00")],
+        [1, 1, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+    ),
     # consecutive: all agree
-    ([("signup", "10:00:00"), ("activate", "10:01:00"), ("pay", "10:02:00")], [1, 1, 1], [1, 1, 1], [1, 1, 1]),
+    (
+        [("signup", "10:00:00"), ("activate", "10:01:00"), ("pay", "10:02:00")],
+        [1, 1, 1],
+        [1, 1, 1],
+        [1, 1, 1],
+    ),
     # reversed order: only unordered completes all three
-    ([("pay", "10:00:00"), ("activate", "10:01:00"), ("signup", "10:02:00")], [1, 0, 0], [1, 0, 0], [1, 1, 1]),
+    (
+        [("pay", "10:00:00"), ("activate", "10:01:00"), ("signup", "10:02:00")],
+        [1, 0, 0],
+        [1, 0, 0],
+        [1, 1, 1],
+    ),
     # unordered still needs everything inside one window: pay is 2 h after the others
-    ([("activate", "10:00:00"), ("signup", "10:01:00"), ("pay", "12:30:00")], [1, 0, 0], [1, 0, 0], [1, 1, 0]),
+    (
+        [("activate", "10:00:00"), ("signup", "10:01:00"), ("pay", "12:30:00")],
+        [1, 0, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+    ),
 ]
 
 
@@ -98,7 +140,9 @@ def test_order_types(api, team, clickhouse, events, ordered, strict, unordered):
 def test_unordered_step_names_and_times(api, team, clickhouse):
     # pay 10:00, signup 10:10, activate 10:40 → sorted first times 10:00, 10:10, 10:40 → 600 s, 1800 s
     capture_events(
-        api, team, [ev("p", "pay", "10:00:00"), ev("p", "signup", "10:10:00"), ev("p", "activate", "10:40:00")]
+        api,
+        team,
+        [ev("p", "pay", "10:00:00"), ev("p", "signup", "10:10:00"), ev("p", "activate", "10:40:00")],
     )
     result = funnel(api, team, funnelsFilter={"funnelOrderType": "unordered"})
     assert [s["name"] for s in result] == ["Completed 1 step", "Completed 2 steps", "Completed 3 steps"]
@@ -109,9 +153,15 @@ def test_unordered_step_names_and_times(api, team, clickhouse):
 def test_window_units_and_default(api, team, clickhouse):
     # signup Jan 1 10:00, activate Jan 3 10:00 (2 days later)
     capture_events(api, team, [ev("p", "signup", "10:00:00"), ev("p", "activate", "10:00:00", day=3)])
-    assert counts(funnel(api, team, funnelsFilter={"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "day"})) == [1, 0, 0]
-    assert counts(funnel(api, team, funnelsFilter={"funnelWindowInterval": 2, "funnelWindowIntervalUnit": "day"})) == [1, 1, 0]
-    assert counts(funnel(api, team, funnelsFilter={"funnelWindowInterval": 47, "funnelWindowIntervalUnit": "hour"})) == [1, 0, 0]
+    assert counts(
+        funnel(api, team, funnelsFilter={"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "day"})
+    ) == [1, 0, 0]
+    assert counts(
+        funnel(api, team, funnelsFilter={"funnelWindowInterval": 2, "funnelWindowIntervalUnit": "day"})
+    ) == [1, 1, 0]
+    assert counts(
+        funnel(api, team, funnelsFilter={"funnelWindowInterval": 47, "funnelWindowIntervalUnit": "hour"})
+    ) == [1, 0, 0]
     # default window: 14 days
     body_default = {"funnelWindowInterval": None, "funnelWindowIntervalUnit": None}
     assert counts(funnel(api, team, funnelsFilter=body_default)) == [1, 1, 0]
@@ -125,4 +175,6 @@ def test_empty_funnel_is_empty_list(api, team, clickhouse):
 def test_date_range_bounds_every_step(api, team, clickhouse):
     # activate falls on Jan 8, after date_to (Jan 7 end of day) → not counted
     capture_events(api, team, [ev("p", "signup", "23:30:00", day=7), ev("p", "activate", "00:10:00", day=8)])
-    assert counts(funnel(api, team, funnelsFilter={"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "day"})) == [1, 0, 0]
+    assert counts(
+        funnel(api, team, funnelsFilter={"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "day"})
+    ) == [1, 0, 0]

@@ -40,7 +40,8 @@ def _actor_events(funnel: FunnelSQL, extra_where: str, columns: str) -> str:
 def _between(funnel: FunnelSQL, date_to: str, inner: str, group_by: str, select: str) -> str:
     return (
         f"WITH actors AS ({actors_cte(funnel, date_to)})\n"
-        f"SELECT {select}, uniqIf(actor, success) AS success_count, uniqIf(actor, NOT success) AS failure_count\n"
+        f"SELECT {select}, uniqIf(actor, success) AS success_count,\n"
+        "  uniqIf(actor, NOT success) AS failure_count\n"
         f"FROM ({inner}) AS e\nINNER JOIN actors ON e.actor = actors.aggregation_target\n"
         f"WHERE e.t > actors.t0 AND e.t < actors.t_end\nGROUP BY {group_by}"
     )
@@ -77,9 +78,11 @@ def person_properties_query(
     value = json_value("props", "key")
     return (
         f"WITH actors AS ({actors_cte(funnel, date_to)}),\n"
-        f"people AS (SELECT {funnel.actor} AS actor, argMax(events.person_properties, events.timestamp) AS props\n"
+        f"people AS (SELECT {funnel.actor} AS actor,\n"
+        "  argMax(events.person_properties, events.timestamp) AS props\n"
         f"  {funnel.source}\n  {funnel.where}\n  GROUP BY actor)\n"
-        f"SELECT key, {value} AS value, countIf(success) AS success_count, countIf(NOT success) AS failure_count\n"
+        f"SELECT key, {value} AS value, countIf(success) AS success_count,\n"
+        "  countIf(NOT success) AS failure_count\n"
         "FROM people INNER JOIN actors ON people.actor = actors.aggregation_target\n"
         f"ARRAY JOIN {keys} AS key\nWHERE key NOT IN {excluded} AND value IS NOT NULL\nGROUP BY key, value"
     )

@@ -101,7 +101,8 @@ def time_to_convert_query(funnel: FunnelSQL, from_step: int, to_step: int, bin_c
     )
     return (
         f"WITH times AS ({times}), stats AS ({stats})\n"
-        "SELECT any(bin_lo) AS lo, any(bin_width) AS width, any(bins) AS bin_count, any(avg_time) AS average,\n"
+        "SELECT any(bin_lo) AS lo, any(bin_width) AS width, any(bins) AS bin_count,\n"
+        "  any(avg_time) AS average,\n"
         "  groupArray((bin, c)) AS counts\n"
         "FROM (\n  SELECT toInt64(floor((time - lo) / width)) AS bin, count() AS c, any(lo) AS bin_lo,\n"
         "    any(width) AS bin_width, any(bin_count) AS bins, any(average) AS avg_time\n"
