@@ -1,14 +1,14 @@
 """Strict funnels: step k must be the actor's very next event after step k-1.
 
-Same state machine as ordered funnels, fed with every event of the actor,
-clearing after each event every partial attempt the event did not advance.
+Fed with every event of the actor (not only step events), so any other
+event in between clears the partial attempt.
 """
 
 from __future__ import annotations
 
-from query_engine.runners.funnels.strategies.ordered import fold_expression
+from query_engine.runners.funnels.strategies.chains import chain_result
 
 
-def strict_fold(n: int, window: str, **kwargs: object) -> str:
-    state = fold_expression(n, window, strict=True, **kwargs)  # type: ignore[arg-type]
-    return f"tupleElement({state}, 3)"
+def strict_fold(n: int, window: str, *, events: str = "ev", **kwargs: object) -> str:
+    """The actor's ``(steps_reached, t0, excluded, step_timestamps)``."""
+    return chain_result(n, window, events=events, strict=True, **kwargs)  # type: ignore[arg-type]
