@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from query_engine.runners.funnels.sql import (
-    EVENT_TUPLE,
-    FOLDS,
     FunnelSQL,
-    _sort_key,
     actor_results,
+    event_type,
     events_select,
+    grouped_events,
+    match_fold,
     prop_values,
 )
 
@@ -47,31 +47,21 @@ def steps_query(funnel: FunnelSQL, limit: str | None) -> str:
     )
 
 
-def _period_events() -> str:
-    # Step 1 only starts attempts inside the period; earlier events cannot matter.
-    return (
-        "arrayMap(e -> CAST((e.1, e.2, if(e.4 = period, e.3, arrayFilter(x -> x != 1, e.3)))"
-        f" AS {EVENT_TUPLE}), arrayFilter(e -> e.4 >= period, ev))"
-    )
+def _period_events(funnel: FunnelSQL) -> str:
+    """Events for attempts entering in ``period``: step 1 elsewhere no longer starts one."""
+    breakdown = ", e.b" if funnel.breakdown else ""
+    moved = f"CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p{breakdown}) AS {event_type(funnel)})"
+    return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, ev))"
 
 
 def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
     """Per (entrance period, breakdown): actors reaching ``from_step`` and ``to_step``."""
-    tuple_type = "Tuple(Float64, Array(String), Array(Int8), UInt32)"
-    grouped = f"arraySort({_sort_key()}, groupArray(CAST((t, bd, st, period) AS {tuple_type})))"
-    events = _period_events()
-    if funnel.attribution == "all_events":
-        events = f"arrayFilter(e -> e.2 = prop_val, {events})"
-    fold = FOLDS[funnel.order](
-        funnel.n,
-        funnel.window,
-        events=events,
-        attribution_step=funnel.attribution_step if funnel.attribution == "step" else None,
-    )
+    events = _period_events(funnel)
     actors = (
-        f"SELECT aggregation_target, prop_val, period, {fold} AS m\n"
-        f"FROM (\n  SELECT aggregation_target, {grouped} AS ev, {prop_values(funnel)} AS prop_vals,\n"
-        "    arrayDistinct(arrayMap(e -> e.4, arrayFilter(e -> has(e.3, 1), ev))) AS periods\n"
+        f"SELECT aggregation_target, prop_val, period, {match_fold(funnel, events)} AS m\n"
+        f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
+        f"    {prop_values(funnel)} AS prop_vals,\n"
+        "    arrayDistinct(arrayMap(e -> e.p, arrayFilter(e -> bitTest(e.m, 0), ev))) AS periods\n"
         f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
         "ARRAY JOIN prop_vals AS prop_val\nARRAY JOIN periods AS period"
     )

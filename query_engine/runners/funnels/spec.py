@@ -18,6 +18,7 @@ WINDOW_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7
 BREAKDOWN_TYPES = ("event", "person")
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_BREAKDOWN_LIMIT = 25
+MAX_STEPS = 30  # steps and exclusions share one 64-bit mask per event
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ def funnel_spec(query: dict[str, Any]) -> FunnelSpec:
     raw_series = query.get("series")
     if not isinstance(raw_series, list) or len(raw_series) < 2:
         raise QueryError("Funnels need at least two steps.", attr="series")
+    if len(raw_series) > MAX_STEPS:
+        raise QueryError(f"Funnels take at most {MAX_STEPS} steps.", attr="series")
     series = [_step(s, i, f"series__{i}") for i, s in enumerate(raw_series)]
     funnels = query.get("funnelsFilter") or {}
     if not isinstance(funnels, dict):

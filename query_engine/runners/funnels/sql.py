@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 from query_engine.runners.funnels.strategies import FOLDS
 
-EVENT_TUPLE = "Tuple(Float64, Array(String), Array(Int8))"
-
 
 @dataclass(frozen=True)
 class Exclusion:
@@ -60,18 +58,27 @@ def _exclusion_flag(funnel: FunnelSQL, i: int) -> str | None:
     return " OR ".join(f"({c})" for c in conds) if conds else None
 
 
-def steps_array(funnel: FunnelSQL) -> str:
-    items = [f"if({cond}, {i + 1}, 0)" for i, cond in enumerate(funnel.steps)]
+EXCLUSION_BIT = 32  # exclusion guarding step i is bit 32 + i; step k (1-based) is bit k - 1
+MAX_STEPS = 30
+
+
+def step_mask(funnel: FunnelSQL) -> str:
+    """UInt64 with bit k-1 for each step k the event matches, bit 32+i for exclusions guarding step i."""
+    items = [f"if({cond}, {1 << i}, 0)" for i, cond in enumerate(funnel.steps)]
     for i in range(1, funnel.n):
         flag = _exclusion_flag(funnel, i)
         if flag:
-            items.append(f"if({flag}, {-(i + 1)}, 0)")
-    return f"arrayFilter(x -> x != 0, CAST([{', '.join(items)}] AS Array(Int8)))"
+            items.append(f"if({flag}, {1 << (EXCLUSION_BIT + i)}, 0)")
+    return f"toUInt64({' + '.join(items)})"
+
+
+def sort_key(funnel: FunnelSQL) -> str:
+    """Order of same-timestamp events: exclusions first, then by lowest matched step."""
+    branches = ", ".join(f"{cond}, {i + 1}" for i, cond in enumerate(funnel.steps))
+    return f"toUInt8(multiIf({branches}, 0))"
 
 
 def breakdown_array(funnel: FunnelSQL) -> str:
-    if not funnel.breakdown:
-        return "CAST([] AS Array(String))"
     return "[" + ", ".join(f"ifNull(toString({b}), '')" for b in funnel.breakdown) + "]"
 
 
@@ -85,23 +92,41 @@ def candidate_condition(funnel: FunnelSQL) -> str:
     return "(" + " OR ".join(f"({c})" for c in conds) + ")"
 
 
+def event_type(funnel: FunnelSQL) -> str:
+    """The per-event tuple: ``t`` seconds, sort ``k``, step ``m``ask, ``p``eriod, ``b``reakdown."""
+    types = ["t Float64", "k UInt8", "m UInt64"]
+    if funnel.period:
+        types.append("p UInt32")
+    if funnel.breakdown:
+        types.append("b Array(String)")
+    return f"Tuple({', '.join(types)})"
+
+
+def event_tuple(funnel: FunnelSQL) -> str:
+    values = ["t", "k", "m"] + (["period"] if funnel.period else []) + (["bd"] if funnel.breakdown else [])
+    return f"CAST(({', '.join(values)}) AS {event_type(funnel)})"
+
+
 def events_select(funnel: FunnelSQL) -> str:
-    period = f",\n    toUnixTimestamp({funnel.period}) AS period" if funnel.period else ""
+    columns = [
+        f"{funnel.actor} AS aggregation_target",
+        "toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t",
+        f"{sort_key(funnel)} AS k",
+        f"{step_mask(funnel)} AS m",
+    ]
+    if funnel.period:
+        columns.append(f"toUnixTimestamp({funnel.period}) AS period")
+    if funnel.breakdown:
+        columns.append(f"{breakdown_array(funnel)} AS bd")
     where = funnel.where
     candidate = candidate_condition(funnel)
     if candidate != "1":
         where = f"{where}\n  AND {candidate}"
-    return (
-        f"SELECT\n    {funnel.actor} AS aggregation_target,\n"
-        f"    toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,\n"
-        f"    {breakdown_array(funnel)} AS bd,\n"
-        f"    {steps_array(funnel)} AS st{period}\n"
-        f"{funnel.source}\n{where}"
-    )
+    return "SELECT\n    " + ",\n    ".join(columns) + f"\n{funnel.source}\n{where}"
 
 
 def _empty_breakdown(funnel: FunnelSQL) -> str:
-    return "[" + ", ".join(["''"] * len(funnel.breakdown)) + "]" if funnel.breakdown else "[]"
+    return "[" + ", ".join(["''"] * len(funnel.breakdown)) + "]"
 
 
 def prop_values(funnel: FunnelSQL) -> str:
@@ -113,29 +138,33 @@ def prop_values(funnel: FunnelSQL) -> str:
         pick = "argMinIf" if funnel.attribution == "first_touch" else "argMaxIf"
         return f"[if(empty({pick}(bd, t, {nonempty}) AS touched), {_empty_breakdown(funnel)}, touched)]"
     if funnel.attribution == "step" and funnel.attribution_step is not None:
-        return f"groupUniqArrayIf(bd, has(st, {funnel.attribution_step + 1}))"
+        return f"groupUniqArrayIf(bd, bitTest(m, {funnel.attribution_step}))"
     return "groupUniqArray(bd)"
 
 
-def _sort_key() -> str:
-    # Same-timestamp events: exclusions first, then by lowest matched step.
-    return "e -> (e.1, if(empty(e.3) OR e.3[1] < 0, 0, e.3[1]))"
+def grouped_events(funnel: FunnelSQL) -> str:
+    """The actor's events as one array, in processing order (tuples sort by t, then k)."""
+    return f"arraySort(groupArray({event_tuple(funnel)}))"
 
 
-def actors_select(funnel: FunnelSQL) -> str:
-    """One row per (actor, breakdown value): ``m`` = (steps reached, t0, excluded, timestamps)."""
-    per_event = "(t, bd, st)"
-    grouped = f"arraySort({_sort_key()}, groupArray(CAST({per_event} AS {EVENT_TUPLE})))"
-    events = "ev" if funnel.attribution != "all_events" else "arrayFilter(e -> e.2 = prop_val, ev)"
-    fold = FOLDS[funnel.order](
+def match_fold(funnel: FunnelSQL, events: str) -> str:
+    if funnel.attribution == "all_events":
+        events = f"arrayFilter(e -> e.b = prop_val, {events})"
+    return FOLDS[funnel.order](
         funnel.n,
         funnel.window,
         events=events,
         attribution_step=funnel.attribution_step if funnel.attribution == "step" else None,
+        with_exclusions=bool(funnel.exclusions),
     )
+
+
+def actors_select(funnel: FunnelSQL) -> str:
+    """One row per (actor, breakdown value): ``m`` = (steps reached, t0, excluded, timestamps)."""
     return (
-        f"SELECT aggregation_target, prop_val, {fold} AS m\n"
-        f"FROM (\n  SELECT aggregation_target, {grouped} AS ev, {prop_values(funnel)} AS prop_vals\n"
+        f"SELECT aggregation_target, prop_val, {match_fold(funnel, 'ev')} AS m\n"
+        f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
+        f"    {prop_values(funnel)} AS prop_vals\n"
         f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
         f"ARRAY JOIN prop_vals AS prop_val"
     )

@@ -5,10 +5,11 @@ Every strategy turns an actor's time-sorted event array into one tuple
 (``arrayFold`` over the array), so a funnel is one scan of the events with
 no per-actor work in Python.
 
-The event array holds tuples ``(t Float64 seconds, breakdown Array(String),
-steps Array(Int8))``: ``steps`` lists the 1-based funnel steps the event
-matches (ascending), followed by ``-(i+1)`` for each exclusion that guards
-0-based step ``i`` (an attempt that reached step ``i-1`` and not yet ``i``).
+The event array holds named tuples ``(t Float64 seconds, k UInt8 sort key,
+m UInt64 step mask[, p period][, b Array(String) breakdown])``: bit ``k-1``
+of ``m`` is set for each 1-based step ``k`` the event matches, bit ``32+i``
+for each exclusion guarding 0-based step ``i`` (an attempt that reached step
+``i-1`` and not yet ``i``).
 """
 
 from query_engine.runners.funnels.strategies.ordered import ordered_fold

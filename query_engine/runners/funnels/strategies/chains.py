@@ -22,67 +22,86 @@ Attempts are identified by their start time, as PostHog's matching does.
 
 from __future__ import annotations
 
+EXCLUSION_BIT = 32  # matches funnels.sql: exclusion guarding step i is bit 32 + i
+
+
+class Names:
+    """Defines each sub-array once (``(expr AS name)``) and refers to it by name after.
+
+    ClickHouse resolves aliases across the whole SELECT, so the expression tree
+    is built once per row even where the text refers to it many times.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.defined: set[str] = set()
+
+    def __call__(self, name: str, expr: str) -> str:
+        alias = f"{self.prefix}{name}"
+        if alias in self.defined:
+            return alias
+        self.defined.add(alias)
+        return f"({expr} AS {alias})"
+
 
 def _shift(array: str) -> str:
     """``array`` moved one position right: element q is the value after event q-1."""
     return f"arrayPopBack(arrayPushFront({array}, 0.))"
 
 
-def _matches(k: int, events: str, attribution: str | None) -> str:
-    extra = f" AND e.2 = {attribution}" if attribution else ""
-    return f"arrayMap(e -> has(e.3, {k}){extra}, {events})"
+class Chain:
+    """Builds the arrays of one actor's funnel, each named once."""
 
+    def __init__(
+        self, n: int, window: str, events: str, strict: bool, attribution: dict[int, str], prefix: str
+    ):
+        self.n, self.window, self.events, self.strict = n, window, events, strict
+        self.attribution = attribution
+        self.name = Names(prefix)
 
-def _times(events: str) -> str:
-    return f"arrayMap(e -> e.1, {events})"
+    def times(self) -> str:
+        return self.name("t", f"arrayMap(e -> e.t, {self.events})")
 
+    def matches(self, k: int) -> str:
+        extra = f" AND e.b = {self.attribution[k]}" if k in self.attribution else ""
+        return self.name(f"m{k}", f"arrayMap(e -> bitTest(e.m, {k - 1}){extra}, {self.events})")
 
-def _advance(k: int, prev: str, events: str, window: str, attribution: str | None) -> str:
-    """``c_k``: the attempt start each event moves to step ``k``."""
-    return (
-        f"arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {window}, p, 0.),"
-        f" {_matches(k, events, attribution)}, {_shift(prev)}, {_times(events)})"
-    )
-
-
-def _stored(
-    k: int, advanced: str, prev: str, events: str, window: str, strict: bool, attribution: str | None
-) -> str:
-    """``A_k`` from ``c_k``."""
-    if not strict:
-        return f"arrayFill(x -> x > 0, {advanced})"
-    # Cleared by a non-matching event; a matching event that cannot advance keeps the value.
-    marked = (
-        f"arrayMap((m, p, t) -> if(NOT m, 0., if(p > 0 AND t - p <= {window}, p, -1.)),"
-        f" {_matches(k, events, attribution)}, {_shift(prev)}, {_times(events)})"
-    )
-    return f"arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, {marked}))"
-
-
-def chain_arrays(
-    n: int, window: str, events: str, *, strict: bool, attribution_step: int | None, prop_val: str
-) -> tuple[list[str], list[str]]:
-    """``(c_1..c_n, A_1..A_n)`` as SQL expressions."""
-    attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
-    first = f"arrayMap((m, t) -> if(m, t, 0.), {_matches(1, events, attribution.get(1))}, {_times(events)})"
-    advanced, stored = [first], [first if strict else f"arrayFill(x -> x > 0, {first})"]
-    for k in range(2, n + 1):
-        c_k = _advance(k, stored[-1], events, window, attribution.get(k))
-        advanced.append(c_k)
-        stored.append(_stored(k, c_k, stored[-1], events, window, strict, attribution.get(k)))
-    return advanced, stored
-
-
-def _excluded_starts(n: int, window: str, events: str, stored: list[str]) -> str:
-    """Start times of attempts an exclusion event met: code -(i+1) meets the attempt stored at step i."""
-    hits = []
-    for i in range(1, n):
-        flags = f"arrayMap(e -> has(e.3, {-(i + 1)}), {events})"
-        hits.append(
-            f"arrayMap((x, a, b, t) -> if(x AND a > 0 AND a != b AND t - a <= {window}, a, 0.),"
-            f" {flags}, {_shift(stored[i - 1])}, {_shift(stored[i])}, {_times(events)})"
+    def advanced(self, k: int) -> str:
+        """``c_k``: the attempt start each event moves to step ``k``."""
+        if k == 1:
+            return self.name("c1", f"arrayMap((m, t) -> if(m, t, 0.), {self.matches(1)}, {self.times()})")
+        expr = (
+            f"arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {self.window}, p, 0.),"
+            f" {self.matches(k)}, {self.previous(k - 1)}, {self.times()})"
         )
-    return f"arrayConcat({', '.join(hits)})" if hits else "CAST([] AS Array(Float64))"
+        return self.name(f"c{k}", expr)
+
+    def previous(self, k: int) -> str:
+        return self.name(f"p{k}", _shift(self.stored(k)))
+
+    def stored(self, k: int) -> str:
+        """``A_k``."""
+        if k == 1 and self.strict:
+            return self.advanced(1)
+        if not self.strict:
+            return self.name(f"a{k}", f"arrayFill(x -> x > 0, {self.advanced(k)})")
+        # Cleared by a non-matching event; a matching event that cannot advance keeps the value.
+        marked = (
+            f"arrayMap((m, p, t) -> if(NOT m, 0., if(p > 0 AND t - p <= {self.window}, p, -1.)),"
+            f" {self.matches(k)}, {self.previous(k - 1)}, {self.times()})"
+        )
+        return self.name(f"a{k}", f"arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, {marked}))")
+
+    def excluded_starts(self) -> str:
+        """Starts of attempts an exclusion event met: code -(i+1) meets the attempt stored at step i."""
+        hits = []
+        for i in range(1, self.n):
+            flags = f"arrayMap(e -> bitTest(e.m, {EXCLUSION_BIT + i}), {self.events})"
+            hits.append(
+                f"arrayMap((x, a, b, t) -> if(x AND a > 0 AND a != b AND t - a <= {self.window}, a, 0.),"
+                f" {flags}, {self.previous(i)}, {self.previous(i + 1)}, {self.times()})"
+            )
+        return self.name("x", f"arrayConcat({', '.join(hits)})")
 
 
 def chain_result(
@@ -94,23 +113,22 @@ def chain_result(
     attribution_step: int | None = None,
     prop_val: str = "prop_val",
     with_exclusions: bool = True,
+    prefix: str = "f_",
 ) -> str:
     """``(steps_reached, t0, excluded, step_timestamps)`` of the actor's reported attempt."""
-    advanced, stored = chain_arrays(
-        n, window, events, strict=strict, attribution_step=attribution_step, prop_val=prop_val
-    )
-    depth = (
-        "greatest("
-        + ", ".join(f"if(arrayExists(x -> x > 0, {c}), {k}, 0)" for k, c in enumerate(advanced, 1))
-        + ")"
-    )
-    candidates = f"arrayDistinct(arrayFilter(x -> x > 0, [{', '.join(advanced)}][{depth}]))"
+    attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
+    chain = Chain(n, window, events, strict, attribution, prefix)
+    advanced = [chain.advanced(k) for k in range(1, n + 1)]
+    reached = ", ".join(f"if(arrayExists(x -> x > 0, {c}), {k}, 0)" for k, c in enumerate(advanced, 1))
+    depth = chain.name("d", f"greatest({reached})")
+    candidates = chain.name("k", f"arrayDistinct(arrayFilter(x -> x > 0, [{', '.join(advanced)}][{depth}]))")
     if with_exclusions and n > 1:
-        start = f"arrayFirst(x -> NOT has({_excluded_starts(n, window, events, stored)}, x), {candidates})"
+        first = f"arrayFirst(x -> NOT has({chain.excluded_starts()}, x), {candidates})"
     else:
-        start = f"{candidates}[1]"
+        first = f"{candidates}[1]"
+    start = chain.name("s", first)
     stamps = ", ".join(
-        [f"{start}"] + [f"{_times(events)}[arrayFirstIndex(x -> x = {start}, {c})]" for c in advanced[1:]]
+        [start] + [f"{chain.times()}[arrayFirstIndex(x -> x = {start}, {c})]" for c in advanced[1:]]
     )
     excluded = f"toUInt8({depth} > 0 AND {start} = 0)"
     return f"(toUInt8({depth}), {start}, {excluded}, arraySlice([{stamps}], 1, {depth}))"

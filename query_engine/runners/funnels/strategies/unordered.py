@@ -37,23 +37,26 @@ def fold_expression(
     events: str = "ev",
     attribution_step: int | None = None,
     prop_val: str = "prop_val",
+    with_exclusions: bool = True,
 ) -> str:
     count = COUNT.format(deques="acc.1")
-    must_evict = f"({count} = {n} OR arrayExists(d -> notEmpty(d) AND d[1] + {window} < e.1, acc.1))"
+    must_evict = f"({count} = {n} OR arrayExists(d -> notEmpty(d) AND d[1] + {window} < e.t, acc.1))"
     best = f"if({must_evict} AND {count} > acc.2.1, {_record('acc.1')}, acc.2)"
-    kept = f"arrayMap(d -> arrayFilter(x -> x + {window} >= e.1, d), acc.1)"
-    positive = "arrayFilter(s -> s > 0, e.3)"
+    kept = f"arrayMap(d -> arrayFilter(x -> x + {window} >= e.t, d), acc.1)"
+    steps = "[" + ", ".join(str(k) for k in range(1, n + 1)) + "]"
+    positive = f"arrayFilter(s -> bitTest(e.m, s - 1), {steps})"
     backs = f"arrayMap(s -> if(empty({kept}[s]), 0., {kept}[s][-1]), {positive})"
     target = f"{positive}[indexOf({backs}, arrayMin({backs}))]"
     skip = "0"
     if attribution_step == 0:
-        skip = f"({COUNT.format(deques=kept)} = 0 AND e.2 != {prop_val})"
+        skip = f"({COUNT.format(deques=kept)} = 0 AND e.b != {prop_val})"
     pushed = (
         f"if(empty({positive}) OR {skip}, {kept},"
-        f" arrayMap((d, i) -> if(i = {target}, arrayPushBack(d, e.1), d), {kept}, arrayEnumerate({kept})))"
+        f" arrayMap((d, i) -> if(i = {target}, arrayPushBack(d, e.t), d), {kept}, arrayEnumerate({kept})))"
     )
     empties = "[" + ", ".join(["CAST([] AS Array(Float64))"] * n) + "]"
-    deques = f"if(notEmpty(e.3) AND e.3[1] < 0, {empties}, {pushed})"
+    only_exclusions = f"(e.m != 0 AND bitAnd(e.m, {(1 << 32) - 1}) = 0)"
+    deques = f"if({only_exclusions}, {empties}, {pushed})"
     body = f"if(acc.3 = 1, acc, ({deques}, {best}, toUInt8({count} = {n})))"
     return f"arrayFold((acc, e) -> CAST({body} AS {ACC_TYPE}), {events}, {_init(n)})"
 
