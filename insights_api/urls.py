@@ -2,13 +2,16 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.views.health import health
+from analytics.views.insights import InsightViewSet
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from analytics.views.shared import EmbeddedInsightView, SharedInsightView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
 root_router.register("projects", ProjectViewSet, basename="project")
 root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
+team_router.register("insights", InsightViewSet, basename="insight")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.
@@ -25,6 +28,9 @@ handler500 = "insights_api.errors.json_server_error"
 urlpatterns = [
     path("_health", health, name="health"),
     # capture endpoints (ingestion)
+    # public shared insights: the access token is the credential
+    re_path(r"^shared/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", SharedInsightView.as_view()),
+    re_path(r"^embedded/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", EmbeddedInsightView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Both prefixes name a team; the same views serve them.
