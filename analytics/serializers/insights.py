@@ -245,6 +245,7 @@ class InsightSerializer(InsightBasicSerializer):
                 mode=self.context.get("mode", ExecutionMode.FORCE_CACHE),
                 dashboard_filters=dashboard.filters if dashboard else None,
                 refresh_requested=self.context.get("refresh_requested", False),
+                tolerate_errors=self.context.get("sharing", False),
             )
         return memo[insight.pk]
 

@@ -77,13 +77,18 @@ def result_fields(
     mode: ExecutionMode,
     dashboard_filters: dict[str, Any] | None = None,
     refresh_requested: bool = False,
+    tolerate_errors: bool = False,
 ) -> dict[str, Any]:
-    """``result``, cache timestamps, ``filters_hash`` … for one insight in one context."""
+    """``result``, cache timestamps, ``filters_hash`` … for one insight in one context.
+
+    ``tolerate_errors`` turns a query the engine refuses into a miss (shared pages
+    compute implicitly and must still show the insight).
+    """
     try:
         node = with_dashboard_filters(insight_query(filters=filters, query=query), dashboard_filters or {})
         response = query_results(team=team, query=node, mode=mode)
     except QueryError:
-        if mode != ExecutionMode.FORCE_CACHE:
+        if mode != ExecutionMode.FORCE_CACHE and not tolerate_errors:
             raise
         return _empty(key=_fallback_key(team=team, filters=filters)) | {
             "timezone": team.timezone if refresh_requested else None
