@@ -20,7 +20,13 @@ def test_create_update_and_delete_are_logged_with_changes(api, url, owner, team)
     created = api.post(url(), {"name": "Pageviews", "tags": ["b", "a"]}, format="json").json()
     api.patch(
         url(f"{created['id']}/"),
-        {"name": "Views", "description": "per day", "dashboards": [dashboard.id], "tags": ["a", "c"], "order": 3},
+        {
+            "name": "Views",
+            "description": "per day",
+            "dashboards": [dashboard.id],
+            "tags": ["a", "c"],
+            "order": 3,
+        },
         format="json",
     )
     api.patch(url(f"{created['id']}/"), {"deleted": True}, format="json")

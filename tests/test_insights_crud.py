@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 PREFIXES = ["projects", "environments"]
 TRENDS_QUERY = {
     "kind": "InsightVizNode",
-    "source": {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}]},
+    "source": {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
+    },
 }
 
 
@@ -21,11 +24,21 @@ def url(request, team):
 
 
 def test_create_returns_201_with_every_field(api, url, owner):
-    response = api.post(url(), {"name": "Pageviews", "query": TRENDS_QUERY, "description": "d"}, format="json")
+    response = api.post(
+        url(), {"name": "Pageviews", "query": TRENDS_QUERY, "description": "d"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert list(body)[:10] == [
-        "id", "short_id", "name", "derived_name", "filters", "query", "order", "deleted", "dashboards",
+        "id",
+        "short_id",
+        "name",
+        "derived_name",
+        "filters",
+        "query",
+        "order",
+        "deleted",
+        "dashboards",
         "dashboard_tiles",
     ]
     assert body["name"] == "Pageviews"
@@ -51,7 +64,9 @@ def test_empty_body_creates_a_trends_insight(api, url):
 
 
 def test_form_encoded_body_is_accepted(api, url):
-    response = api.post(url(), "name=From+curl&description=plain", content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        url(), "name=From+curl&description=plain", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 201
     assert response.json()["name"] == "From curl"
 
@@ -172,9 +187,25 @@ def test_basic_serializer_has_only_metadata(api, url, team):
     Insight.objects.create(team=team, name="A")
     item = api.get(url(), {"basic": "true"}).json()["results"][0]
     assert list(item) == [
-        "id", "short_id", "name", "derived_name", "filters", "query", "dashboards", "dashboard_tiles",
-        "description", "last_refresh", "refreshing", "saved", "tags", "updated_at", "created_by", "created_at",
-        "last_modified_at", "favorited", "user_access_level",
+        "id",
+        "short_id",
+        "name",
+        "derived_name",
+        "filters",
+        "query",
+        "dashboards",
+        "dashboard_tiles",
+        "description",
+        "last_refresh",
+        "refreshing",
+        "saved",
+        "tags",
+        "updated_at",
+        "created_by",
+        "created_at",
+        "last_modified_at",
+        "favorited",
+        "user_access_level",
     ]
 
 
@@ -187,7 +218,9 @@ def test_tags_are_normalised_and_searchable(api, url):
 
 
 def test_list_filters(api, url, team, owner, member, client):
-    mine = Insight.objects.create(team=team, name="Revenue", favorited=True, created_by=owner.user, saved=True)
+    mine = Insight.objects.create(
+        team=team, name="Revenue", favorited=True, created_by=owner.user, saved=True
+    )
     theirs = Insight.objects.create(
         team=team, derived_name="Signups count", created_by=member.user, description="weekly"
     )
@@ -242,7 +275,9 @@ def test_unknown_dashboard_is_400(api, url, outsider):
 
 def test_from_dashboard_adds_tile_fields(api, url, team):
     dashboard = Dashboard.objects.create(team=team, name="One", filters={"date_from": "-30d"})
-    created = api.post(url(), {"name": "A", "dashboards": [dashboard.id], "query": TRENDS_QUERY}, format="json").json()
+    created = api.post(
+        url(), {"name": "A", "dashboards": [dashboard.id], "query": TRENDS_QUERY}, format="json"
+    ).json()
     plain = api.get(url(f"{created['id']}/")).json()
     contextual = api.get(url(f"{created['id']}/"), {"from_dashboard": dashboard.id}).json()
     assert "color" not in plain and contextual["color"] is None and contextual["layouts"] == {}

@@ -78,7 +78,11 @@ def test_sharing_is_logged(api, url, insight):
     api.post(url(f"{insight.id}/sharing/refresh/"))
     api.patch(url(f"{insight.id}/sharing/"), {"enabled": False}, format="json")
     entries = api.get(url(f"{insight.id}/activity/")).json()["results"]
-    assert [e["activity"] for e in entries] == ["sharing disabled", "access token refreshed", "sharing enabled"]
+    assert [e["activity"] for e in entries] == [
+        "sharing disabled",
+        "access token refreshed",
+        "sharing enabled",
+    ]
     assert entries[2]["detail"]["changes"] == [
         {"type": "Insight", "action": "created", "field": "sharing", "before": None, "after": True}
     ]
@@ -95,7 +99,10 @@ def test_sharing_scopes(client, owner, url, insight):
     assert denied.status_code == 403
     assert denied.json()["detail"] == "API key missing required scope 'sharing_configuration:write'"
     assert client.post(url(f"{insight.id}/sharing/refresh/"), **reader).status_code == 403
-    assert client.patch(url(f"{insight.id}/sharing/"), {"enabled": True}, format="json", **writer).status_code == 200
+    assert (
+        client.patch(url(f"{insight.id}/sharing/"), {"enabled": True}, format="json", **writer).status_code
+        == 200
+    )
     assert client.get(url(f"{insight.id}/sharing/"), **writer).status_code == 200
     assert client.get(url(f"{insight.id}/sharing/"), **insight_only).status_code == 403
 
@@ -114,7 +121,9 @@ def test_sharing_access_token_reads_only_its_insight(api, url, insight, team, cl
     assert [item["id"] for item in listed.json()["results"]] == [insight.id]
     assert client.get(url(f"{insight.id}/"), {"sharing_access_token": token}).status_code == 200
     assert client.get(url(f"{other.id}/"), {"sharing_access_token": token}).status_code == 404
-    write = client.patch(url(f"{insight.id}/") + f"?sharing_access_token={token}", {"name": "x"}, format="json")
+    write = client.patch(
+        url(f"{insight.id}/") + f"?sharing_access_token={token}", {"name": "x"}, format="json"
+    )
     assert write.status_code == 401
     assert write.json()["detail"] == "Sharing access token can only be used for GET requests."
     assert client.get(url(f"{insight.id}/activity/"), {"sharing_access_token": token}).status_code == 403

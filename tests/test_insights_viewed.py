@@ -78,7 +78,12 @@ def test_timing_accepts_any_report(api, url):
         format="json",
     )
     assert response.status_code == 201 and response.content == b""
-    assert api.post(url("timing/"), "min_last_refresh=x", content_type="application/x-www-form-urlencoded").status_code == 201
+    assert (
+        api.post(
+            url("timing/"), "min_last_refresh=x", content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 201
+    )
 
 
 def test_cancel_needs_client_query_id(api, url):

@@ -10,162 +10,409 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_initial'),
+        ("analytics", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dashboard',
+            name="Dashboard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=400, null=True)),
-                ('description', models.TextField(blank=True, default='')),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('deleted', models.BooleanField(default=False)),
-                ('restriction_level', models.PositiveSmallIntegerField(choices=[(21, 'everyone in the project can edit'), (37, 'only collaborators can edit')], default=21)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dashboards', to='analytics.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=400, null=True)),
+                ("description", models.TextField(blank=True, default="")),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                ("deleted", models.BooleanField(default=False)),
+                (
+                    "restriction_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (21, "everyone in the project can edit"),
+                            (37, "only collaborators can edit"),
+                        ],
+                        default=21,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dashboards",
+                        to="analytics.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Insight',
+            name="Insight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short_id', models.CharField(default=analytics.models.insights.generate_short_id, max_length=12)),
-                ('name', models.CharField(blank=True, max_length=400, null=True)),
-                ('derived_name', models.CharField(blank=True, max_length=400, null=True)),
-                ('description', models.CharField(blank=True, max_length=400, null=True)),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('query', models.JSONField(blank=True, null=True)),
-                ('order', models.IntegerField(blank=True, null=True)),
-                ('deleted', models.BooleanField(default=False)),
-                ('favorited', models.BooleanField(default=False)),
-                ('saved', models.BooleanField(default=False)),
-                ('is_sample', models.BooleanField(default=False)),
-                ('last_refresh', models.DateTimeField(blank=True, null=True)),
-                ('refreshing', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_modified_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('last_modified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='insights', to='analytics.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "short_id",
+                    models.CharField(default=analytics.models.insights.generate_short_id, max_length=12),
+                ),
+                ("name", models.CharField(blank=True, max_length=400, null=True)),
+                ("derived_name", models.CharField(blank=True, max_length=400, null=True)),
+                ("description", models.CharField(blank=True, max_length=400, null=True)),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                ("query", models.JSONField(blank=True, null=True)),
+                ("order", models.IntegerField(blank=True, null=True)),
+                ("deleted", models.BooleanField(default=False)),
+                ("favorited", models.BooleanField(default=False)),
+                ("saved", models.BooleanField(default=False)),
+                ("is_sample", models.BooleanField(default=False)),
+                ("last_refresh", models.DateTimeField(blank=True, null=True)),
+                ("refreshing", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_modified_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "last_modified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="insights",
+                        to="analytics.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SharingConfiguration',
+            name="SharingConfiguration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False)),
-                ('access_token', models.CharField(default=analytics.models.sharing.generate_access_token, max_length=400, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('insight', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sharing_configurations', to='analytics.insight')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False)),
+                (
+                    "access_token",
+                    models.CharField(
+                        default=analytics.models.sharing.generate_access_token, max_length=400, unique=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "insight",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sharing_configurations",
+                        to="analytics.insight",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="analytics.team"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='analytics.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tags", to="analytics.team"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='insight',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='insights', to='analytics.tag'),
+            model_name="insight",
+            name="tags",
+            field=models.ManyToManyField(blank=True, related_name="insights", to="analytics.tag"),
         ),
         migrations.CreateModel(
-            name='AccessControl',
+            name="AccessControl",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource', models.CharField(max_length=32)),
-                ('resource_id', models.CharField(max_length=36)),
-                ('access_level', models.CharField(max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.organizationmembership')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resource", models.CharField(max_length=32)),
+                ("resource_id", models.CharField(max_length=36)),
+                ("access_level", models.CharField(max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="analytics.organizationmembership",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="analytics.team"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('team', 'resource', 'resource_id', 'organization_member'), name='unique_access_rule_per_member'), models.UniqueConstraint(condition=models.Q(('organization_member__isnull', True)), fields=('team', 'resource', 'resource_id'), name='unique_default_access_rule')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "resource", "resource_id", "organization_member"),
+                        name="unique_access_rule_per_member",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("organization_member__isnull", True)),
+                        fields=("team", "resource", "resource_id"),
+                        name="unique_default_access_rule",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ActivityLog',
+            name="ActivityLog",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('is_system', models.BooleanField(default=False)),
-                ('was_impersonated', models.BooleanField(default=False)),
-                ('activity', models.CharField(max_length=79)),
-                ('scope', models.CharField(max_length=79)),
-                ('item_id', models.CharField(blank=True, max_length=72, null=True)),
-                ('detail', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.organization')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("is_system", models.BooleanField(default=False)),
+                ("was_impersonated", models.BooleanField(default=False)),
+                ("activity", models.CharField(max_length=79)),
+                ("scope", models.CharField(max_length=79)),
+                ("item_id", models.CharField(blank=True, max_length=72, null=True)),
+                ("detail", models.JSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="analytics.organization",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="analytics.team"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['team', 'scope', 'item_id', '-created_at'], name='analytics_a_team_id_76508a_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["team", "scope", "item_id", "-created_at"],
+                        name="analytics_a_team_id_76508a_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DashboardPrivilege',
+            name="DashboardPrivilege",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(21, 'everyone in the project can edit'), (37, 'only collaborators can edit')], default=37)),
-                ('dashboard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='privileges', to='analytics.dashboard')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (21, "everyone in the project can edit"),
+                            (37, "only collaborators can edit"),
+                        ],
+                        default=37,
+                    ),
+                ),
+                (
+                    "dashboard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privileges",
+                        to="analytics.dashboard",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('dashboard', 'user'), name='unique_dashboard_privilege')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("dashboard", "user"), name="unique_dashboard_privilege")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DashboardTile',
+            name="DashboardTile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deleted', models.BooleanField(blank=True, null=True)),
-                ('color', models.CharField(blank=True, max_length=400, null=True)),
-                ('layouts', models.JSONField(blank=True, default=dict)),
-                ('dashboard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tiles', to='analytics.dashboard')),
-                ('insight', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dashboard_tiles', to='analytics.insight')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deleted", models.BooleanField(blank=True, null=True)),
+                ("color", models.CharField(blank=True, max_length=400, null=True)),
+                ("layouts", models.JSONField(blank=True, default=dict)),
+                (
+                    "dashboard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tiles",
+                        to="analytics.dashboard",
+                    ),
+                ),
+                (
+                    "insight",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dashboard_tiles",
+                        to="analytics.insight",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('dashboard', 'insight'), name='unique_dashboard_tile')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("dashboard", "insight"), name="unique_dashboard_tile")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InsightViewed',
+            name="InsightViewed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_viewed_at', models.DateTimeField()),
-                ('insight', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='views', to='analytics.insight')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='analytics.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_viewed_at", models.DateTimeField()),
+                (
+                    "insight",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="views",
+                        to="analytics.insight",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="analytics.team"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['team', 'user', '-last_viewed_at'], name='analytics_i_team_id_b4067c_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('team', 'user', 'insight'), name='unique_insight_view_per_user')],
+                "indexes": [
+                    models.Index(
+                        fields=["team", "user", "-last_viewed_at"], name="analytics_i_team_id_b4067c_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("team", "user", "insight"),
+                        name="unique_insight_view_per_user",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='unique_team_tag'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(fields=("team", "name"), name="unique_team_tag"),
         ),
         migrations.AddIndex(
-            model_name='insight',
-            index=models.Index(fields=['team', 'deleted', 'order'], name='analytics_i_team_id_1f8a4f_idx'),
+            model_name="insight",
+            index=models.Index(fields=["team", "deleted", "order"], name="analytics_i_team_id_1f8a4f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='insight',
-            constraint=models.UniqueConstraint(fields=('team', 'short_id'), name='unique_team_short_id'),
+            model_name="insight",
+            constraint=models.UniqueConstraint(fields=("team", "short_id"), name="unique_team_short_id"),
         ),
     ]

@@ -37,3 +37,6 @@ class AccessControl(models.Model):
                 name="unique_default_access_rule",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.resource_id}: {self.access_level}"

@@ -28,3 +28,6 @@ class ActivityLog(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["team", "scope", "item_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.item_id} {self.activity}"

@@ -43,7 +43,12 @@ class DashboardPrivilege(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["dashboard", "user"], name="unique_dashboard_privilege")]
+        constraints = [
+            models.UniqueConstraint(fields=["dashboard", "user"], name="unique_dashboard_privilege")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on dashboard {self.dashboard_id}"
 
 
 class DashboardTile(models.Model):
@@ -58,3 +63,6 @@ class DashboardTile(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dashboard", "insight"], name="unique_dashboard_tile")]
+
+    def __str__(self) -> str:
+        return f"insight {self.insight_id} on dashboard {self.dashboard_id}"

@@ -86,3 +86,6 @@ class InsightViewed(models.Model):
             )
         ]
         indexes = [models.Index(fields=["team", "user", "-last_viewed_at"])]
+
+    def __str__(self) -> str:
+        return f"insight {self.insight_id} viewed by {self.user_id}"

@@ -26,3 +26,6 @@ class SharingConfiguration(models.Model):
     access_token = models.CharField(max_length=400, unique=True, default=generate_access_token)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sharing of insight {self.insight_id} ({'on' if self.enabled else 'off'})"

@@ -40,7 +40,9 @@ class AccessControlWriteSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("organization_member") and attrs.get("role"):
-            raise serializers.ValidationError("You can not scope an access control to both a role and a member.")
+            raise serializers.ValidationError(
+                "You can not scope an access control to both a role and a member."
+            )
         if attrs.get("role"):
             raise serializers.ValidationError({"role": "Roles are not available on this server."})
         return attrs

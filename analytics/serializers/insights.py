@@ -26,11 +26,7 @@ from query_engine.execution import ExecutionMode
 
 
 def live_tiles(insight: Insight) -> list:
-    return [
-        tile
-        for tile in insight.dashboard_tiles.all()
-        if not tile.deleted and not tile.dashboard.deleted
-    ]
+    return [tile for tile in insight.dashboard_tiles.all() if not tile.deleted and not tile.dashboard.deleted]
 
 
 class DashboardIdsField(serializers.ListField):

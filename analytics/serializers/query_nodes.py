@@ -45,7 +45,11 @@ def _check_series(node: dict[str, Any], path: tuple[str, ...]) -> None:
     if not isinstance(series, list):
         _fail((*path, "series"), "series must be a list of EventsNode/ActionsNode objects.")
     for index, item in enumerate(series):
-        if not isinstance(item, dict) or item.get("kind") not in ("EventsNode", "ActionsNode", "DataWarehouseNode"):
+        if not isinstance(item, dict) or item.get("kind") not in (
+            "EventsNode",
+            "ActionsNode",
+            "DataWarehouseNode",
+        ):
             _fail((*path, "series", str(index), "kind"), "Each series needs kind EventsNode or ActionsNode.")
 
 

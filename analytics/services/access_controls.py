@@ -6,7 +6,13 @@ from typing import Any
 
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from analytics.models import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, AccessControl, Insight, OrganizationMembership
+from analytics.models import (
+    ACCESS_LEVELS_ORDER,
+    DEFAULT_ACCESS_LEVEL,
+    AccessControl,
+    Insight,
+    OrganizationMembership,
+)
 from analytics.services.insight_access import user_access_level
 
 RESOURCE = "insight"
@@ -14,7 +20,9 @@ RESOURCE = "insight"
 
 def access_controls_summary(*, insight: Insight, user: Any) -> dict[str, Any]:
     """The rules of one insight plus what the caller may do with them."""
-    level = user_access_level(user=user, team=insight.team, resource_id=insight.id, creator_id=insight.created_by_id)
+    level = user_access_level(
+        user=user, team=insight.team, resource_id=insight.id, creator_id=insight.created_by_id
+    )
     rules = AccessControl.objects.filter(team=insight.team, resource=RESOURCE, resource_id=str(insight.id))
     return {
         "access_controls": list(rules.order_by("created_at", "id")),
@@ -34,7 +42,9 @@ def _member(*, insight: Insight, raw: Any) -> OrganizationMembership | None:
         member_id = int(raw)
     except (TypeError, ValueError):
         raise ValidationError({"organization_member": "Unknown organization member."}) from None
-    found = OrganizationMembership.objects.filter(id=member_id, organization_id=insight.team.organization_id).first()
+    found = OrganizationMembership.objects.filter(
+        id=member_id, organization_id=insight.team.organization_id
+    ).first()
     if found is None:
         raise ValidationError({"organization_member": "Unknown organization member."})
     return found
@@ -44,7 +54,9 @@ def set_access_control(
     *, insight: Insight, user: Any, access_level: str | None, organization_member: Any = None
 ) -> AccessControl | None:
     """Upsert the rule for a member (or everyone); ``access_level=None`` deletes it and returns None."""
-    level = user_access_level(user=user, team=insight.team, resource_id=insight.id, creator_id=insight.created_by_id)
+    level = user_access_level(
+        user=user, team=insight.team, resource_id=insight.id, creator_id=insight.created_by_id
+    )
     if level != "manager":
         raise PermissionDenied("Must be manager to modify insight permissions.")
     member = _member(insight=insight, raw=organization_member)

@@ -17,7 +17,17 @@ SCOPE = "Insight"
 MATERIAL_FIELDS = ("name", "description", "filters", "query")
 # Fields the activity log compares; everything else (order, saved, timestamps…) is not logged.
 LOGGED_FIELDS = ("name", "derived_name", "description", "filters", "query", "deleted", "favorited")
-PLAIN_FIELDS = ("name", "derived_name", "description", "filters", "query", "order", "deleted", "favorited", "saved")
+PLAIN_FIELDS = (
+    "name",
+    "derived_name",
+    "description",
+    "filters",
+    "query",
+    "order",
+    "deleted",
+    "favorited",
+    "saved",
+)
 RESTRICTED_INSIGHT = (
     "This insight is on a dashboard that can only be edited by its owner, team members invited to "
     "editing the dashboard, and project admins."
@@ -86,7 +96,9 @@ def _set_dashboards(*, insight: Insight, user: Any, ids: list[int]) -> None:
 
 def record_views(*, team: Team, user: Any, insight_ids: list[int]) -> int:
     """Upsert (team, user, insight) → now for the live insights of ``team``; returns how many."""
-    live = list(Insight.objects.filter(team=team, deleted=False, id__in=insight_ids).values_list("id", flat=True))
+    live = list(
+        Insight.objects.filter(team=team, deleted=False, id__in=insight_ids).values_list("id", flat=True)
+    )
     now = timezone.now()
     for insight_id in live:
         InsightViewed.objects.update_or_create(

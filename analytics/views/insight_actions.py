@@ -35,7 +35,9 @@ MAX_BULK_VIEWS = 2500
 
 
 class _ViewedBulkSerializer(serializers.Serializer):
-    insight_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=MAX_BULK_VIEWS)
+    insight_ids = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=MAX_BULK_VIEWS
+    )
 
 
 class _CancelSerializer(serializers.Serializer):
@@ -106,7 +108,13 @@ class InsightActionsMixin:
         return Response(status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=InsightBasicSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="my_last_viewed", required_scopes=[READ], pagination_class=None)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="my_last_viewed",
+        required_scopes=[READ],
+        pagination_class=None,
+    )
     def my_last_viewed(self, request: Request, **kwargs: Any) -> Response:
         """The caller's last 5 distinct viewed insights in this project, most recent first."""
         insights = last_viewed(team=self.team, user=request.user)
@@ -114,7 +122,9 @@ class InsightActionsMixin:
         return Response(InsightBasicSerializer(insights, many=True, context=context).data)
 
     @extend_schema(methods=["GET"], responses=SharingConfigurationSerializer)
-    @extend_schema(methods=["PATCH"], request=SharingConfigurationSerializer, responses=SharingConfigurationSerializer)
+    @extend_schema(
+        methods=["PATCH"], request=SharingConfigurationSerializer, responses=SharingConfigurationSerializer
+    )
     @action(
         detail=True,
         methods=["get", "patch"],
@@ -146,7 +156,9 @@ class InsightActionsMixin:
 
     @extend_schema(methods=["GET"], responses=AccessControlsResponseSerializer)
     @extend_schema(
-        methods=["PUT"], request=AccessControlWriteSerializer, responses={200: AccessControlSerializer, 204: None}
+        methods=["PUT"],
+        request=AccessControlWriteSerializer,
+        responses={200: AccessControlSerializer, 204: None},
     )
     @action(
         detail=True,
@@ -189,5 +201,3 @@ class InsightActionsMixin:
         body.is_valid(raise_exception=True)
         get_backend().cancel(body.validated_data["client_query_id"])
         return Response(status=status.HTTP_201_CREATED)
-
-

@@ -25,7 +25,9 @@ QUERY_KIND = {
     "STICKINESS": "StickinessQuery",
     "LIFECYCLE": "LifecycleQuery",
 }
-ORDERABLE = {f.name for f in Insight._meta.get_fields() if getattr(f, "concrete", False) and not f.many_to_many}
+ORDERABLE = {
+    f.name for f in Insight._meta.get_fields() if getattr(f, "concrete", False) and not f.many_to_many
+}
 
 
 def truthy(value: str | None) -> bool:
@@ -157,7 +159,10 @@ class InsightFilterSet(django_filters.FilterSet):
     def filter_hide_flag_insights(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if not truthy(value):
             return qs
-        return qs.exclude(Q(name__startswith="Feature Flag Called Total Volume") | Q(name__startswith="Feature Flag calls made by unique users per variant"))
+        return qs.exclude(
+            Q(name__startswith="Feature Flag Called Total Volume")
+            | Q(name__startswith="Feature Flag calls made by unique users per variant")
+        )
 
     def filter_order(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         field = value.strip().lstrip("-")

@@ -27,7 +27,11 @@ from analytics.services.insight_access import at_least, hidden_insight_ids, user
 from analytics.services.insights import create_insight, update_insight
 from analytics.views.insight_actions import InsightActionsMixin
 from analytics.views.insight_filters import InsightFilterSet, truthy
-from analytics.views.sharing_auth import SharingAccessTokenAuthentication, SharingTokenPermission, sharing_config
+from analytics.views.sharing_auth import (
+    SharingAccessTokenAuthentication,
+    SharingTokenPermission,
+    sharing_config,
+)
 from query_engine.execution import ExecutionMode, parse_refresh
 
 REFRESH_PARAM = OpenApiParameter(
@@ -112,7 +116,10 @@ class InsightViewSet(
         return queryset.order_by(F("order").asc(nulls_last=True), "id")
 
     def _restoring(self) -> bool:
-        return self.action in ("partial_update", "update") and self.request.data.get("deleted") in (False, "false")
+        return self.action in ("partial_update", "update") and self.request.data.get("deleted") in (
+            False,
+            "false",
+        )
 
     def get_object(self) -> Insight:
         lookup = str(self.kwargs[self.lookup_field])
@@ -143,7 +150,9 @@ class InsightViewSet(
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         raw_refresh = self.request.query_params.get("refresh")
-        mode = parse_refresh(raw_refresh) if self.action in ("list", "retrieve") else ExecutionMode.FORCE_CACHE
+        mode = (
+            parse_refresh(raw_refresh) if self.action in ("list", "retrieve") else ExecutionMode.FORCE_CACHE
+        )
         if sharing_config(self.request) is not None:
             mode = SHARED_REFRESH.get(mode, ExecutionMode.LAZY_ASYNC)
             context["sharing"] = True
@@ -162,16 +171,20 @@ class InsightViewSet(
         return Response(self.get_serializer_class()(insight, context=context).data)
 
     def perform_create(self, serializer: InsightSerializer) -> None:
-        serializer.instance = create_insight(team=self.team, user=self.request.user, data=serializer.validated_data)
+        serializer.instance = create_insight(
+            team=self.team, user=self.request.user, data=serializer.validated_data
+        )
 
     def perform_update(self, serializer: InsightSerializer) -> None:
         serializer.instance = update_insight(
             insight=serializer.instance, user=self.request.user, data=serializer.validated_data
         )
         # Fresh relations for the response (tiles and tags may have changed).
-        serializer.instance = self.get_queryset().model.objects.prefetch_related(
-            "tags", "dashboard_tiles__dashboard"
-        ).get(pk=serializer.instance.pk)
+        serializer.instance = (
+            self.get_queryset()
+            .model.objects.prefetch_related("tags", "dashboard_tiles__dashboard")
+            .get(pk=serializer.instance.pk)
+        )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Insights are never hard-deleted; PATCH {"deleted": true} instead.

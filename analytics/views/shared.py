@@ -33,7 +33,12 @@ def _config_or_404(token: str) -> SharingConfiguration:
 
 def shared_payload(*, request: Request, config: SharingConfiguration, kind: str) -> dict[str, Any]:
     """``{type, accessToken, insight, themes}`` plus the display flags given in the query string."""
-    context = {"request": request, "sharing": True, "mode": ExecutionMode.LAZY_ASYNC, "refresh_requested": True}
+    context = {
+        "request": request,
+        "sharing": True,
+        "mode": ExecutionMode.LAZY_ASYNC,
+        "refresh_requested": True,
+    }
     payload: dict[str, Any] = {
         "type": kind,
         "accessToken": config.access_token,
@@ -63,7 +68,8 @@ class SharedInsightView(APIView):
         title = escape(payload["insight"]["name"] or payload["insight"]["derived_name"] or "Shared insight")
         return HttpResponse(
             f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><h1>{title}</h1><p><a href='{escape(request.path)}.json'>Data (JSON)</a></p></body></html>",
+            f"<body><h1>{title}</h1>"
+            f"<p><a href='{escape(request.path)}.json'>Data (JSON)</a></p></body></html>",
             content_type="text/html; charset=utf-8",
         )
 
