@@ -33,9 +33,13 @@ urlpatterns = [
     re_path(r"^embedded/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", EmbeddedInsightView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    # Both prefixes name a team; the same views serve them.
-    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_urlpatterns)),
-    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_router.urls)),
+    # Both prefixes name a team; the same views serve them. One pattern per prefix
+    # (not an alternation) so the OpenAPI schema lists real paths for both.
+    *[
+        re_path(rf"^api/{prefix}/(?P<team_id>[^/]+)/", include(patterns))
+        for prefix in ("projects", "environments")
+        for patterns in (team_urlpatterns, team_router.urls)
+    ],
     path("api/", include(root_router.urls)),
     re_path(r"^api/", json_not_found),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import ACCESS_LEVELS_ORDER, AccessControl
@@ -29,6 +30,7 @@ class AccessControlSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_role(self, rule: AccessControl) -> None:
         return None
 

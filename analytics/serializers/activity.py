@@ -64,3 +64,12 @@ class ActivityLogSerializer(serializers.ModelSerializer):
     def get_unread(self, entry: ActivityLog) -> bool:
         # No per-user bookmarks here, so nothing is ever marked unread.
         return False
+
+
+class ActivityPageSerializer(serializers.Serializer):
+    """A page of activity: page-number pagination with ``total_count``."""
+
+    results = ActivityLogSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    total_count = serializers.IntegerField()

@@ -20,7 +20,7 @@ from analytics.serializers.access import (
     AccessControlsResponseSerializer,
     AccessControlWriteSerializer,
 )
-from analytics.serializers.activity import ActivityLogSerializer
+from analytics.serializers.activity import ActivityLogSerializer, ActivityPageSerializer
 from analytics.serializers.insights import InsightBasicSerializer
 from analytics.serializers.sharing import SharingConfigurationSerializer
 from analytics.services.access_controls import access_controls_summary, set_access_control
@@ -75,14 +75,14 @@ class InsightActionsMixin:
         page = paginator.paginate_queryset(entries.select_related("user"), request, view=self)
         return paginator.get_paginated_response(ActivityLogSerializer(page, many=True).data)
 
-    @extend_schema(parameters=ACTIVITY_PARAMS, responses=ActivityLogSerializer(many=True))
+    @extend_schema(parameters=ACTIVITY_PARAMS, responses=ActivityPageSerializer)
     @action(detail=False, methods=["get"], url_path="activity", required_scopes=["activity_log:read"])
     def all_activity(self, request: Request, **kwargs: Any) -> Response:
         """Activity of every insight of the project, newest first."""
         entries = ActivityLog.objects.filter(team=self.team, scope=SCOPE).order_by("-created_at", "-id")
         return self._activity_page(request, entries)
 
-    @extend_schema(parameters=ACTIVITY_PARAMS, responses=ActivityLogSerializer(many=True))
+    @extend_schema(parameters=ACTIVITY_PARAMS, responses=ActivityPageSerializer)
     @action(detail=True, methods=["get"], url_path="activity", required_scopes=["activity_log:read"])
     def activity(self, request: Request, **kwargs: Any) -> Response:
         """Activity of one insight (deleted ones included), newest first."""
