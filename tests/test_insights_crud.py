@@ -310,3 +310,23 @@ def test_csv_output_of_list_and_retrieve(api, url, team):
     one = api.get(url(f"{insight.id}/"), {"format": "csv"}).content.decode().splitlines()
     assert "short_id" in one[0].split(",") and insight.short_id in one[1]
     assert api.get(url(), {"format": "xml"}).status_code == 404
+
+
+def test_non_object_bodies_are_400_not_500(api, url, team):
+    insight = Insight.objects.create(team=team, name="A")
+    assert api.post(url(), [1, 2], format="json").status_code == 400
+    assert api.patch(url(f"{insight.id}/"), [1], format="json").status_code == 400
+
+
+def test_csv_on_activity_and_errors(api, url):
+    created = api.post(url(), {"name": "A"}, format="json").json()
+    rows = api.get(url(f"{created['id']}/activity/"), {"format": "csv"}).content.decode().splitlines()
+    header = rows[0].split(",")
+    assert "results.0.activity" in header and "total_count" in header
+    assert "created" in rows[1]
+    error = api.get(url("999999/"), {"format": "csv"})
+    assert error.status_code == 404
+    assert error.content.decode().splitlines() == [
+        "attr,code,detail,type",
+        ",not_found,Not found.,invalid_request",
+    ]

@@ -26,10 +26,15 @@ def _enable(api, url, insight):
     return response.json()
 
 
-def test_sharing_starts_disabled_and_unsaved(api, url, insight):
+def test_sharing_starts_disabled_with_a_stable_token(api, url, insight, client):
     body = api.get(url(f"{insight.id}/sharing/")).json()
-    assert body["enabled"] is False and body["created_at"] is None
-    assert len(body["access_token"]) >= 22  # 22 random bytes: 176 bits
+    assert body["enabled"] is False and body["created_at"] is not None
+    assert len(body["access_token"]) >= 30  # 22 random bytes (176 bits) in URL-safe base64
+    assert api.get(url(f"{insight.id}/sharing/")).json()["access_token"] == body["access_token"]
+    assert client.get(f"/shared/{body['access_token']}.json").status_code == 404
+    enabled = api.patch(url(f"{insight.id}/sharing/"), {"enabled": True}, format="json").json()
+    assert enabled["access_token"] == body["access_token"]
+    assert client.get(f"/shared/{body['access_token']}.json").status_code == 200
 
 
 def test_enable_disable_and_public_json(api, url, insight, client):
@@ -84,7 +89,7 @@ def test_sharing_is_logged(api, url, insight):
         "sharing enabled",
     ]
     assert entries[2]["detail"]["changes"] == [
-        {"type": "Insight", "action": "created", "field": "sharing", "before": None, "after": True}
+        {"type": "Insight", "action": "changed", "field": "sharing", "before": False, "after": True}
     ]
     assert entries[0]["detail"]["changes"][0]["before"] is True
     assert entries[0]["detail"]["changes"][0]["after"] is False

@@ -102,7 +102,7 @@ def result_fields(
         "hasMore": response.get("hasMore"),
         "columns": response.get("columns"),
         # The team's zone when a refresh was asked for, else the stored result's (none on a miss).
-        "timezone": team.timezone if refresh_requested or cached else None,
+        "timezone": team.timezone if refresh_requested else (response.get("timezone") if cached else None),
         "is_cached": bool(response.get("is_cached")) and cached,
         "query_status": response.get("query_status"),
         "hogql": response.get("hogql"),

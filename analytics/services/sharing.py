@@ -19,8 +19,13 @@ def _current(insight: Insight) -> SharingConfiguration | None:
 
 
 def sharing_configuration(*, insight: Insight) -> SharingConfiguration:
-    """The insight's current configuration; an unsaved, disabled one before the first change."""
-    return _current(insight) or SharingConfiguration(team=insight.team, insight=insight, enabled=False)
+    """The insight's current configuration, created disabled on first use.
+
+    Persisting it at once keeps the token a client reads stable until it is rotated.
+    """
+    return _current(insight) or SharingConfiguration.objects.create(
+        team=insight.team, insight=insight, enabled=False
+    )
 
 
 def _log(*, insight: Insight, user: Any, activity: str, before: Any, after: Any) -> None:
@@ -40,7 +45,7 @@ def _log(*, insight: Insight, user: Any, activity: str, before: Any, after: Any)
 def set_sharing(*, insight: Insight, user: Any, enabled: bool) -> SharingConfiguration:
     """Persist the enabled flag; logs ``sharing enabled``/``sharing disabled`` when it changes."""
     config = sharing_configuration(insight=insight)
-    was_enabled = config.enabled if config.pk else None
+    was_enabled = config.enabled
     config.enabled = enabled
     config.save()
     if was_enabled != enabled:
@@ -54,10 +59,9 @@ def rotate_access_token(*, insight: Insight, user: Any) -> SharingConfiguration:
     """A new token replaces the old one at once: the old token stops working immediately."""
     old = sharing_configuration(insight=insight)
     enabled = old.enabled
-    if old.pk:
-        old.expires_at = timezone.now()
-        old.enabled = False
-        old.save(update_fields=["expires_at", "enabled"])
+    old.expires_at = timezone.now()
+    old.enabled = False
+    old.save(update_fields=["expires_at", "enabled"])
     config = SharingConfiguration.objects.create(team=insight.team, insight=insight, enabled=enabled)
     _log(insight=insight, user=user, activity="access token refreshed", before=None, after=enabled)
     return config

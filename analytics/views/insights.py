@@ -118,10 +118,10 @@ class InsightViewSet(
         return queryset.order_by(F("order").asc(nulls_last=True), "id")
 
     def _restoring(self) -> bool:
-        return self.action in ("partial_update", "update") and self.request.data.get("deleted") in (
-            False,
-            "false",
-        )
+        if self.action not in ("partial_update", "update"):
+            return False
+        data = self.request.data
+        return isinstance(data, dict) and data.get("deleted") in (False, "false", "False")
 
     def get_object(self) -> Insight:
         lookup = str(self.kwargs[self.lookup_field])
