@@ -107,7 +107,7 @@ class InsightViewSet(
         queryset = Insight.objects.filter(team=self.team).select_related(
             "team", "team__organization", "created_by", "last_modified_by"
         )
-        queryset = queryset.prefetch_related("tags", "dashboard_tiles__dashboard")
+        queryset = queryset.prefetch_related("tags", "dashboard_tiles__dashboard__team")
         config = sharing_config(self.request)
         if config is not None:
             return queryset.filter(id=config.insight_id, deleted=False)
@@ -182,10 +182,8 @@ class InsightViewSet(
             insight=serializer.instance, user=self.request.user, data=serializer.validated_data
         )
         # Fresh relations for the response (tiles and tags may have changed).
-        serializer.instance = (
-            self.get_queryset()
-            .model.objects.prefetch_related("tags", "dashboard_tiles__dashboard")
-            .get(pk=serializer.instance.pk)
+        serializer.instance = Insight.objects.prefetch_related("tags", "dashboard_tiles__dashboard").get(
+            pk=serializer.instance.pk
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
