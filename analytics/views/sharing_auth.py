@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -44,3 +45,13 @@ class SharingTokenPermission(BasePermission):
         if str(view.kwargs.get("team_id")) != str(config.team_id):
             raise PermissionDenied("Sharing access token does not belong to this project.")
         return True
+
+
+class SharingAccessTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``?sharing_access_token=`` in the OpenAPI schema."""
+
+    target_class = SharingAccessTokenAuthentication
+    name = "SharingAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "query", "name": TOKEN_PARAM}
