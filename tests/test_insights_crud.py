@@ -281,10 +281,19 @@ def test_from_dashboard_adds_tile_fields(api, url, team):
     plain = api.get(url(f"{created['id']}/")).json()
     contextual = api.get(url(f"{created['id']}/"), {"from_dashboard": dashboard.id}).json()
     assert "color" not in plain and contextual["color"] is None and contextual["layouts"] == {}
+    assert contextual["query"]["source"]["dateRange"] == {"date_from": "-30d"}
+    assert "dateRange" not in plain["query"]["source"]
     # The dashboard's date range changes the query, hence the cache key.
     assert contextual["filters_hash"] != plain["filters_hash"]
     ignored = api.get(url(f"{created['id']}/"), {"from_dashboard": dashboard.id + 100}).json()
     assert "color" not in ignored
+    legacy = api.post(
+        url(),
+        {"name": "L", "dashboards": [dashboard.id], "filters": {"insight": "TRENDS", "date_from": "-7d"}},
+        format="json",
+    ).json()
+    shown = api.get(url(f"{legacy['id']}/"), {"from_dashboard": dashboard.id}).json()
+    assert shown["filters"] == {"insight": "TRENDS", "date_from": "-30d"}
 
 
 def test_refresh_value_is_validated(api, url, team):
