@@ -11,8 +11,16 @@ from rest_framework.request import Request
 
 from analytics.models import SharingConfiguration
 from analytics.services.sharing import config_for_token
+from query_engine.execution import ExecutionMode
 
 TOKEN_PARAM = "sharing_access_token"
+# Shared links read with force_cache get a background refresh; explicit refreshes block.
+SHARED_REFRESH = {
+    ExecutionMode.FORCE_CACHE: ExecutionMode.LAZY_ASYNC,
+    ExecutionMode.BLOCKING: ExecutionMode.BLOCKING,
+    ExecutionMode.FORCE_BLOCKING: ExecutionMode.BLOCKING,
+    ExecutionMode.ASYNC: ExecutionMode.ASYNC,
+}
 SHAREABLE_ACTIONS = {"list", "retrieve"}
 
 
@@ -29,6 +37,11 @@ class SharingAccessTokenAuthentication(authentication.BaseAuthentication):
         if config is None:
             raise AuthenticationFailed("Sharing access token is invalid.")
         return AnonymousUser(), config
+
+
+def shared_refresh_mode(mode: ExecutionMode) -> ExecutionMode:
+    """How a refresh mode asked for through a shared link is run."""
+    return SHARED_REFRESH.get(mode, ExecutionMode.LAZY_ASYNC)
 
 
 def sharing_config(request: Request) -> SharingConfiguration | None:
