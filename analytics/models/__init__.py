@@ -1,4 +1,5 @@
 from analytics.models.access import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, AccessControl
+from analytics.models.action import Action
 from analytics.models.activity import ActivityLog
 from analytics.models.dashboards import Dashboard, DashboardPrivilege, DashboardTile, RestrictionLevel
 from analytics.models.insights import Insight, InsightViewed, Tag
@@ -10,6 +11,7 @@ __all__ = [
     "ACCESS_LEVELS_ORDER",
     "DEFAULT_ACCESS_LEVEL",
     "AccessControl",
+    "Action",
     "ActivityLog",
     "Dashboard",
     "DashboardPrivilege",
