@@ -102,6 +102,8 @@ class InsightBasicSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_filters(self, insight: Insight) -> dict[str, Any]:
+        # Seed-era behaviour: filters and query are echoed as stored (no upgrade of
+        # filters to a query node in responses), so clients read back what they wrote.
         filters = dict(insight.filters or {})
         if insight.query is None:
             # An insight without a query is a trends insight unless it says otherwise.
