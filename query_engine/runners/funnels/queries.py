@@ -58,7 +58,7 @@ def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
     """Per (entrance period, breakdown): actors reaching ``from_step`` and ``to_step``."""
     events = _period_events(funnel)
     actors = (
-        f"SELECT aggregation_target, prop_val, period, {match_fold(funnel, events)} AS m\n"
+        f"SELECT aggregation_target, prop_val, period,\n  {match_fold(funnel, events)}\n"
         f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
         f"    {prop_values(funnel)} AS prop_vals,\n"
         "    arrayDistinct(arrayMap(e -> e.p, arrayFilter(e -> bitTest(e.m, 0), ev))) AS periods\n"

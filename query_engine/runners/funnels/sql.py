@@ -148,21 +148,23 @@ def grouped_events(funnel: FunnelSQL) -> str:
 
 
 def match_fold(funnel: FunnelSQL, events: str) -> str:
+    """SELECT columns ending with the actor's result ``... AS m``."""
     if funnel.attribution == "all_events":
         events = f"arrayFilter(e -> e.b = prop_val, {events})"
-    return FOLDS[funnel.order](
+    columns, result = FOLDS[funnel.order](
         funnel.n,
         funnel.window,
         events=events,
         attribution_step=funnel.attribution_step if funnel.attribution == "step" else None,
         with_exclusions=bool(funnel.exclusions),
     )
+    return ",\n  ".join([*columns, f"{result} AS m"])
 
 
 def actors_select(funnel: FunnelSQL) -> str:
     """One row per (actor, breakdown value): ``m`` = (steps reached, t0, excluded, timestamps)."""
     return (
-        f"SELECT aggregation_target, prop_val, {match_fold(funnel, 'ev')} AS m\n"
+        f"SELECT aggregation_target, prop_val,\n  {match_fold(funnel, 'ev')}\n"
         f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
         f"    {prop_values(funnel)} AS prop_vals\n"
         f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
@@ -174,7 +176,7 @@ def actor_results(funnel: FunnelSQL) -> str:
     """Per (actor, breakdown) ``step_reached`` (0-based) and step-to-step ``timings``; excluded dropped."""
     return (
         "SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,\n"
-        "  arrayMap(i -> m.4[i + 1] - m.4[i], range(1, length(m.4))) AS timings,\n"
+        "  arrayPopFront(arrayDifference(m.4)) AS timings,\n"
         "  m.4 AS timestamps\n"
         f"FROM ({actors_select(funnel)})\nWHERE m.3 = 0 AND m.1 > 0"
     )

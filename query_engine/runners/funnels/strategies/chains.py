@@ -26,22 +26,20 @@ EXCLUSION_BIT = 32  # matches funnels.sql: exclusion guarding step i is bit 32 +
 
 
 class Names:
-    """Defines each sub-array once (``(expr AS name)``) and refers to it by name after.
+    """Each sub-array is one SELECT column (``expr AS name``) referred to by name.
 
-    ClickHouse resolves aliases across the whole SELECT, so the expression tree
-    is built once per row even where the text refers to it many times.
+    ClickHouse resolves aliases across the whole SELECT, so every array is
+    computed once per row and the SQL text stays linear in the step count.
     """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.defined: set[str] = set()
+        self.definitions: dict[str, str] = {}
 
     def __call__(self, name: str, expr: str) -> str:
         alias = f"{self.prefix}{name}"
-        if alias in self.defined:
-            return alias
-        self.defined.add(alias)
-        return f"({expr} AS {alias})"
+        self.definitions.setdefault(alias, f"{expr} AS {alias}")
+        return alias
 
 
 def _shift(array: str) -> str:
@@ -114,8 +112,8 @@ def chain_result(
     prop_val: str = "prop_val",
     with_exclusions: bool = True,
     prefix: str = "f_",
-) -> str:
-    """``(steps_reached, t0, excluded, step_timestamps)`` of the actor's reported attempt."""
+) -> tuple[list[str], str]:
+    """Extra SELECT columns, and ``(steps_reached, t0, excluded, step_timestamps)`` of the reported attempt."""
     attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
     chain = Chain(n, window, events, strict, attribution, prefix)
     advanced = [chain.advanced(k) for k in range(1, n + 1)]
@@ -131,4 +129,5 @@ def chain_result(
         [start] + [f"{chain.times()}[arrayFirstIndex(x -> x = {start}, {c})]" for c in advanced[1:]]
     )
     excluded = f"toUInt8({depth} > 0 AND {start} = 0)"
-    return f"(toUInt8({depth}), {start}, {excluded}, arraySlice([{stamps}], 1, {depth}))"
+    result = f"(toUInt8({depth}), {start}, {excluded}, arraySlice([{stamps}], 1, {depth}))"
+    return list(chain.name.definitions.values()), result
