@@ -113,7 +113,7 @@ def chain_result(
     with_exclusions: bool = True,
     prefix: str = "f_",
 ) -> tuple[list[str], str]:
-    """Extra SELECT columns, and ``(steps_reached, t0, excluded, step_timestamps)`` of the reported attempt."""
+    """Extra SELECT columns, and the reported attempt's ``(steps_reached, t0, excluded, timestamps)``."""
     attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
     chain = Chain(n, window, events, strict, attribution, prefix)
     advanced = [chain.advanced(k) for k in range(1, n + 1)]
