@@ -72,7 +72,9 @@ def funnel_source(query: dict[str, Any]) -> dict[str, Any]:
         source = source.get("source")
     if not isinstance(source, dict) or source.get("kind") != "FunnelsQuery":
         raise QueryError("FunnelCorrelationQuery needs a FunnelsQuery source.", attr="source")
-    return source
+    # Correlation looks at whole funnels: one result per actor, steps view, no breakdown.
+    funnels = {**(source.get("funnelsFilter") or {}), "funnelVizType": "steps"}
+    return {**{k: v for k, v in source.items() if k != "breakdownFilter"}, "funnelsFilter": funnels}
 
 
 @register("FunnelCorrelationQuery")

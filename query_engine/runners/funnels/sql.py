@@ -2,7 +2,7 @@
 
 The query is one scan of ``events``: rows matching any step or exclusion are
 tagged with the steps they match, grouped into one time-sorted array per
-actor, and folded by the order type's strategy (``strategies``). The outer
+actor, and matched by the order type's strategy (``strategies``). The outer
 selects aggregate the per-actor results for each visualisation. Values are
 bound parameters collected by the caller's ``Params``; this module only adds
 code-defined identifiers and numbers to the SQL text.
@@ -10,7 +10,7 @@ code-defined identifiers and numbers to the SQL text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from query_engine.runners.funnels.strategies import FOLDS
 
@@ -45,7 +45,6 @@ class FunnelSQL:
     attribution: str = "first_touch"
     attribution_step: int | None = None
     period: str | None = None  # bucket expression, trends viz only
-    extra_columns: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def n(self) -> int:
