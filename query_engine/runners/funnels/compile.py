@@ -75,7 +75,7 @@ def compile_funnel(
     elif team.aggregate_by_distinct_id:
         actor = "events.distinct_id"
     else:
-        actor = f"toString({person_id_expr()})"
+        actor = person_id_expr()
     with_person = not grouped and not team.aggregate_by_distinct_id
     source = events_source(params, team.id, with_person=with_person)
     steps = tuple(_series_condition(s, params, ctx, actions) for s in spec.series)
