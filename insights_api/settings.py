@@ -186,6 +186,14 @@ CORS_ALLOW_CREDENTIALS = True
 QUERY_TIMEOUT_SECONDS = {
     "default": env_int("QUERY_TIMEOUT_SECONDS", 60),
 }
+# ClickHouse max_execution_time per query kind (trends, stickiness, lifecycle).
+QUERY_TIMEOUT_SECONDS.update(
+    {
+        "TrendsQuery": env_int("TRENDS_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+        "StickinessQuery": env_int("STICKINESS_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+        "LifecycleQuery": env_int("LIFECYCLE_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+    }
+)
 CACHE_VERSION = env_str("QUERY_CACHE_VERSION", "1")
 REFRESH_LOCK_SECONDS = env_float("REFRESH_LOCK_SECONDS", 120.0)
 
