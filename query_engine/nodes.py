@@ -190,7 +190,24 @@ def _formulas(trends: dict[str, Any]) -> list[Formula]:
     return []
 
 
+OBJECT_FIELDS = (
+    "dateRange",
+    "trendsFilter",
+    "breakdownFilter",
+    "compareFilter",
+    "stickinessFilter",
+    "lifecycleFilter",
+)
+
+
+def _check_objects(query: dict[str, Any]) -> None:
+    for name in OBJECT_FIELDS:
+        if query.get(name) is not None and not isinstance(query[name], dict):
+            raise QueryError(f"{name} must be an object.", attr=name)
+
+
 def _common(query: dict[str, Any], kind: str) -> InsightSpec:
+    _check_objects(query)
     series_raw = query.get("series")
     if not isinstance(series_raw, list) or not series_raw:
         raise QueryError("series must be a non-empty list.", attr="series")

@@ -278,3 +278,51 @@ def test_invalid_fields_are_400_naming_the_field(api, team, clickhouse, field, v
 def test_unknown_query_kind(api, team):
     response = api.post(f"/api/projects/{team.id}/query/", {"query": {"kind": "MagicQuery"}}, format="json")
     assert response.status_code == 400 and response.json()["attr"] == "query__kind"
+
+
+@pytest.mark.parametrize(
+    ("fields", "attr"),
+    [
+        ({"trendsFilter": "ActionsPie"}, "trendsFilter"),
+        ({"breakdownFilter": ["$browser"]}, "breakdownFilter"),
+        ({"dateRange": "-7d"}, "dateRange"),
+        (
+            {"interval": "minute", "dateRange": {"date_from": "2019-01-01", "date_to": "2020-01-20"}},
+            "interval",
+        ),
+        ({"dateRange": {"date_from": "2020-01-20", "date_to": "2020-01-01"}}, "dateRange__date_from"),
+        (
+            {"breakdownFilter": {"breakdown": "x", "breakdown_type": "cohort"}},
+            "breakdownFilter__breakdown_type",
+        ),
+        (
+            {"series": [{"kind": "EventsNode", "event": "$pageview", "math": "sum"}]},
+            "series__0__math_property",
+        ),
+        ({"series": [{"kind": "ActionsNode", "id": "abc"}]}, "series__0__id"),
+        ({"series": [{"kind": "EventsNode", "event": 5}]}, "series__0__event"),
+    ],
+)
+def test_malformed_query_parts_are_400(api, team, fields, attr):
+    body = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}], **fields}
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == attr
+
+
+def test_legacy_bad_inputs_name_the_legacy_field(api, team):
+    url = f"/api/projects/{team.id}/insights/trend/"
+    cases = [
+        ({"events": "[{not json"}, "events"),
+        (
+            {"events": '[{"id": "$pageview"}]', "breakdown": "$browser", "breakdown_limit": "lots"},
+            "breakdown_limit",
+        ),
+        ({"events": '[{"id": "$pageview"}]', "display": "Hologram"}, "display"),
+        ({"events": '[{"id": "$pageview", "math": "sum"}]'}, "events"),
+        ({"events": '[{"id": "$pageview"}]', "insight": "FUNNELS"}, "insight"),
+    ]
+    for params, attr in cases:
+        response = api.get(url, params)
+        assert response.status_code == 400, (params, response.json())
+        assert response.json()["attr"] == attr, params
