@@ -326,3 +326,79 @@ def test_legacy_bad_inputs_name_the_legacy_field(api, team):
         response = api.get(url, params)
         assert response.status_code == 400, (params, response.json())
         assert response.json()["attr"] == attr, params
+
+
+def test_multi_breakdown(api, reference):
+    body = query(
+        api,
+        reference,
+        breakdownFilter={"breakdowns": [{"property": "$browser"}, {"property": "tier", "type": "person"}]},
+    )
+    # Chrome/p1 6, Firefox/p2 2, Chrome/p4 1, Safari/p3 1 (ties by value ascending)
+    values = [(r["breakdown_value"], r["count"], r["label"]) for r in body["results"]]
+    assert values == [
+        (["Chrome", "p1"], 6.0, "Chrome::p1"),
+        (["Firefox", "p2"], 2.0, "Firefox::p2"),
+        (["Chrome", "p4"], 1.0, "Chrome::p4"),
+        (["Safari", "p3"], 1.0, "Safari::p3"),
+    ]
+    capped = query(
+        api, reference, breakdownFilter={"breakdowns": [{"property": "$browser"}], "breakdown_limit": 1}
+    )
+    assert [r["breakdown_value"] for r in capped["results"]] == [
+        ["Chrome"],
+        ["$$_posthog_breakdown_other_$$"],
+    ]
+
+
+def test_breakdown_normalize_url(api, team, clickhouse):
+    urls = ["https://x.com/a/", "https://x.com/a?", "https://x.com/a", "/"]
+    store_events(
+        api,
+        team,
+        [
+            {
+                "event": "$pageview",
+                "distinct_id": "u",
+                "timestamp": "2020-01-10T10:00:00Z",
+                "properties": {"$current_url": u},
+            }
+            for u in urls
+        ],
+    )
+    body = query(api, team, breakdownFilter={"breakdown": "$current_url", "breakdown_normalize_url": True})
+    # trailing /?# stripped; "/" stays "/"
+    assert {r["breakdown_value"]: r["count"] for r in body["results"]} == {"https://x.com/a": 3.0, "/": 1.0}
+
+
+def test_formula_with_breakdown_and_compare(api, reference):
+    body = query(
+        api,
+        reference,
+        series=[
+            {"kind": "EventsNode", "event": "$pageview"},
+            {"kind": "EventsNode", "event": "$pageview", "math": "dau"},
+        ],
+        dateRange={"date_from": "2020-01-15", "date_to": "2020-01-19"},
+        breakdownFilter={"breakdown": "$browser"},
+        compareFilter={"compare": True},
+        trendsFilter={"formula": "A - B"},
+    )
+    # each person has at most one event a day, so total - dau is 0 for every value and day
+    assert {r["compare_label"] for r in body["results"]} == {"current", "previous"}
+    assert all(r["data"] == [0, 0, 0, 0, 0] for r in body["results"])
+    assert [r["compare_label"] for r in body["results"]] == sorted(
+        [r["compare_label"] for r in body["results"]], key=["current", "previous"].index
+    )
+
+
+def test_property_math_variants(api, reference):
+    # Jan 12: p2=20, p1=10, p3=30; quantile(0.9) of [10,20,30] interpolates to 28
+    [p90] = series(api, reference, math="p90", math_property="prop")
+    assert p90["data"][3] == pytest.approx(28.0)
+    [person_sum] = series(
+        api, reference, math="sum", math_property="prop", math_property_type="person_properties"
+    )
+    assert person_sum["data"] == [0] * 12  # persons have no "prop"
+    [avg_per_actor] = series(api, reference, math="avg_count_per_actor")
+    assert avg_per_actor["data"][3] == 1.0

@@ -90,12 +90,18 @@ def aggregate(req: SeriesRequest, params: Params) -> str:
     raise QueryError(f"Unsupported math {math!r}.", attr="series__math")
 
 
-def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
-    value = property_value(breakdown.type, str(breakdown.property), params)
-    if breakdown.normalize_url:
+def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params) -> str:
+    value = property_value(kind, prop, params)
+    if normalize_url:
         trimmed = f"trim(TRAILING '/?#' FROM {value})"
         value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
+
+
+def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
+    """String value per event (null marker for missing); an array for multi-breakdowns."""
+    values = [_breakdown_value(prop, kind, norm, params) for prop, kind, norm in breakdown.parts()]
+    return f"[{', '.join(values)}]" if breakdown.multi else values[0]
 
 
 def series_where(
