@@ -82,3 +82,30 @@ def test_legacy_trend_route_serves_stickiness_and_lifecycle(api, activity):
     assert [r["status"] for r in lifecycle["result"]] == ["new", "returning", "resurrecting", "dormant"]
     shown_as = api.get(base, {**params, "shown_as": "Stickiness"}).json()
     assert shown_as["result"][0]["data"] == [2, 1, 1, 0, 0]
+
+
+def test_stickiness_compare_and_weekly(api, activity):
+    results = run(api, activity, "StickinessQuery", compareFilter={"compare": True})
+    assert [r["compare_label"] for r in results] == ["current", "previous"]
+    # previous period Jan 4–8 has no events
+    assert results[1]["data"] == [0, 0, 0, 0, 0] and results[1]["count"] == 0
+    # one week (Sunday start) bucket for Jan 9–11, and Jan 12–13 is the next week
+    [weekly] = run(api, activity, "StickinessQuery", interval="week")
+    # a, b, d active only in week 1; c only in week 2 → all 4 active in exactly 1 week
+    assert weekly["data"] == [4, 0] and weekly["labels"] == ["1 week", "2 weeks"]
+
+
+def test_lifecycle_of_an_action(api, activity):
+    from analytics.models import Action
+
+    action = Action.objects.create(team=activity, name="Views", steps=[{"event": "$pageview"}])
+    results = run(api, activity, "LifecycleQuery", series=[{"kind": "ActionsNode", "id": action.id}])
+    assert results[0]["label"] == "Views - new"
+    assert results[0]["action"] == {
+        "id": str(action.id),
+        "name": "Views",
+        "type": "actions",
+        "order": 0,
+        "math": "total",
+    }
+    assert results[0]["data"] == [2.0, 1.0, 0.0, 0.0, 1.0]

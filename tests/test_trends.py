@@ -402,3 +402,23 @@ def test_property_math_variants(api, reference):
     assert person_sum["data"] == [0] * 12  # persons have no "prop"
     [avg_per_actor] = series(api, reference, math="avg_count_per_actor")
     assert avg_per_actor["data"][3] == 1.0
+
+
+def test_default_range_is_eight_days_ending_today(api, team, clickhouse):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    store_events(
+        api,
+        team,
+        [
+            {"event": "$pageview", "distinct_id": "a", "timestamp": now.isoformat()},
+            {"event": "$pageview", "distinct_id": "a", "timestamp": (now - timedelta(days=7)).isoformat()},
+            {"event": "$pageview", "distinct_id": "a", "timestamp": (now - timedelta(days=9)).isoformat()},
+        ],
+    )
+    body = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    [result] = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"]
+    # -7d: 00:00 seven days ago through the end of today → 8 buckets, the 9-day-old event excluded
+    assert len(result["days"]) == 8 and result["days"][-1] == now.date().isoformat()
+    assert result["data"][0] == 1 and result["data"][-1] == 1 and result["count"] == 2.0
