@@ -2,11 +2,15 @@
 
     python bench/queries.py [--events 10000000] [--runs 5] [--only trends]
 
-The first run loads demo events once (``generate_demo_data``) into a
-persistent chDB directory and SQLite file under ``bench/data/`` (not in git);
-later runs reuse them. Each case in ``bench/cases/*.py`` is timed both ways
-in the same process and run (best of ``--runs`` after one warm-up), the
-answers are compared, and ``bench/RESULTS.md`` is rewritten.
+The first run loads demo events once into a persistent chDB directory and
+SQLite file under ``bench/data/`` (not in git); later runs reuse them.
+``generate_demo_data`` loads ``--events / --scale`` events through the
+ingestion writer (persons, merges, overrides), then ClickHouse copies them
+``--scale`` times over under fresh distinct ids, person ids and uuids, so
+10M realistic rows take minutes instead of hours on a small machine. Each
+case in ``bench/cases/*.py`` is timed both ways in the same process and run
+(best of ``--runs`` after one warm-up), the answers are compared, and
+``bench/RESULTS.md`` is rewritten.
 """
 
 from __future__ import annotations
@@ -45,7 +49,46 @@ def configure() -> None:
     django.setup()
 
 
-def load_dataset(events: int):
+SCALE_COPIES = {
+    "events": (
+        "uuid, team_id, event, distinct_id, person_id, timestamp, properties, person_properties,"
+        " person_created_at, elements_chain, created_at",
+        "generateUUIDv4(), team_id, event, {did}, {pid}, timestamp, properties, person_properties,"
+        " person_created_at, elements_chain, created_at",
+    ),
+    "person": (
+        "id, team_id, created_at, properties, is_identified, is_deleted, version",
+        "{id}, team_id, created_at, properties, is_identified, is_deleted, version",
+    ),
+    "person_distinct_id2": (
+        "team_id, distinct_id, person_id, is_deleted, version",
+        "team_id, {did}, {pid}, is_deleted, version",
+    ),
+    "person_distinct_id_overrides": (
+        "team_id, distinct_id, person_id, is_deleted, version",
+        "team_id, {did}, {pid}, is_deleted, version",
+    ),
+}
+
+
+def scale_up(team_id: int, copies: int) -> None:
+    """Add ``copies - 1`` renamed copies of the project's rows (all four tables)."""
+    from query_engine.backends import get_backend
+
+    renamed = {
+        "did": "concat(distinct_id, '~', toString(k))",
+        "pid": "reinterpretAsUUID(sipHash128(concat(toString(person_id), '~', toString(k))))",
+        "id": "reinterpretAsUUID(sipHash128(concat(toString(id), '~', toString(k))))",
+    }
+    for table, (columns, select) in SCALE_COPIES.items():
+        get_backend().command(
+            f"INSERT INTO {table} ({columns}) SELECT {select.format(**renamed)} FROM {table} "
+            "ARRAY JOIN range(1, {copies:UInt32}) AS k WHERE team_id = {team:Int64}",
+            {"copies": copies, "team": team_id},
+        )
+
+
+def load_dataset(events: int, scale: int):
     from django.core.management import call_command
 
     from analytics.services.tenancy import create_project_with_owner
@@ -56,19 +99,24 @@ def load_dataset(events: int):
     call_command("migrate", verbosity=0)
     apply_migrations(get_backend())
     state = json.loads(STATE.read_text()) if STATE.exists() else {}
-    if state.get("events") != events:
-        created = create_project_with_owner(name=f"bench {events}", email=f"bench-{events}@example.com")
+    if state.get("events") != events or state.get("scale") != scale:
+        created = create_project_with_owner(
+            name=f"bench {events}", email=f"bench-{events}-{scale}@example.com"
+        )
         started = time.monotonic()
         call_command(
             "generate_demo_data",
             project=created.team.id,
-            events=events,
+            events=events // scale,
             days=DAYS,
             seed=42,
             end_date=LAST_DAY.isoformat(),
         )
+        if scale > 1:
+            scale_up(created.team.id, scale)
         state = {
             "events": events,
+            "scale": scale,
             "team_id": created.team.id,
             "key": created.personal_api_key,
             "load_seconds": round(time.monotonic() - started, 1),
@@ -142,8 +190,9 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
         "# Query benchmark results",
         "",
         f"Written by `python bench/queries.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
-        f"Data: {ds.events:,} demo events (`generate_demo_data --days {DAYS} --seed 42 "
-        f"--end-date {LAST_DAY}`), loaded in {state.get('load_seconds', '?')} s; "
+        f"Data: {ds.events:,} events: `generate_demo_data --events {ds.events // state.get('scale', 1)} "
+        f"--days {DAYS} --seed 42 --end-date {LAST_DAY}` copied {state.get('scale', 1)}× under new "
+        f"distinct ids, person ids and uuids; loaded in {state.get('load_seconds', '?')} s; "
         f"engine: embedded chDB; {platform.machine()}, {os.cpu_count()} CPUs (shared machine).",
         f"Timing: best of {runs} after one warm-up. API = full HTTP stack in process (auth, "
         "`refresh=force_blocking`, so no cache), hand SQL = the same answer written directly against "
@@ -166,10 +215,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=10, help="copies of the generated events (1 = none)")
     parser.add_argument("--only", help="case module name, e.g. trends")
+    parser.add_argument("--load-only", action="store_true", help="load the data set, run no case")
     args = parser.parse_args()
     configure()
-    ds, state = load_dataset(args.events)
+    ds, state = load_dataset(args.events, args.scale)
+    if args.load_only:
+        return
     results = []
     for module, case in discover(args.only):
         result = run_case(case, ds, state["key"], args.runs)
