@@ -109,3 +109,15 @@ def test_lifecycle_of_an_action(api, activity):
         "math": "total",
     }
     assert results[0]["data"] == [2.0, 1.0, 0.0, 0.0, 1.0]
+
+
+def test_lifecycle_by_week(api, activity):
+    results = run(api, activity, "LifecycleQuery", interval="week")
+    # weeks (Sunday start): Jan 5–11 a, b, d (all created that week) · Jan 12–18 c new; a, b, d dormant
+    assert {r["status"]: r["data"] for r in results} == {
+        "new": [3.0, 1.0],
+        "returning": [0.0, 0.0],
+        "resurrecting": [0.0, 0.0],
+        "dormant": [0.0, -3.0],
+    }
+    assert results[0]["days"] == ["2020-01-05", "2020-01-12"]
