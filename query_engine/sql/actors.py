@@ -21,10 +21,19 @@ def stickiness_query(req: SeriesRequest, operator: str, min_events: int) -> tupl
     """Rows (intervals_active, actors): actors active in exactly k buckets."""
     params = Params()
     bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
+    source = events_source(params, req.team.id, with_person=not req.team.aggregate_by_distinct_id)
+    if operator == "gte" and min_events <= 1:
+        # Any event makes an interval count: one aggregation level is enough.
+        per_actor = (
+            f"SELECT {actor_expr(req)} AS actor, count(DISTINCT {bucket}) AS intervals_active\n"
+            f"{source}\n{series_where(req, params, req.date_from)}\nGROUP BY actor"
+        )
+        sql = f"SELECT intervals_active, count() AS actors FROM (\n{per_actor}\n) GROUP BY intervals_active"
+        return sql, params.values
     threshold = params.add(min_events, "Int64")
     inner = (
         f"SELECT {actor_expr(req)} AS actor, {bucket} AS bucket_start, count() AS events_in_bucket\n"
-        f"{events_source(params, req.team.id, with_person=not req.team.aggregate_by_distinct_id)}\n"
+        f"{source}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY actor, bucket_start\nHAVING events_in_bucket {CRITERIA[operator]} {threshold}"
     )
