@@ -138,14 +138,18 @@ def discover(only: str | None) -> list[tuple[str, object]]:
     return found
 
 
-def best_of(runs: int, fn) -> tuple[float, object]:
-    fn()  # warm-up: caches of the OS and ClickHouse, Python imports
-    timings, answer = [], None
+def interleaved(runs: int, first, second) -> tuple[float, object, float, object]:
+    """Best time of each side; the two alternate so machine load hits both alike."""
+    first(), second()  # warm-up: OS page cache, ClickHouse caches, Python imports
+    times_a, times_b, answer_a, answer_b = [], [], None, None
     for _ in range(runs):
         started = time.perf_counter()
-        answer = fn()
-        timings.append(time.perf_counter() - started)
-    return min(timings), answer
+        answer_a = first()
+        times_a.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        answer_b = second()
+        times_b.append(time.perf_counter() - started)
+    return min(times_a), answer_a, min(times_b), answer_b
 
 
 def run_case(case, ds, key: str, runs: int) -> dict:
@@ -165,14 +169,16 @@ def run_case(case, ds, key: str, runs: int) -> dict:
         return response.json()
 
     sql, params = case.sql(ds)
-    api_seconds, api_body = best_of(runs, call_api)
-    sql_seconds, rows = best_of(runs, lambda: get_backend().execute(sql, params).rows)
+    api_seconds, api_body, sql_seconds, rows = interleaved(
+        runs, call_api, lambda: get_backend().execute(sql, params).rows
+    )
     return {
         "name": case.name,
         "api": api_seconds,
         "sql": sql_seconds,
         "ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
         "same": case.api_answer(api_body) == case.sql_answer(rows),
+        "runs": runs,
         "goal": case.goal_ratio,
     }
 
@@ -194,19 +200,20 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
         f"--days {DAYS} --seed 42 --end-date {LAST_DAY}` copied {state.get('scale', 1)}× under new "
         f"distinct ids, person ids and uuids; loaded in {state.get('load_seconds', '?')} s; "
         f"engine: embedded chDB; {platform.machine()}, {os.cpu_count()} CPUs (shared machine).",
-        f"Timing: best of {runs} after one warm-up. API = full HTTP stack in process (auth, "
+        "Timing: best of `runs` after one warm-up, API and SQL runs alternating. "
+        "API = full HTTP stack in process (auth, "
         "`refresh=force_blocking`, so no cache), hand SQL = the same answer written directly against "
         "ClickHouse, same run. `same answer` compares both results value by value.",
         "",
-        "| case | API (s) | hand SQL (s) | ratio | goal | same answer |",
-        "|---|---:|---:|---:|---:|:---:|",
+        "| case | API (s) | hand SQL (s) | ratio | goal | same answer | runs |",
+        "|---|---:|---:|---:|---:|:---:|---:|",
     ]
     for r in merged(results):
         goal = f"≤ {r['goal']}×" if r["goal"] else ""
         met = "" if not r["goal"] else (" ✅" if r["ratio"] <= r["goal"] else " ❌")
         lines.append(
             f"| {r['name']} | {r['api']:.3f} | {r['sql']:.3f} | {r['ratio']:.2f}×{met} | {goal} | "
-            f"{'yes' if r['same'] else 'NO'} |"
+            f"{'yes' if r['same'] else 'NO'} | {r.get('runs', '')} |"
         )
     RESULTS.write_text("\n".join(lines) + "\n")
 
