@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.person_store import PersonStore
 from analytics.ingestion.persons import merge_partner
@@ -88,9 +86,11 @@ def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, 
         "distinct_id": event.distinct_id,
         "person_id": event.person_id,
         "timestamp": clickhouse_datetime(event.timestamp),
-        "properties": orjson.dumps(event.properties).decode(),
+        # Sent as a JSON object: ClickHouse stores its text in the String column
+        # (input_format_json_read_objects_as_strings, on by default), one encoding pass.
+        "properties": event.properties,
         "person_properties": event.person_properties,
-        "person_created_at": clickhouse_datetime(event.person_created_at),
+        "person_created_at": event.person_created_at,
         "elements_chain": event.elements_chain,
         "created_at": created_at,
     }
