@@ -72,7 +72,8 @@ class DemoTraffic:
         index = 0
         while True:
             index += 1
-            yield from self._user_events(self._new_user(index))
+            # Sessions running past the end are cut there: the data never lies in the future.
+            yield from (e for e in self._user_events(self._new_user(index)) if e.timestamp <= self.end)
 
     def _new_user(self, index: int) -> _User:
         device, os_name, browsers, _ = _pick(self.rng, DEVICES)
