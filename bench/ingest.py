@@ -49,7 +49,8 @@ def raw_events(count: int, seed: int) -> list[dict]:
     """Demo traffic as the JSON an SDK would send (ISO timestamps, uuids, $set)."""
     from analytics.ingestion.demo import DemoTraffic
 
-    traffic = DemoTraffic(seed=seed, days=30, end=datetime.now(UTC)).events()
+    # Live traffic: SDKs send events as they happen, so the times are within the last day.
+    traffic = DemoTraffic(seed=seed, days=1, end=datetime.now(UTC)).events()
     events = []
     for event in islice(traffic, count):
         raw = {
