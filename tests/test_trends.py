@@ -422,3 +422,49 @@ def test_default_range_is_eight_days_ending_today(api, team, clickhouse):
     # -7d: 00:00 seven days ago through the end of today → 8 buckets, the 9-day-old event excluded
     assert len(result["days"]) == 8 and result["days"][-1] == now.date().isoformat()
     assert result["data"][0] == 1 and result["data"][-1] == 1 and result["count"] == 2.0
+
+
+def test_first_time_math_respects_filters(api, reference):
+    # first_time_for_user: the person's first-ever $pageview must itself match the filter.
+    # Chrome users: p1 (first event Jan 11) and p4 (Jan 15) → both counted on their first day.
+    node = {"properties": [{"key": "$browser", "value": "Chrome"}]}
+    [first] = series(api, reference, math="first_time_for_user", **node)
+    assert first["data"] == [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    # prop >= 20 matches p2 (first event Jan 9), p3 (Jan 12) and p4 (Jan 15); p1 never matches
+    node = {"properties": [{"key": "prop", "value": 20, "operator": "gte"}]}
+    [matching] = series(api, reference, math="first_matching_event_for_user", **node)
+    assert matching["data"] == [1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+    # restricting the range to Jan 12+ drops p2 for first_time (their first event is Jan 9)
+    late = query(
+        api,
+        reference,
+        dateRange={"date_from": "2020-01-12", "date_to": "2020-01-20"},
+        series=[{"kind": "EventsNode", "event": "$pageview", "math": "first_time_for_user"}],
+    )["results"][0]
+    assert late["count"] == 2.0  # p3 on the 12th, p4 on the 15th
+
+
+def test_hourly_buckets_across_daylight_saving(api, team, clickhouse):
+    team.timezone = "Europe/Berlin"
+    team.save()
+    # 2021-03-28: clocks jump 02:00 → 03:00 CET/CEST; 00:30Z = 01:30 CET, 01:30Z = 03:30 CEST
+    store_events(
+        api,
+        team,
+        [
+            {"event": "e", "distinct_id": "a", "timestamp": "2021-03-28T00:30:00Z"},
+            {"event": "e", "distinct_id": "a", "timestamp": "2021-03-28T01:30:00Z"},
+        ],
+    )
+    body = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "e"}],
+        "interval": "hour",
+        "dateRange": {"date_from": "2021-03-28 01:00:00", "date_to": "2021-03-28 03:59:00"},
+    }
+    [result] = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"]
+    # 02:00 does not exist that night: two buckets, one event each
+    assert list(zip(result["labels"], result["data"], strict=True)) == [
+        ("28-Mar 01:00", 1),
+        ("28-Mar 03:00", 1),
+    ]
