@@ -121,3 +121,23 @@ def test_lifecycle_by_week(api, activity):
         "dormant": [0.0, -3.0],
     }
     assert results[0]["days"] == ["2020-01-05", "2020-01-12"]
+
+
+def test_scopes_and_prefixes(client, owner, team, outsider, clickhouse):
+    from tests.factories import make_key
+
+    node = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    insight_only = {"HTTP_AUTHORIZATION": f"Bearer {make_key(owner.user, ['insight:read'])}"}
+    query_only = {"HTTP_AUTHORIZATION": f"Bearer {make_key(owner.user, ['query:read'])}"}
+    query_url = f"/api/projects/{team.id}/query/"
+    trend_url = f"/api/environments/{team.id}/insights/trend/"
+    assert client.post(query_url, {"query": node}, format="json", **insight_only).status_code == 403
+    assert client.post(query_url, {"query": node}, format="json", **query_only).status_code == 200
+    assert client.get(trend_url, {"events": '[{"id": "$pageview"}]'}, **query_only).status_code == 403
+    assert client.get(trend_url, {"events": '[{"id": "$pageview"}]'}, **insight_only).status_code == 200
+    env = client.post(f"/api/environments/{team.id}/query", {"query": node}, format="json", **query_only)
+    assert env.status_code == 200
+    foreign = client.post(
+        query_url, {"query": node}, format="json", HTTP_AUTHORIZATION=f"Bearer {outsider.key}"
+    )
+    assert foreign.status_code == 404

@@ -42,6 +42,7 @@ class TrendsRunner:
             post.parse_formula(f.formula, len(self.spec.series)) for f in self.spec.formulas
         ]
         self.capped = False
+        self.period: DateWindow | None = None  # the compare period being computed
 
     def calculate(self) -> dict[str, Any]:
         window = window_for(self.spec, self.ctx, kind=KIND, exact=self.spec.display == "BoldNumber")
@@ -50,6 +51,7 @@ class TrendsRunner:
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
         results: list[dict[str, Any]] = []
         for period, compare_label in periods:
+            self.period = period
             entries = [self._series_entries(s, period) for s in self.spec.series]
             if self.formula_trees:
                 results += self._formula_entries(entries, period)
@@ -194,8 +196,8 @@ class TrendsRunner:
             "insight": "TRENDS",
             "interval": spec.interval,
             "display": spec.display,
-            "date_from": spec.date_range.date_from,
-            "date_to": spec.date_range.date_to,
+            "date_from": self.period.date_from.isoformat(),
+            "date_to": self.period.date_to.isoformat(),
             "filter_test_accounts": spec.filter_test_accounts,
             "entity_type": "events",
             "properties": self.query.get("properties"),
