@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from insights_api.errors import QueryError
-
 INTERVALS = ("minute", "hour", "day", "week", "month")
 DEFAULT_DATE_FROM_DAYS = 7
 RELATIVE = re.compile(r"-?(?P<number>\d+)?(?P<kind>[hdwmqysM])(?P<position>Start|End)?")
@@ -214,23 +212,6 @@ def label(bucket: datetime, interval: str, date_from: datetime, date_to: datetim
 
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz)
-
-
-def bucket_key(bucket: datetime) -> str:
-    """The key SQL returns for a bucket: local wall clock, seconds precision."""
-    return bucket.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def iso_with_offset(bucket: datetime, tz: ZoneInfo) -> str:
-    return localize(bucket, tz).isoformat()
-
-
-def validate_interval(value: object, attr: str = "interval") -> str:
-    if value is None or value == "":
-        return "day"
-    if value not in INTERVALS:
-        raise QueryError(f"Unknown interval {value!r}; use one of {', '.join(INTERVALS)}.", attr=attr)
-    return str(value)
 
 
 # --- Query date windows -----------------------------------------------------

@@ -150,7 +150,3 @@ def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[
 
 def bucket_index(window: DateWindow) -> dict[str, int]:
     return {b.strftime("%Y-%m-%d %H:%M:%S"): i for i, b in enumerate(window.buckets)}
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()

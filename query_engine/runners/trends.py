@@ -7,6 +7,7 @@ bucket present (zeros filled); entries follow engine.md §2.3 / §2.4.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,7 +77,7 @@ class TrendsRunner:
         date_from, date_to = window.filter_from, window.date_to
         if self.total_value and series.math in ACTIVE_WINDOW_DAYS:
             date_from = date_to - timedelta(days=ACTIVE_WINDOW_DAYS[series.math])
-            series = Series(**{**series.__dict__, "math": "dau"})
+            series = replace(series, math="dau")
         filters = [self.spec.properties]
         if self.spec.filter_test_accounts:
             filters.append(self.ctx.test_account_filters)
@@ -98,9 +99,9 @@ class TrendsRunner:
         """WAU/MAU at or above their window size are plain DAU (engine.md §2.2)."""
         interval = self.spec.interval
         if series.math == "weekly_active" and interval in ("week", "month"):
-            return Series(**{**series.__dict__, "math": "dau"})
+            return replace(series, math="dau")
         if series.math == "monthly_active" and interval == "month":
-            return Series(**{**series.__dict__, "math": "dau"})
+            return replace(series, math="dau")
         return series
 
     def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
