@@ -468,3 +468,9 @@ def test_hourly_buckets_across_daylight_saving(api, team, clickhouse):
         ("28-Mar 01:00", 1),
         ("28-Mar 03:00", 1),
     ]
+
+
+def test_date_from_all_starts_at_the_first_event(api, reference):
+    result = query(api, reference, dateRange={"date_from": "all", "date_to": "2020-01-20"})["results"][0]
+    # earliest event: p2 on Jan 9 → the same buckets as the explicit range
+    assert result["days"][0] == "2020-01-09" and result["data"] == [1, 0, 1, 3, 1, 0, 2, 0, 1, 0, 1, 0]
