@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.views.health import health
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from analytics.views.query_status import QueryStatusView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
@@ -17,6 +18,7 @@ team_urlpatterns: list = [
     # funnels and funnel correlation
     # retention and paths
     # async query status
+    re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
 
 handler404 = "insights_api.errors.json_not_found"
