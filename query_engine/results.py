@@ -145,10 +145,11 @@ def compute_once(
         running = singleflight.current(key)
         singleflight.wait_released(key, deadline=deadline)
         hit = cached(key=key)
-        shared_since = since
-        if since is not None and running is not None and running.started >= since:
-            shared_since = running.started
-        if _acceptable(hit, query, shared_since):
+        if since is None and _acceptable(hit, query, None):
+            return hit
+        # A forced refresh shares only a computation that started after the request.
+        shared = since is not None and running is not None and running.started >= since
+        if shared and _acceptable(hit, query, running.started):
             return hit
         if time.monotonic() >= deadline:
             return compute(team=team, query=query, key=key)
