@@ -25,7 +25,11 @@ class Runner(Protocol):
 
 RUNNERS: dict[str, type[Runner]] = {}
 # Modules that register runners; each insight kind adds its own line.
-RUNNER_MODULES: list[str] = []
+RUNNER_MODULES: list[str] = [
+    "query_engine.runners.trends",
+    "query_engine.runners.stickiness",
+    "query_engine.runners.lifecycle",
+]
 _loaded = False
 
 

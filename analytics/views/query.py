@@ -1,0 +1,49 @@
+"""``POST /api/projects/:id/query/``: run a query node (api.md §12).
+
+Computation goes through ``query_results``; ``refresh`` takes the seven
+modes (``force_cache`` and the default become ``blocking`` here).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access_control.views import TeamScopedMixin
+from insights_api.errors import QueryError
+from query_engine.execution import ExecutionMode, parse_refresh
+from query_engine.results import query_results
+
+
+class QueryView(TeamScopedMixin, APIView):
+    scope_object = "query"
+    required_scopes = ["query:read"]
+    throttle_scope = "clickhouse"
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        query = body.get("query")
+        if not isinstance(query, dict):
+            raise QueryError("query must be a query node object.", attr="query")
+        mode = parse_refresh(body.get("refresh"), default=ExecutionMode.BLOCKING)
+        if body.get("async") is True and body.get("refresh") in (None, ""):
+            mode = ExecutionMode.ASYNC
+        if mode == ExecutionMode.FORCE_CACHE:
+            mode = ExecutionMode.BLOCKING
+        client_query_id = body.get("client_query_id")
+        if client_query_id is not None and not (isinstance(client_query_id, str) and client_query_id.strip()):
+            raise QueryError("client_query_id must be a non-empty string.", attr="client_query_id")
+        response = query_results(
+            team=self.team,
+            query=query,
+            mode=mode,
+            # An async job is named by the caller's id, else a fresh one (api.md §12).
+            query_id=client_query_id or uuid.uuid4().hex,
+            user=request.user,
+        )
+        running = response.get("query_status") and not response["query_status"].get("complete")
+        return Response(response, status=202 if running else 200)
