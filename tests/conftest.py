@@ -95,7 +95,10 @@ def _celery_worker_session():
     if settings.REDIS_URL:
         from celery.contrib.testing.worker import start_worker
 
+        # Celery's test worker is this process's only consumer (jobs queued by earlier
+        # tests may have started the embedded one): tests count on its two threads.
         settings.CELERY_EMBEDDED_WORKER = False
+        worker.stop_embedded_worker()
         import query_engine.tasks  # noqa: F401 (registers the tasks)
 
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
