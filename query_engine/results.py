@@ -155,11 +155,20 @@ def compute_once(
             return compute(team=team, query=query, key=key)
 
 
-def _with_running_status(response: dict[str, Any], *, team: Any, query_id: str) -> dict[str, Any]:
+def _with_running_status(response: dict[str, Any], record: status_store.QueryStatus | None) -> dict[str, Any]:
     """A cached response carries the status of a still-running job for the same id."""
-    record = status_store.get(team.id, query_id)
     running = record.public() if record is not None and record.running else None
     return {**response, "query_status": running}
+
+
+def _cached_and_status(*, key: str, team_id: int, job_id: str) -> tuple[dict[str, Any] | None, Any]:
+    """The cached response and the job's status record in one cache round trip."""
+    status_name = status_store.status_key(team_id, job_id)
+    found = django_cache.get_many([key, status_name])
+    raw = found.get(key)
+    hit = {**orjson.loads(raw), "is_cached": True} if raw is not None else None
+    record = found.get(status_name)
+    return hit, status_store.QueryStatus(**orjson.loads(record)) if record is not None else None
 
 
 def query_results(
@@ -192,7 +201,7 @@ def query_results(
         return compute_once(team=team, query=query, key=key, since=_now())
     if mode == ExecutionMode.FORCE_ASYNC:
         return {**cache_miss(key=key), "query_status": enqueue(first=False)}
-    hit = cached(key=key)
+    hit, record = _cached_and_status(key=key, team_id=team.id, job_id=job_id)
     if hit is None:
         if mode == ExecutionMode.FORCE_CACHE:
             return cache_miss(key=key)
@@ -202,10 +211,10 @@ def query_results(
     fresh = staleness.freshness(query, hit)
     now = _now()
     if mode == ExecutionMode.FORCE_CACHE or (fresh is not None and not staleness.is_stale(fresh, now=now)):
-        return _with_running_status(hit, team=team, query_id=job_id)
+        return _with_running_status(hit, record)
     if mode == ExecutionMode.BLOCKING:
         return compute_once(team=team, query=query, key=key)
     lazily_stale = fresh is None or staleness.is_stale(fresh, now=now, mode=staleness.ThresholdMode.LAZY)
     if mode == ExecutionMode.LAZY_ASYNC and not lazily_stale:
-        return _with_running_status(hit, team=team, query_id=job_id)
+        return _with_running_status(hit, record)
     return {**hit, "query_status": enqueue(first=False)}
