@@ -98,6 +98,19 @@ def prepare(base: str, project: dict) -> str:
     return path
 
 
+def finished_job(base: str, project: dict) -> str:
+    """A finished async job's poll path: a request that reads only the key, the team and the cache."""
+    team, key = project["project_id"], project["personal_api_key"]
+    body = {"query": {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}}
+    job = call(base, "POST", f"/api/projects/{team}/query/", key, {**body, "refresh": "force_async"})
+    path = f"/api/projects/{team}/query/{job['query_status']['id']}/"
+    for _ in range(300):
+        if call(base, "GET", path, key)["query_status"]["complete"]:
+            return path
+        time.sleep(0.1)
+    raise RuntimeError("the async job did not finish")
+
+
 async def client(
     port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]
 ) -> None:
@@ -135,6 +148,16 @@ async def load(port: int, path: str, key: str, clients: int, seconds: float) -> 
     return latencies, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of gunicorn's master and its worker (threads included), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for process in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -145,6 +168,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--floor", action="store_true", help="load GET /query/:id/ of a finished job (auth + cache only)"
+    )
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="bench-cached-")
@@ -168,14 +194,19 @@ def main() -> None:
                 time.sleep(0.2)
         path = prepare(base, project)
         key = project["personal_api_key"]
+        if args.floor:
+            path = finished_job(base, project)
         asyncio.run(load(port, path, key, args.clients, 2.0))  # warm-up
+        cpu_before = cpu_seconds(server.pid)
         latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds))
+        cpu_used = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(30)
     print(
         json.dumps(
             {
+                "path": "poll a finished job" if args.floor else "cached insight retrieve",
                 "clients": args.clients,
                 "threads": args.threads,
                 "seconds": args.seconds,
@@ -185,6 +216,9 @@ def main() -> None:
                 "p50_ms": round(statistics.median(latencies) * 1000, 2),
                 "p90_ms": round(percentile(latencies, 0.9) * 1000, 2),
                 "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                # CPU the server spent per request: with one process (GIL) the ceiling
+                # on an idle machine is about 1000 / this many requests per second.
+                "server_cpu_ms_per_request": round(cpu_used * 1000 / max(len(latencies), 1), 2),
                 "load_average_1m": os.getloadavg()[0],
                 "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
                 "cache": "redis" if os.environ.get("REDIS_URL") else "in-process",
