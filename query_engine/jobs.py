@@ -40,11 +40,12 @@ def enqueue(
 ) -> status_store.QueryStatus:
     """Start (or join) the job for ``query_id``.
 
-    A pending job is always joined; with ``reuse_finished`` (nothing cached
-    yet) a finished record is returned as it is, as PostHog does.
+    A pending job is always joined. With ``reuse_finished`` (nothing cached)
+    a failed record is returned as it is, as PostHog does, rather than failing
+    again at once; a successful one whose result has left the cache is redone.
     """
     existing = status_store.get(team.id, query_id)
-    if existing is not None and (existing.running or reuse_finished):
+    if existing is not None and (existing.running or (reuse_finished and existing.error)):
         return existing
     from query_engine.tasks import process_query_task
     from query_engine.worker import ensure_embedded_worker

@@ -222,3 +222,22 @@ def test_a_forced_refresh_does_not_reuse_a_computation_that_began_earlier(
     early.join(30)
     assert count_runner.calls == 2
     assert forced["last_refresh"] > results[0]["last_refresh"] and forced["is_cached"] is False
+
+
+def test_async_miss_after_a_failure_shows_the_error_and_force_async_retries(
+    team, count_runner, celery_worker, clickhouse_schema
+):
+    query = {"kind": "CountTestQuery", "fail": "user"}
+    key = query_cache_key(team=team, query=query)
+    first = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)["query_status"]
+    failed = wait_for_job(team.id, key)
+    assert failed.error is True and failed.task_id == first["task_id"]
+    # Nothing cached and the job failed: async answers with that failure instead of failing again.
+    again = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)
+    assert again["results"] is None
+    assert again["query_status"]["error"] is True and again["query_status"]["task_id"] == first["task_id"]
+    assert count_runner.calls == 1
+    retried = query_results(team=team, query=query, mode=ExecutionMode.FORCE_ASYNC)["query_status"]
+    assert retried["task_id"] != first["task_id"] and retried["complete"] is False
+    wait_for_job(team.id, key)
+    assert count_runner.calls == 2
