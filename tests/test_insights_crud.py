@@ -281,10 +281,19 @@ def test_from_dashboard_adds_tile_fields(api, url, team):
     plain = api.get(url(f"{created['id']}/")).json()
     contextual = api.get(url(f"{created['id']}/"), {"from_dashboard": dashboard.id}).json()
     assert "color" not in plain and contextual["color"] is None and contextual["layouts"] == {}
+    assert contextual["query"]["source"]["dateRange"] == {"date_from": "-30d"}
+    assert "dateRange" not in plain["query"]["source"]
     # The dashboard's date range changes the query, hence the cache key.
     assert contextual["filters_hash"] != plain["filters_hash"]
     ignored = api.get(url(f"{created['id']}/"), {"from_dashboard": dashboard.id + 100}).json()
     assert "color" not in ignored
+    legacy = api.post(
+        url(),
+        {"name": "L", "dashboards": [dashboard.id], "filters": {"insight": "TRENDS", "date_from": "-7d"}},
+        format="json",
+    ).json()
+    shown = api.get(url(f"{legacy['id']}/"), {"from_dashboard": dashboard.id}).json()
+    assert shown["filters"] == {"insight": "TRENDS", "date_from": "-30d"}
 
 
 def test_refresh_value_is_validated(api, url, team):
@@ -330,3 +339,45 @@ def test_csv_on_activity_and_errors(api, url):
         "attr,code,detail,type",
         ",not_found,Not found.,invalid_request",
     ]
+
+
+def test_date_and_flag_filters(api, url, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    old = Insight.objects.create(team=team, name="old")
+    Insight.objects.filter(pk=old.pk).update(
+        last_modified_at=now - timedelta(days=10), created_at=now - timedelta(days=10)
+    )
+    recent = Insight.objects.create(team=team, name="recent")
+    flagged = Insight.objects.create(
+        team=team, name="by variant", filters={"insight": "TRENDS", "breakdown": "$feature/new-checkout"}
+    )
+    generated = Insight.objects.create(team=team, name="Feature Flag Called Total Volume")
+    sql = Insight.objects.create(
+        team=team, name="sql", query={"kind": "DataVisualizationNode", "source": {"kind": "HogQLQuery"}}
+    )
+    table = Insight.objects.create(
+        team=team, name="table", query={"kind": "DataTableNode", "source": {"kind": "EventsQuery"}}
+    )
+
+    def ids(**params):
+        response = api.get(url(), params)
+        assert response.status_code == 200, response.json()
+        return sorted(item["id"] for item in response.json()["results"])
+
+    everything_recent = sorted([recent.id, flagged.id, generated.id, sql.id, table.id])
+    assert ids(date_from="-7d") == everything_recent
+    assert ids(date_to="-7d") == [old.id]
+    assert ids(date_to=(now - timedelta(days=5)).isoformat()) == [old.id]
+    assert ids(created_date_from="-3d") == everything_recent
+    assert ids(created_date_to="-3d") == [old.id]
+    assert ids(feature_flag="new-checkout") == [flagged.id]
+    assert generated.id not in ids(hide_feature_flag_insights="true")
+    assert generated.id in ids(hide_feature_flag_insights="false")
+    assert ids(insight="SQL") == [sql.id]
+    assert ids(insight="JSON") == [table.id]
+    assert api.get(url(), {"date_from": "yesterday-ish"}).status_code == 400
+    assert api.get(url(), {"insight": "CHARTS"}).status_code == 400

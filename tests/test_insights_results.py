@@ -74,3 +74,44 @@ def test_basic_list_runs_no_query(api, url, team, runners):
     Insight.objects.create(team=team, name="Q", query=QUERY)
     api.get(url(), {"basic": "1", "refresh": "blocking"})
     assert CountingRunner.calls == 0
+
+
+def test_saved_insights_compute_real_trends(api, url, team, clickhouse):
+    from tests.engine_events import store_events
+
+    # $pageview: two on Jan 9, one on Jan 10 (2020, UTC); a $click on Jan 9 that no series counts.
+    store_events(
+        api,
+        team,
+        [
+            {"event": "$pageview", "distinct_id": "a", "timestamp": "2020-01-09T10:00:00Z"},
+            {"event": "$pageview", "distinct_id": "b", "timestamp": "2020-01-09T11:00:00Z"},
+            {"event": "$pageview", "distinct_id": "a", "timestamp": "2020-01-10T10:00:00Z"},
+            {"event": "$click", "distinct_id": "a", "timestamp": "2020-01-09T12:00:00Z"},
+        ],
+    )
+    date_range = {"date_from": "2020-01-09", "date_to": "2020-01-11"}
+    query = {
+        "kind": "InsightVizNode",
+        "source": {
+            "kind": "TrendsQuery",
+            "series": [{"kind": "EventsNode", "event": "$pageview"}],
+            "dateRange": date_range,
+        },
+    }
+    by_query = api.post(url(), {"name": "Q", "query": query}, format="json").json()
+    by_filters = api.post(
+        url(),
+        {"name": "F", "filters": {"insight": "TRENDS", "events": [{"id": "$pageview"}], **date_range}},
+        format="json",
+    ).json()
+    for created in (by_query, by_filters):
+        assert created["result"] is None
+        computed = api.get(url(f"{created['id']}/"), {"refresh": "blocking"}).json()
+        # Daily counts Jan 9, 10, 11 → 2, 1, 0; total 3.
+        assert computed["result"][0]["data"] == [2, 1, 0]
+        assert computed["result"][0]["count"] == 3
+        assert computed["is_cached"] is False and computed["last_refresh"] is not None
+    listed = {item["name"]: item for item in api.get(url()).json()["results"]}
+    assert listed["Q"]["is_cached"] is True and listed["Q"]["result"][0]["data"] == [2, 1, 0]
+    assert listed["F"]["is_cached"] is True and listed["F"]["result"][0]["data"] == [2, 1, 0]

@@ -21,7 +21,11 @@ from analytics.services.insight_access import (
     effective_restriction_level,
     user_access_level,
 )
-from analytics.services.insight_results import result_fields
+from analytics.services.insight_results import (
+    result_fields,
+    with_dashboard_filters,
+    with_dashboard_legacy_filters,
+)
 from query_engine.execution import ExecutionMode
 
 
@@ -98,6 +102,8 @@ class InsightBasicSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_filters(self, insight: Insight) -> dict[str, Any]:
+        # Seed-era behaviour: filters and query are echoed as stored (no upgrade of
+        # filters to a query node in responses), so clients read back what they wrote.
         filters = dict(insight.filters or {})
         if insight.query is None:
             # An insight without a query is a trends insight unless it says otherwise.
@@ -312,6 +318,11 @@ class InsightSerializer(InsightBasicSerializer):
         if dashboard is not None:
             tile = next((t for t in live_tiles(insight) if t.dashboard_id == dashboard.id), None)
             if tile is not None:
+                # The insight as the dashboard shows it: its date range and properties applied.
+                if insight.query:
+                    data["query"] = with_dashboard_filters(insight.query, dashboard.filters or {})
+                else:
+                    data["filters"] = with_dashboard_legacy_filters(data["filters"], dashboard.filters or {})
                 data["color"] = tile.color
                 data["layouts"] = tile.layouts
         return data

@@ -18,10 +18,32 @@ EVERYONE = RestrictionLevel.EVERYONE_IN_PROJECT_CAN_EDIT
 COLLABORATORS = RestrictionLevel.ONLY_COLLABORATORS_CAN_EDIT
 
 
+def _request_memo(user: Any, name: str) -> dict:
+    # A user object lives for one request, so memoising on it saves a query per insight in lists.
+    memo = user.__dict__.setdefault("_insight_access_memo", {})
+    return memo.setdefault(name, {})
+
+
 def membership(*, user: Any, team: Team) -> OrganizationMembership | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return OrganizationMembership.objects.filter(user=user, organization_id=team.organization_id).first()
+    memo = _request_memo(user, "membership")
+    if team.organization_id not in memo:
+        memo[team.organization_id] = OrganizationMembership.objects.filter(
+            user=user, organization_id=team.organization_id
+        ).first()
+    return memo[team.organization_id]
+
+
+def _rules(*, user: Any, team: Team) -> dict[str, dict[int | None, str]]:
+    """resource_id → {membership id or None (everyone): level} for the team's insight rules."""
+    memo = _request_memo(user, "rules")
+    if team.id not in memo:
+        rules: dict[str, dict[int | None, str]] = {}
+        for rule in AccessControl.objects.filter(team=team, resource="insight"):
+            rules.setdefault(rule.resource_id, {})[rule.organization_member_id] = rule.access_level
+        memo[team.id] = rules
+    return memo[team.id]
 
 
 def is_project_admin(*, user: Any, team: Team) -> bool:
@@ -73,10 +95,7 @@ def user_access_level(*, user: Any, team: Team, resource_id: Any, creator_id: in
         return "none"
     if found.is_admin or (creator_id is not None and creator_id == user.id):
         return "manager"
-    rules = {
-        rule.organization_member_id: rule.access_level
-        for rule in AccessControl.objects.filter(team=team, resource="insight", resource_id=str(resource_id))
-    }
+    rules = _rules(user=user, team=team).get(str(resource_id), {})
     if found.id in rules:
         return rules[found.id]
     return rules.get(None, "editor")

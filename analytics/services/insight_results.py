@@ -61,6 +61,20 @@ def with_dashboard_filters(query: dict[str, Any], dashboard_filters: dict[str, A
     return merged
 
 
+def with_dashboard_legacy_filters(
+    filters: dict[str, Any], dashboard_filters: dict[str, Any]
+) -> dict[str, Any]:
+    """The same merge for a legacy ``filters`` dict."""
+    merged = dict(filters)
+    for key in ("date_from", "date_to"):
+        if dashboard_filters.get(key):
+            merged[key] = dashboard_filters[key]
+    extra = dashboard_filters.get("properties") or []
+    if extra and isinstance(merged.get("properties") or [], list):
+        merged["properties"] = [*(merged.get("properties") or []), *extra]
+    return merged
+
+
 def _fallback_key(*, team: Any, filters: dict[str, Any] | None) -> str:
     return query_cache_key(team=team, query={"kind": "LegacyFilters", "filters": filters or {}})
 

@@ -30,6 +30,7 @@ from analytics.views.insight_filters import InsightFilterSet, truthy
 from analytics.views.sharing_auth import (
     SharingAccessTokenAuthentication,
     SharingTokenPermission,
+    shared_refresh_mode,
     sharing_config,
 )
 from query_engine.execution import ExecutionMode, parse_refresh
@@ -49,13 +50,6 @@ LIST_PARAMS = [
     OpenApiParameter("created_by", OpenApiTypes.STR, description="A user id or a JSON array of user ids."),
     OpenApiParameter("short_id", str),
 ]
-# Shared links read with force_cache get a background refresh; explicit refreshes block.
-SHARED_REFRESH = {
-    ExecutionMode.FORCE_CACHE: ExecutionMode.LAZY_ASYNC,
-    ExecutionMode.BLOCKING: ExecutionMode.BLOCKING,
-    ExecutionMode.FORCE_BLOCKING: ExecutionMode.BLOCKING,
-    ExecutionMode.ASYNC: ExecutionMode.ASYNC,
-}
 
 
 @extend_schema_view(
@@ -107,7 +101,7 @@ class InsightViewSet(
         queryset = Insight.objects.filter(team=self.team).select_related(
             "team", "team__organization", "created_by", "last_modified_by"
         )
-        queryset = queryset.prefetch_related("tags", "dashboard_tiles__dashboard")
+        queryset = queryset.prefetch_related("tags", "dashboard_tiles__dashboard__team")
         config = sharing_config(self.request)
         if config is not None:
             return queryset.filter(id=config.insight_id, deleted=False)
@@ -156,7 +150,7 @@ class InsightViewSet(
             parse_refresh(raw_refresh) if self.action in ("list", "retrieve") else ExecutionMode.FORCE_CACHE
         )
         if sharing_config(self.request) is not None:
-            mode = SHARED_REFRESH.get(mode, ExecutionMode.LAZY_ASYNC)
+            mode = shared_refresh_mode(mode)
             context["sharing"] = True
         context["mode"] = mode
         context["refresh_requested"] = bool(raw_refresh)
@@ -182,10 +176,8 @@ class InsightViewSet(
             insight=serializer.instance, user=self.request.user, data=serializer.validated_data
         )
         # Fresh relations for the response (tiles and tags may have changed).
-        serializer.instance = (
-            self.get_queryset()
-            .model.objects.prefetch_related("tags", "dashboard_tiles__dashboard")
-            .get(pk=serializer.instance.pk)
+        serializer.instance = Insight.objects.prefetch_related("tags", "dashboard_tiles__dashboard").get(
+            pk=serializer.instance.pk
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

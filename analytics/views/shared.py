@@ -19,7 +19,8 @@ from analytics.models import SharingConfiguration
 from analytics.serializers.insights import InsightSerializer
 from analytics.services.insights import record_views
 from analytics.services.sharing import config_for_token
-from query_engine.execution import ExecutionMode
+from analytics.views.sharing_auth import shared_refresh_mode
+from query_engine.execution import parse_refresh
 
 FLAGS = ("whitelabel", "noHeader", "legend", "detailed", "showInspector")
 
@@ -33,12 +34,8 @@ def _config_or_404(token: str) -> SharingConfiguration:
 
 def shared_payload(*, request: Request, config: SharingConfiguration, kind: str) -> dict[str, Any]:
     """``{type, accessToken, insight, themes}`` plus the display flags given in the query string."""
-    context = {
-        "request": request,
-        "sharing": True,
-        "mode": ExecutionMode.LAZY_ASYNC,
-        "refresh_requested": True,
-    }
+    mode = shared_refresh_mode(parse_refresh(request.query_params.get("refresh")))
+    context = {"request": request, "sharing": True, "mode": mode, "refresh_requested": True}
     payload: dict[str, Any] = {
         "type": kind,
         "accessToken": config.access_token,

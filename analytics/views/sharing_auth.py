@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -10,8 +11,16 @@ from rest_framework.request import Request
 
 from analytics.models import SharingConfiguration
 from analytics.services.sharing import config_for_token
+from query_engine.execution import ExecutionMode
 
 TOKEN_PARAM = "sharing_access_token"
+# Shared links read with force_cache get a background refresh; explicit refreshes block.
+SHARED_REFRESH = {
+    ExecutionMode.FORCE_CACHE: ExecutionMode.LAZY_ASYNC,
+    ExecutionMode.BLOCKING: ExecutionMode.BLOCKING,
+    ExecutionMode.FORCE_BLOCKING: ExecutionMode.BLOCKING,
+    ExecutionMode.ASYNC: ExecutionMode.ASYNC,
+}
 SHAREABLE_ACTIONS = {"list", "retrieve"}
 
 
@@ -30,6 +39,11 @@ class SharingAccessTokenAuthentication(authentication.BaseAuthentication):
         return AnonymousUser(), config
 
 
+def shared_refresh_mode(mode: ExecutionMode) -> ExecutionMode:
+    """How a refresh mode asked for through a shared link is run."""
+    return SHARED_REFRESH.get(mode, ExecutionMode.LAZY_ASYNC)
+
+
 def sharing_config(request: Request) -> SharingConfiguration | None:
     return request.auth if isinstance(request.auth, SharingConfiguration) else None
 
@@ -44,3 +58,13 @@ class SharingTokenPermission(BasePermission):
         if str(view.kwargs.get("team_id")) != str(config.team_id):
             raise PermissionDenied("Sharing access token does not belong to this project.")
         return True
+
+
+class SharingAccessTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``?sharing_access_token=`` in the OpenAPI schema."""
+
+    target_class = SharingAccessTokenAuthentication
+    name = "SharingAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "query", "name": TOKEN_PARAM}
