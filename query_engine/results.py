@@ -161,7 +161,9 @@ def _with_running_status(response: dict[str, Any], record: status_store.QuerySta
     return {**response, "query_status": running}
 
 
-def _cached_and_status(*, key: str, team_id: int, job_id: str) -> tuple[dict[str, Any] | None, Any]:
+def _cached_and_status(
+    *, key: str, team_id: int, job_id: str
+) -> tuple[dict[str, Any] | None, status_store.QueryStatus | None]:
     """The cached response and the job's status record in one cache round trip."""
     status_name = status_store.status_key(team_id, job_id)
     found = django_cache.get_many([key, status_name])
@@ -203,8 +205,8 @@ def query_results(
         return {**cache_miss(key=key), "query_status": enqueue(first=False)}
     hit, record = _cached_and_status(key=key, team_id=team.id, job_id=job_id)
     if hit is None:
-        if mode == ExecutionMode.FORCE_CACHE:
-            return cache_miss(key=key)
+        if mode == ExecutionMode.FORCE_CACHE:  # a job still computing it says so
+            return _with_running_status(cache_miss(key=key), record)
         if mode in (ExecutionMode.BLOCKING, ExecutionMode.ASYNC_EXCEPT_ON_CACHE_MISS):
             return compute_once(team=team, query=query, key=key)
         return {**cache_miss(key=key), "query_status": enqueue(first=True)}

@@ -241,3 +241,16 @@ def test_async_miss_after_a_failure_shows_the_error_and_force_async_retries(
     assert retried["task_id"] != first["task_id"] and retried["complete"] is False
     wait_for_job(team.id, key)
     assert count_runner.calls == 2
+
+
+def test_a_cache_only_read_reports_the_job_computing_it(team, count_runner, celery_worker, clickhouse_schema):
+    query = {"kind": "CountTestQuery", "n": 30, "sleep": 0.03}  # ~0.9 s
+    started = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)["query_status"]
+    during = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
+    assert during["results"] is None and during["last_refresh"] is None
+    assert during["query_status"]["task_id"] == started["task_id"]
+    assert during["query_status"]["complete"] is False
+    wait_for_job(team.id, started["id"])
+    after = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
+    # count 30, sum 0+…+29 = 435
+    assert after["results"] == [{"count": 30, "sum": 435}] and after["query_status"] is None
