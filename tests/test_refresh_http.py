@@ -159,3 +159,43 @@ def test_query_endpoint_force_async_returns_only_a_status(api, team, clickhouse,
     assert len(query_id) == 32  # a fresh uuid hex when no client_query_id is given
     done = poll(api, team.id, query_id)
     assert _total(done.json()["query_status"]["results"]["results"]) == 2
+
+
+def test_two_clients_refreshing_a_stale_insight_compute_once(
+    api, owner, team, insight, celery_worker, monkeypatch
+):
+    import threading
+    import time
+
+    from rest_framework.test import APIClient
+
+    from query_engine.runners.trends import TrendsRunner
+
+    warm = _get(api, team, insight, "blocking")
+    age_cached(warm["filters_hash"], AGES["stale"])
+    _pageviews(api, team, 2, 3)
+    calls = []
+    real = TrendsRunner.calculate
+
+    def slow_counted(self):
+        calls.append(1)
+        time.sleep(0.5)  # keeps the first computation running while the second client asks
+        return real(self)
+
+    monkeypatch.setattr(TrendsRunner, "calculate", slow_counted)
+    bodies = []
+
+    def ask():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {owner.key}")
+        bodies.append(_get(client, team, insight, "blocking"))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join(30)
+    assert len(calls) == 1
+    assert [_total(b["result"]) for b in bodies] == [5, 5]
+    assert bodies[0]["last_refresh"] == bodies[1]["last_refresh"]
