@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from access_control.views import TeamScopedMixin
 from query_engine import status as status_store
 from query_engine.backends import get_backend
+from query_engine.live_progress import with_running_statement
 
 logger = logging.getLogger(__name__)
 TRUE = {"true", "1", "yes"}
@@ -53,7 +54,8 @@ class QueryStatusView(TeamScopedMixin, APIView):
         record = self._record(query_id)
         progress = None
         if _flag(request, "show_progress", "showProgress") and record.running:
-            progress = status_store.progress(self.team.id, query_id)
+            stored = status_store.progress(self.team.id, query_id)
+            progress = with_running_statement(query_id, stored, record.pickup_time)
         return Response({"query_status": record.public(progress=progress)}, status=_http_status(record))
 
     @extend_schema(
