@@ -148,30 +148,45 @@ def safe_message(exc: BaseException) -> str | None:
     return None
 
 
-def run(*, team_id: int, query_id: str, query: dict[str, Any], user_id: int | None = None) -> None:
-    """The task body: compute, then record success or failure (never leaves the record pending)."""
+def run(*, task_id: str, team_id: int, query_id: str, query: dict[str, Any]) -> None:
+    """The task body: compute, then record success or failure (never leaves the record pending).
+
+    A task whose record was cancelled, has expired or now belongs to a newer job
+    for the same id does nothing, and never writes over another job's record.
+    """
     from analytics.models import Team
     from query_engine import results
 
-    if status_store.is_cancelled(team_id, query_id):
+    record = status_store.get(team_id, query_id)
+    if record is None or record.task_id != task_id or status_store.is_cancelled(task_id):
         return
-    record = status_store.get(team_id, query_id) or status_store.QueryStatus(id=query_id, team_id=team_id)
     record = status_store.picked_up(record)
-    since = _parse(record.start_time)
     try:
         team = Team.objects.get(id=team_id)
         key = results.query_cache_key(team=team, query=query)
         with executing(query_id=query_id, on_progress=ProgressReporter(team_id, query_id)):
-            response = results.compute_once(team=team, query=query, key=key, since=since)
+            response = results.compute_once(team=team, query=query, key=key, since=_parse(record.start_time))
     except Exception as exc:
         message = safe_message(exc)
         if message is None:
             logger.exception("async query %s failed", query_id)
-        if not status_store.is_cancelled(team_id, query_id):
+        if _still_ours(record):
             status_store.failed(record, message)
         return
-    if not status_store.is_cancelled(team_id, query_id):
+    if _still_ours(record):
         status_store.succeeded(record, response)
+
+
+def _still_ours(record: status_store.QueryStatus) -> bool:
+    """May this task write its outcome? Not when a newer job owns the id, nor after a cancel
+    (whose record a late pickup may have written back: removed again here)."""
+    current = status_store.get(record.team_id, record.id)
+    if current is None or current.task_id != record.task_id:
+        return False
+    if status_store.is_cancelled(record.task_id):
+        status_store.delete(record.team_id, record.id)
+        return False
+    return True
 
 
 def _parse(value: str | None) -> datetime | None:

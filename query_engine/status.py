@@ -62,8 +62,8 @@ def progress_key(team_id: int, query_id: str) -> str:
     return f"query_progress:{team_id}:{query_id}"
 
 
-def cancel_key(team_id: int, query_id: str) -> str:
-    return f"query_cancelled:{team_id}:{query_id}"
+def cancel_key(task_id: str) -> str:
+    return f"query_cancelled:{task_id}"
 
 
 @dataclass
@@ -120,7 +120,7 @@ def create(
     dashboard_id: int | None = None,
 ) -> QueryStatus:
     """A fresh pending record; replaces any older one for the same id."""
-    cache.delete_many([progress_key(team_id, query_id), cancel_key(team_id, query_id)])
+    cache.delete(progress_key(team_id, query_id))
     status = QueryStatus(
         id=query_id,
         team_id=team_id,
@@ -158,13 +158,13 @@ def delete(team_id: int, query_id: str) -> None:
     cache.delete_many([status_key(team_id, query_id), progress_key(team_id, query_id)])
 
 
-def mark_cancelled(team_id: int, query_id: str) -> None:
-    """Remember the cancel so a job that is queued or still running discards its outcome."""
-    cache.set(cancel_key(team_id, query_id), b"1", int(PENDING_TTL.total_seconds()))
+def mark_cancelled(task_id: str) -> None:
+    """Remember the cancel so the task, queued or still running, discards its outcome."""
+    cache.set(cancel_key(task_id), b"1", int(PENDING_TTL.total_seconds()))
 
 
-def is_cancelled(team_id: int, query_id: str) -> bool:
-    return cache.get(cancel_key(team_id, query_id)) is not None
+def is_cancelled(task_id: str) -> bool:
+    return cache.get(cancel_key(task_id)) is not None
 
 
 def save_progress(team_id: int, query_id: str, progress: dict[str, int]) -> None:

@@ -13,8 +13,9 @@ from query_engine import jobs
 TIME_LIMIT_SECONDS = int(jobs.status_store.PENDING_TTL.total_seconds()) - 60
 
 
-@shared_task(name="query_engine.process_query", ignore_result=True, time_limit=TIME_LIMIT_SECONDS)
+@shared_task(bind=True, name="query_engine.process_query", ignore_result=True, time_limit=TIME_LIMIT_SECONDS)
 def process_query_task(
-    *, team_id: int, query_id: str, query: dict[str, Any], user_id: int | None = None
+    self, *, team_id: int, query_id: str, query: dict[str, Any], user_id: int | None = None
 ) -> None:
-    jobs.run(team_id=team_id, query_id=query_id, query=query, user_id=user_id)
+    # user_id travels for logs and future per-user limits; results do not depend on it.
+    jobs.run(task_id=self.request.id, team_id=team_id, query_id=query_id, query=query)

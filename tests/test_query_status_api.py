@@ -254,3 +254,22 @@ def test_a_cache_only_read_reports_the_job_computing_it(team, count_runner, cele
     after = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
     # count 30, sum 0+…+29 = 435
     assert after["results"] == [{"count": 30, "sum": 435}] and after["query_status"] is None
+
+
+def test_a_cancelled_job_never_writes_over_its_replacement(
+    api, team, count_runner, celery_worker, clickhouse_schema
+):
+    query = {"kind": "CountTestQuery", "n": 30, "sleep": 0.03}  # ~0.9 s
+    old = _start(team, query, query_id="again")
+    deadline = time.monotonic() + 10
+    while status_store.get(team.id, "again").pickup_time is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert api.delete(_url(team, "again")).json() == {"message": "Query cancelled"}
+    new = _start(team, query, query_id="again")
+    assert new["task_id"] != old["task_id"]
+    done = poll(api, team.id, "again")
+    body = done.json()["query_status"]
+    assert done.status_code == 200 and body["task_id"] == new["task_id"]
+    assert body["results"]["results"] == [{"count": 30, "sum": 435}]
+    time.sleep(0.3)  # whatever the cancelled task does now, the record stays the new job's
+    assert api.get(_url(team, "again")).json()["query_status"]["task_id"] == new["task_id"]

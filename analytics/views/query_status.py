@@ -76,8 +76,8 @@ class QueryStatusView(TeamScopedMixin, APIView):
         return Response({"message": "Query cancelled"})
 
     def _stop(self, query_id: str, record: status_store.QueryStatus | None) -> None:
-        status_store.mark_cancelled(self.team.id, query_id)
         if record is not None and record.task_id:
+            status_store.mark_cancelled(record.task_id)
             _revoke(record.task_id)
         status_store.delete(self.team.id, query_id)
 
