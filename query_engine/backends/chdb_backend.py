@@ -68,17 +68,21 @@ class ChdbBackend:
     ) -> QueryResult:
         statement = sql.rstrip().rstrip(";") + settings_clause(merged_settings(settings))
         on_progress = on_progress or current_execution().on_progress
+        # chDB versions with per-block progress take a callback on the connection; older ones
+        # report only the final statistics below.
+        live = getattr(getattr(self._session, "_conn", None), "set_progress_callback", None)
         started = time.monotonic()
         with self._lock:
-            self._session._conn.set_progress_callback(_live_progress(on_progress) if on_progress else None)
+            if live is not None:
+                live(_live_progress(on_progress) if on_progress else None)
             try:
                 raw = self._session.query(statement, "JSONCompact", params=text_params(params))
             except Exception as exc:  # chDB raises its own error types
                 self._drain()
                 raise classify_error(str(exc)) from exc
             finally:
-                if on_progress:
-                    self._session._conn.set_progress_callback(None)
+                if live is not None and on_progress:
+                    live(None)
         result = parse_json_compact(raw.bytes())
         result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
         if on_progress is not None:
