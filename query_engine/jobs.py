@@ -59,8 +59,8 @@ def enqueue(
         insight_id=insight_id,
         dashboard_id=dashboard_id,
     )
-    ensure_embedded_worker()
     try:
+        ensure_embedded_worker()
         send(
             process_query_task,
             task_id=task_id,
@@ -71,7 +71,7 @@ def enqueue(
                 "user_id": getattr(user, "id", None),
             },
         )
-    except Exception as exc:  # broker down: say so in the status rather than leave it pending
+    except Exception as exc:  # broker or worker down: say so in the status rather than leave it pending
         logger.exception("could not enqueue query %s", query_id)
         return status_store.failed(record, f"The query could not be queued: {type(exc).__name__}.")
     return record

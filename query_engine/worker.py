@@ -56,7 +56,18 @@ def _start() -> WorkController:
     def serve() -> None:
         # Built in its own thread: Celery's Django fixup closes the building thread's
         # database connections, which must not be a request's.
-        worker = EmbeddedWorkController(
+        try:
+            worker = build()
+        except Exception:
+            logger.exception("the embedded Celery worker could not be built")
+            built.set()
+            return
+        holder["worker"] = worker
+        built.set()
+        worker.start()
+
+    def build() -> EmbeddedWorkController:
+        return EmbeddedWorkController(
             app=app,
             hostname=f"embedded-{os.getpid()}@{socket.gethostname()}",
             pool="threads",
@@ -66,13 +77,12 @@ def _start() -> WorkController:
             without_gossip=True,
             loglevel=logging.WARNING,
         )
-        holder["worker"] = worker
-        built.set()
-        worker.start()
 
     threading.Thread(target=serve, name="celery-embedded", daemon=True).start()
     built.wait(READY_TIMEOUT_SECONDS)
-    worker = holder["worker"]
+    worker = holder.get("worker")
+    if worker is None:
+        raise RuntimeError("the embedded Celery worker did not start")
     if not worker.ready.wait(READY_TIMEOUT_SECONDS):
         logger.warning("embedded Celery worker did not report ready in %ss", READY_TIMEOUT_SECONDS)
     return worker
