@@ -191,11 +191,16 @@ def merged(results: list[dict]) -> list[dict]:
     return combined
 
 
+SECTION = "## Queries: API vs hand-written SQL (`bench/queries.py`)"
+
+
 def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
+    """Rewrite this script's section of ``bench/RESULTS.md``; other sections stay."""
     lines = [
-        "# Query benchmark results",
+        SECTION,
         "",
-        f"Written by `python bench/queries.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Written by `python bench/queries.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        "(each row's measurement time is in `bench/results.json`; `--only` reruns keep the other rows).",
         f"Data: {ds.events:,} events: `generate_demo_data --events {ds.events // state.get('scale', 1)} "
         f"--days {DAYS} --seed 42 --end-date {LAST_DAY}` copied {state.get('scale', 1)}× under new "
         f"distinct ids, person ids and uuids; loaded in {state.get('load_seconds', '?')} s; "
@@ -215,7 +220,18 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
             f"| {r['name']} | {r['api']:.3f} | {r['sql']:.3f} | {r['ratio']:.2f}×{met} | {goal} | "
             f"{'yes' if r['same'] else 'NO'} | {r.get('runs', '')} |"
         )
-    RESULTS.write_text("\n".join(lines) + "\n")
+    RESULTS.write_text(replace_section(RESULTS.read_text() if RESULTS.exists() else "", "\n".join(lines)))
+
+
+def replace_section(document: str, section: str) -> str:
+    """Swap this script's ``## …`` section (up to the next ``## ``) or append it."""
+    head, found, rest = document.partition(SECTION)
+    if not found:
+        base = document.rstrip() or "# Benchmark results"
+        return f"{base}\n\n{section}\n"
+    following = rest.find("\n## ")
+    tail = rest[following:] if following >= 0 else ""
+    return f"{head}{section}\n{tail}" if tail else f"{head}{section}\n"
 
 
 def main() -> None:

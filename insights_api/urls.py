@@ -8,6 +8,7 @@ from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
+from analytics.views.query_status import QueryStatusView
 from analytics.views.shared import EmbeddedInsightView, SharedInsightView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
@@ -29,6 +30,7 @@ team_urlpatterns: list = [
     # funnels and funnel correlation
     # retention and paths
     # async query status
+    re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
 
 handler404 = "insights_api.errors.json_not_found"
