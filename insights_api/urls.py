@@ -6,6 +6,7 @@ from analytics.views import capture
 from analytics.views.health import health
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
+from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
 from analytics.views.query_status import QueryStatusView
@@ -28,6 +29,10 @@ team_urlpatterns: list = [
     ),
     re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
+    re_path(
+        r"^insights/funnel/correlation/?$", LegacyFunnelCorrelationView.as_view(), name="funnel-correlation"
+    ),
+    re_path(r"^insights/funnel/?$", LegacyFunnelView.as_view(), name="funnel"),
     # retention and paths
     # async query status
     re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
