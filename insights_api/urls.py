@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.views.health import health
+from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
@@ -16,6 +17,8 @@ team_urlpatterns: list = [
     # trends, stickiness, lifecycle (legacy compute) and the query endpoint
     # funnels and funnel correlation
     # retention and paths
+    re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),
+    re_path(r"^insights/path/?$", LegacyPathsView.as_view(), name="insights-path"),
     # async query status
 ]
 

@@ -25,7 +25,10 @@ class Runner(Protocol):
 
 RUNNERS: dict[str, type[Runner]] = {}
 # Modules that register runners; each insight kind adds its own line.
-RUNNER_MODULES: list[str] = []
+RUNNER_MODULES: list[str] = [
+    "query_engine.runners.retention.runner",
+    "query_engine.runners.paths.runner",
+]
 _loaded = False
 
 

@@ -53,6 +53,9 @@ class RetentionSql:
     end: datetime
     intervals: int
     first_time: bool = False
+    # First-ever occurrence: the target without its entity properties; the actor's
+    # first such event must itself match ``target``.
+    target_any: str | None = None
     cumulative: bool = False
     minimum_occurrences: int = 1
     breakdown: str | None = None
@@ -90,6 +93,11 @@ def _breakdown_value(spec: RetentionSql, params: Params) -> str:
 def _time_filter(spec: RetentionSql, params: Params) -> str:
     start = params.named("window_start", spec.start, DATETIME)
     end = params.named("window_end", spec.end, DATETIME)
+    if spec.target_any is not None:
+        return (
+            f"events.timestamp < {end}\n"
+            f"      AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target_any}))"
+        )
     if spec.first_time:
         # The first-ever target event may predate the window: scan target events
         # of all time, returning events only inside it.
@@ -104,6 +112,11 @@ def _time_filter(spec: RetentionSql, params: Params) -> str:
 
 
 def _starts(spec: RetentionSql) -> str:
+    if spec.target_any is not None:
+        first_any = "minIf(first_any_at, any_hits > 0)"
+        first_target = "minIf(first_target_at, target_hits > 0)"
+        period = "argMinIf(period_index, first_target_at, target_hits > 0)"
+        return f"if(countIf(target_hits > 0) > 0 AND {first_target} = {first_any} AND {period} >= 0, [{period}], [])"
     if spec.first_time:
         first = "arraySlice(arraySort(groupArrayIf(period_index, target_hits > 0)), 1, 1)"
         return f"arrayFilter(p -> p >= 0, {first})"
@@ -116,6 +129,16 @@ def _lags(spec: RetentionSql) -> str:
         # Counted at every lag up to the latest return: "returned at or after lag k".
         return f"range(toUInt64(1 + arrayMax(arrayConcat([0], {later}))))"
     return f"arrayConcat([0], {later})"
+
+
+def _first_ever_columns(spec: RetentionSql) -> str:
+    if spec.target_any is None:
+        return ""
+    return (
+        f",\n        countIf({spec.target_any}) AS any_hits"
+        f",\n        minIf(events.timestamp, {spec.target_any}) AS first_any_at"
+        f",\n        minIf(events.timestamp, {spec.target}) AS first_target_at"
+    )
 
 
 def retention_sql(spec: RetentionSql, params: Params) -> str:
@@ -134,7 +157,7 @@ FROM (
         {_breakdown_value(spec, params)} AS breakdown_value,
         {index} AS period_index,
         countIf({spec.target}) AS target_hits,
-        countIf({spec.returning}) AS return_hits
+        countIf({spec.returning}) AS return_hits{_first_ever_columns(spec)}
       {spec.source}
       WHERE {spec.where}
       AND {_time_filter(spec, params)}
