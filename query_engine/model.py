@@ -1,0 +1,167 @@
+"""The internal query model: pure dataclasses every insight kind computes from.
+
+Query nodes (``TrendsQuery`` …) and legacy filter dicts both become these
+(see ``query_engine.nodes`` and ``query_engine.legacy``); SQL builders and
+runners only ever read these objects, never raw request JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
+BREAKDOWN_OTHER = "$$_posthog_breakdown_other_$$"
+
+PROPERTY_TYPES = ("event", "person", "session", "cohort", "element", "group", "hogql")
+OPERATORS = (
+    "exact",
+    "is_not",
+    "icontains",
+    "not_icontains",
+    "regex",
+    "not_regex",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_set",
+    "is_not_set",
+    "is_date_exact",
+    "is_date_before",
+    "is_date_after",
+    "between",
+    "not_between",
+    "in",
+    "not_in",
+    "min",
+    "max",
+)
+NEGATIVE_OPERATORS = ("is_not", "not_icontains", "not_regex", "not_in")
+
+
+@dataclass(frozen=True)
+class PropertyFilter:
+    """One leaf filter: ``type`` says where ``key`` is read from."""
+
+    key: str
+    value: Any
+    operator: str = "exact"
+    type: str = "event"
+    group_type_index: int | None = None
+
+
+@dataclass(frozen=True)
+class PropertyGroup:
+    """AND/OR of filters and groups; an empty group is TRUE."""
+
+    type: str = "AND"
+    values: tuple[PropertyFilter | PropertyGroup, ...] = ()
+
+    def is_empty(self) -> bool:
+        return all(isinstance(v, PropertyGroup) and v.is_empty() for v in self.values)
+
+
+EMPTY_GROUP = PropertyGroup()
+
+
+@dataclass(frozen=True)
+class ActionStep:
+    """One OR-branch of an action; absent parts match anything."""
+
+    event: str | None = None
+    url: str | None = None
+    url_matching: str = "contains"
+    properties: PropertyGroup = EMPTY_GROUP
+
+
+@dataclass(frozen=True)
+class ActionDef:
+    id: int
+    name: str
+    steps: tuple[ActionStep, ...] | None  # None = unknown action (matches nothing)
+
+
+@dataclass(frozen=True)
+class Series:
+    """An ``EventsNode``/``ActionsNode``: what to count and how to aggregate it."""
+
+    kind: str  # "events" | "actions"
+    event: str | None = None  # events: None = all events
+    action_id: int | None = None
+    name: str | None = None
+    custom_name: str | None = None
+    math: str = "total"
+    math_property: str | None = None
+    math_property_type: str | None = None
+    math_group_type_index: int | None = None
+    properties: PropertyGroup = EMPTY_GROUP
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    property: str | int | list[Any]
+    type: str = "event"
+    limit: int = 25
+    hide_other: bool = False
+    normalize_url: bool = False
+    group_type_index: int | None = None
+    histogram_bin_count: int | None = None
+
+
+@dataclass(frozen=True)
+class DateRange:
+    date_from: str | None = None
+    date_to: str | None = None
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class Formula:
+    formula: str
+    custom_name: str | None = None
+
+
+@dataclass
+class InsightSpec:
+    """Fields every series-based insight shares (trends, stickiness, lifecycle)."""
+
+    kind: str
+    series: list[Series]
+    date_range: DateRange = field(default_factory=DateRange)
+    interval: str = "day"
+    properties: PropertyGroup = EMPTY_GROUP
+    filter_test_accounts: bool = False
+    breakdown: Breakdown | None = None
+    compare: bool = False
+    compare_to: str | None = None
+    display: str = "ActionsLineGraph"
+    formulas: list[Formula] = field(default_factory=list)
+    smoothing_intervals: int = 1
+    # stickiness
+    computed_as: str = "non_cumulative"
+    stickiness_operator: str = "gte"
+    stickiness_value: int = 1
+    # lifecycle
+    toggled_lifecycles: list[str] | None = None
+    aggregation_group_type_index: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+TOTAL_VALUE_DISPLAYS = (
+    "BoldNumber",
+    "ActionsPie",
+    "ActionsBarValue",
+    "ActionsTable",
+    "WorldMap",
+    "CalendarHeatmap",
+)
+TIME_SERIES_DISPLAYS = (
+    "ActionsLineGraph",
+    "ActionsBar",
+    "ActionsStackedBar",
+    "ActionsUnstackedBar",
+    "ActionsAreaGraph",
+    "ActionsLineGraphCumulative",
+)

@@ -1,0 +1,263 @@
+"""Query nodes (``TrendsQuery``, ``StickinessQuery``, ``LifecycleQuery``) → InsightSpec.
+
+Validation lives here: a bad field is a 400 whose ``attr`` names it.
+Property filters that are malformed are ignored (treated as TRUE), as PostHog does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from insights_api.errors import QueryError
+from query_engine.dates import INTERVALS, is_valid_date
+from query_engine.model import (
+    EMPTY_GROUP,
+    OPERATORS,
+    PROPERTY_TYPES,
+    TIME_SERIES_DISPLAYS,
+    TOTAL_VALUE_DISPLAYS,
+    Breakdown,
+    DateRange,
+    Formula,
+    InsightSpec,
+    PropertyFilter,
+    PropertyGroup,
+    Series,
+)
+
+MATHS = (
+    "total",
+    "dau",
+    "weekly_active",
+    "monthly_active",
+    "unique_session",
+    "unique_group",
+    "first_time_for_user",
+    "first_matching_event_for_user",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "p75",
+    "p90",
+    "p95",
+    "p99",
+    "avg_count_per_actor",
+    "min_count_per_actor",
+    "max_count_per_actor",
+    "median_count_per_actor",
+    "p75_count_per_actor",
+    "p90_count_per_actor",
+    "p95_count_per_actor",
+    "p99_count_per_actor",
+)
+PROPERTY_MATHS = ("sum", "avg", "min", "max", "median", "p75", "p90", "p95", "p99")
+STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
+BREAKDOWN_TYPES = ("event", "person")
+
+
+def _int(value: Any, attr: str, *, minimum: int | None = None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise QueryError(f"{attr.split('__')[-1]} must be an integer.", attr=attr) from None
+    if minimum is not None and number < minimum:
+        raise QueryError(f"{attr.split('__')[-1]} must be at least {minimum}.", attr=attr)
+    return number
+
+
+def parse_properties(raw: Any) -> PropertyGroup:
+    """A list (AND) or an AND/OR group tree; malformed leaves are dropped."""
+    if raw in (None, "", [], {}):
+        return EMPTY_GROUP
+    if isinstance(raw, list):
+        return PropertyGroup("AND", tuple(item for item in map(_parse_item, raw) if item is not None))
+    item = _parse_item(raw)
+    if isinstance(item, PropertyGroup):
+        return item
+    return PropertyGroup("AND", (item,)) if item else EMPTY_GROUP
+
+
+def _parse_item(raw: Any) -> PropertyFilter | PropertyGroup | None:
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("type")
+    if kind in ("AND", "OR") and "values" in raw:
+        values = raw.get("values") or []
+        if not isinstance(values, list):
+            return None
+        return PropertyGroup(kind, tuple(i for i in map(_parse_item, values) if i is not None))
+    key = raw.get("key")
+    operator = raw.get("operator") or "exact"
+    kind = kind or "event"
+    if key is None or kind not in PROPERTY_TYPES or operator not in OPERATORS:
+        return None
+    if kind == "cohort" and raw.get("negation"):
+        operator = "not_in"
+    return PropertyFilter(
+        key=str(key),
+        value=raw.get("value"),
+        operator=operator,
+        type=kind,
+        group_type_index=raw.get("group_type_index"),
+    )
+
+
+def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
+    if not isinstance(raw, dict):
+        raise QueryError("Each series must be an object.", attr=attr)
+    node_kind = raw.get("kind")
+    math = raw.get("math") or "total"
+    if math not in MATHS:
+        raise QueryError(f"Unknown math {math!r}.", attr=f"{attr}__math")
+    if math in PROPERTY_MATHS and not raw.get("math_property"):
+        raise QueryError(f"math {math!r} needs math_property.", attr=f"{attr}__math_property")
+    if kind == "StickinessQuery" and math not in STICKINESS_MATHS:
+        math = "dau"
+    common = {
+        "name": raw.get("name"),
+        "custom_name": raw.get("custom_name"),
+        "math": math,
+        "math_property": raw.get("math_property"),
+        "math_property_type": raw.get("math_property_type"),
+        "math_group_type_index": raw.get("math_group_type_index"),
+        "properties": parse_properties(raw.get("properties")),
+        "order": index,
+    }
+    if node_kind == "ActionsNode":
+        return Series(kind="actions", action_id=_int(raw.get("id"), f"{attr}__id"), **common)
+    if node_kind != "EventsNode":
+        raise QueryError(f"Unsupported series kind {node_kind!r}.", attr=f"{attr}__kind")
+    event = raw.get("event")
+    if event is not None and not isinstance(event, str):
+        raise QueryError("event must be a string or null.", attr=f"{attr}__event")
+    return Series(kind="events", event=event, **common)
+
+
+def _date_range(raw: Any) -> DateRange:
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise QueryError("dateRange must be an object.", attr="dateRange")
+    for key in ("date_from", "date_to"):
+        value = raw.get(key)
+        if value not in (None, "") and (not isinstance(value, str) or not is_valid_date(value)):
+            raise QueryError(f"{key} {value!r} is not a date.", attr=f"dateRange__{key}")
+    return DateRange(raw.get("date_from"), raw.get("date_to"), bool(raw.get("explicitDate")))
+
+
+def _breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
+    if not raw or not isinstance(raw, dict):
+        return None
+    prop = raw.get("breakdown")
+    if prop in (None, "", []):
+        multi = raw.get("breakdowns") or []
+        if multi and isinstance(multi[0], dict):
+            first = multi[0]
+            raw = {
+                **raw,
+                "breakdown_type": first.get("type", "event"),
+                "breakdown_normalize_url": first.get("normalize_url"),
+            }
+            prop = first.get("property")
+        if prop in (None, "", []):
+            return None
+    kind = raw.get("breakdown_type") or "event"
+    if kind == "events":
+        kind = "event"
+    if kind not in BREAKDOWN_TYPES:
+        raise QueryError(f"breakdown_type {kind!r} is not supported.", attr="breakdownFilter__breakdown_type")
+    limit = raw.get("breakdown_limit")
+    return Breakdown(
+        property=str(prop),
+        type=kind,
+        limit=default_limit
+        if limit in (None, "")
+        else _int(limit, "breakdownFilter__breakdown_limit", minimum=1),
+        hide_other=bool(raw.get("breakdown_hide_other_aggregation")),
+        normalize_url=bool(raw.get("breakdown_normalize_url")),
+    )
+
+
+def _formulas(trends: dict[str, Any]) -> list[Formula]:
+    nodes = trends.get("formulaNodes")
+    if nodes:
+        return [Formula(str(n.get("formula")), n.get("custom_name")) for n in nodes if isinstance(n, dict)]
+    if trends.get("formulas"):
+        return [Formula(str(f)) for f in trends["formulas"] if f]
+    if trends.get("formula"):
+        return [Formula(str(trends["formula"]))]
+    return []
+
+
+def _common(query: dict[str, Any], kind: str) -> InsightSpec:
+    series_raw = query.get("series")
+    if not isinstance(series_raw, list) or not series_raw:
+        raise QueryError("series must be a non-empty list.", attr="series")
+    interval = query.get("interval") or "day"
+    if interval not in INTERVALS:
+        raise QueryError(
+            f"Unknown interval {interval!r}; use one of {', '.join(INTERVALS)}.", attr="interval"
+        )
+    compare = query.get("compareFilter") or {}
+    return InsightSpec(
+        kind=kind,
+        series=[parse_series(s, i, f"series__{i}", kind=kind) for i, s in enumerate(series_raw)],
+        date_range=_date_range(query.get("dateRange")),
+        interval=interval,
+        properties=parse_properties(query.get("properties")),
+        filter_test_accounts=bool(query.get("filterTestAccounts")),
+        compare=bool(compare.get("compare")) if isinstance(compare, dict) else False,
+        compare_to=compare.get("compare_to") if isinstance(compare, dict) else None,
+        aggregation_group_type_index=query.get("aggregation_group_type_index"),
+        raw=query,
+    )
+
+
+def trends_spec(query: dict[str, Any]) -> InsightSpec:
+    spec = _common(query, "TrendsQuery")
+    trends = query.get("trendsFilter") or {}
+    display = trends.get("display") or "ActionsLineGraph"
+    if display not in TIME_SERIES_DISPLAYS + TOTAL_VALUE_DISPLAYS:
+        raise QueryError(f"Unknown display {display!r}.", attr="trendsFilter__display")
+    spec.display = display
+    default_limit = 250 if display == "WorldMap" else 25
+    spec.breakdown = _breakdown(query.get("breakdownFilter"), default_limit=default_limit)
+    spec.formulas = _formulas(trends)
+    smoothing = trends.get("smoothingIntervals")
+    spec.smoothing_intervals = (
+        1 if smoothing in (None, "") else _int(smoothing, "trendsFilter__smoothingIntervals", minimum=1)
+    )
+    if display in TOTAL_VALUE_DISPLAYS:
+        spec.interval = "day"
+    return spec
+
+
+def stickiness_spec(query: dict[str, Any]) -> InsightSpec:
+    spec = _common(query, "StickinessQuery")
+    sticky = query.get("stickinessFilter") or {}
+    spec.computed_as = sticky.get("computedAs") or "non_cumulative"
+    if spec.computed_as not in ("non_cumulative", "cumulative"):
+        raise QueryError(
+            "computedAs must be non_cumulative or cumulative.", attr="stickinessFilter__computedAs"
+        )
+    criteria = sticky.get("stickinessCriteria") or {}
+    if criteria:
+        operator = criteria.get("operator", "gte")
+        if operator not in ("gte", "lte", "exact"):
+            raise QueryError(
+                "operator must be gte, lte or exact.", attr="stickinessFilter__stickinessCriteria__operator"
+            )
+        spec.stickiness_operator = operator
+        spec.stickiness_value = _int(
+            criteria.get("value", 1), "stickinessFilter__stickinessCriteria__value", minimum=1
+        )
+    return spec
+
+
+def lifecycle_spec(query: dict[str, Any]) -> InsightSpec:
+    spec = _common(query, "LifecycleQuery")
+    if len(spec.series) != 1:
+        raise QueryError("Lifecycle takes exactly one series.", attr="series")
+    spec.toggled_lifecycles = (query.get("lifecycleFilter") or {}).get("toggledLifecycles")
+    return spec

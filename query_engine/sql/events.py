@@ -1,0 +1,118 @@
+"""The events source and the WHERE pieces shared by every insight kind.
+
+* ``events_source``: ``FROM events`` plus, when persons are needed, the
+  override join that gives each event its effective person (ingestion
+  contract: latest non-deleted ``person_distinct_id_overrides`` row for the
+  event's distinct id, else ``events.person_id``).
+* ``entity_condition``: an event name or a saved action (OR of its steps).
+* ``range_condition``, ``team_condition``: the partition-pruning predicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
+from query_engine.sql.params import Params
+from query_engine.sql.properties import compile_group, json_value
+
+DATETIME = "DateTime64(6, 'UTC')"
+PERSON_ID = "if(override_distinct_id != '', override_person_id, events.person_id)"
+
+OVERRIDES_JOIN = """LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id"""
+
+
+@dataclass(frozen=True)
+class FilterContext:
+    """What property compilation needs besides the filters: tz and "now"."""
+
+    tz: ZoneInfo
+    now: datetime
+
+
+def events_source(params: Params, team_id: int, *, with_person: bool) -> str:
+    params.named("team_id", team_id, "Int64")
+    if not with_person:
+        return "FROM events"
+    return "FROM events\n" + OVERRIDES_JOIN
+
+
+def person_id_expr(*, with_overrides: bool = True) -> str:
+    return PERSON_ID if with_overrides else "events.person_id"
+
+
+def team_condition(params: Params, team_id: int) -> str:
+    return f"events.team_id = {params.named('team_id', team_id, 'Int64')}"
+
+
+def range_condition(params: Params, date_from: datetime | None, date_to: datetime | None) -> str:
+    parts = []
+    if date_from is not None:
+        parts.append(f"events.timestamp >= {params.add(date_from, DATETIME)}")
+    if date_to is not None:
+        parts.append(f"events.timestamp <= {params.add(date_to, DATETIME)}")
+    return " AND ".join(parts) or "1"
+
+
+def _url_condition(step: ActionStep, params: Params) -> str:
+    url = json_value("properties", params.add("$current_url"))
+    if step.url_matching == "exact":
+        return f"ifNull({url} = {params.add(step.url)}, 0)"
+    if step.url_matching == "regex":
+        return f"ifNull(match({url}, {params.add(step.url)}), 0)"
+    escaped = str(step.url).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # PostHog: "contains" is a case-sensitive LIKE, not ILIKE.
+    return f"ifNull({url} LIKE {params.add(f'%{escaped}%')}, 0)"
+
+
+def step_condition(step: ActionStep, params: Params, ctx: FilterContext) -> str:
+    parts = []
+    if step.event:
+        parts.append(f"events.event = {params.add(step.event)}")
+    if step.url:
+        parts.append(_url_condition(step, params))
+    props = compile_group(step.properties, params, tz=ctx.tz, now=ctx.now)
+    if props != "1":
+        parts.append(props)
+    return "(" + " AND ".join(parts) + ")" if parts else "1"
+
+
+def action_condition(action: ActionDef | None, params: Params, ctx: FilterContext) -> str:
+    if action is None or action.steps is None:
+        return "0"  # unknown action matches nothing
+    if not action.steps:
+        return "1"
+    steps = [step_condition(s, params, ctx) for s in action.steps]
+    if "1" in steps:
+        return "1"
+    return steps[0] if len(steps) == 1 else "(" + " OR ".join(steps) + ")"
+
+
+def entity_condition(
+    series: Series, params: Params, ctx: FilterContext, actions: dict[int, ActionDef]
+) -> str:
+    if series.kind == "actions":
+        return action_condition(actions.get(series.action_id or 0), params, ctx)
+    if series.event is None:
+        return "1"
+    return f"events.event = {params.add(series.event)}"
+
+
+def filters_condition(groups: list[PropertyGroup], params: Params, ctx: FilterContext) -> str:
+    """AND of property groups (global, series, test accounts …)."""
+    parts = [compile_group(g, params, tz=ctx.tz, now=ctx.now) for g in groups]
+    parts = [p for p in parts if p != "1"]
+    return " AND ".join(parts) if parts else "1"
+
+
+def where(*conditions: str) -> str:
+    kept = [c for c in conditions if c and c != "1"]
+    return "WHERE " + ("\n  AND ".join(kept) if kept else "1")

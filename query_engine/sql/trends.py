@@ -1,0 +1,240 @@
+"""SQL for one trends series: rows of (bucket, [breakdown_value,] value).
+
+``series_query`` picks the shape by math (plain aggregate, per-actor counts,
+trailing active users, first time for user) and by display (per bucket or
+one total). Bucket is returned as the local wall-clock text
+``YYYY-MM-DD HH:MM:SS``; a total-value query returns ``''`` as its bucket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from insights_api.errors import QueryError
+from query_engine.model import BREAKDOWN_NULL, ActionDef, Breakdown, PropertyGroup, Series
+from query_engine.sql.context import TeamContext, bucket_expr, format_bucket
+from query_engine.sql.events import (
+    FilterContext,
+    entity_condition,
+    events_source,
+    filters_condition,
+    person_id_expr,
+    range_condition,
+    team_condition,
+    where,
+)
+from query_engine.sql.params import Params
+from query_engine.sql.properties import property_value
+
+QUANTILES = {"median": "0.5", "p75": "0.75", "p90": "0.9", "p95": "0.95", "p99": "0.99"}
+PLAIN_AGGREGATES = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
+ACTIVE_WINDOW_DAYS = {"weekly_active": 7, "monthly_active": 30}
+GROUP_COLUMNS = {i: f"`$group_{i}`" for i in range(5)}
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """Everything one series query needs; built by the trends runner."""
+
+    series: Series
+    team: TeamContext
+    interval: str
+    date_from: datetime  # event filter start (already interval-aligned)
+    date_to: datetime
+    buckets_utc: tuple[datetime, ...] = ()
+    filters: tuple[PropertyGroup, ...] = ()
+    breakdown: Breakdown | None = None
+    total_value: bool = False
+    cumulative: bool = False
+    actions: dict[int, ActionDef] = field(default_factory=dict)
+
+
+def actor_expr(req: SeriesRequest) -> str:
+    index = req.series.math_group_type_index
+    if req.series.math == "unique_group" and index in GROUP_COLUMNS:
+        return GROUP_COLUMNS[index]
+    if req.team.aggregate_by_distinct_id:
+        return "events.distinct_id"
+    return person_id_expr()
+
+
+def needs_person(req: SeriesRequest) -> bool:
+    math = req.series.math
+    if math in ("total", "unique_session", "unique_group") or math in PLAIN_AGGREGATES or math in QUANTILES:
+        return False
+    return not req.team.aggregate_by_distinct_id
+
+
+def _math_property(req: SeriesRequest, params: Params) -> str:
+    prop = req.series.math_property or ""
+    if prop == "$time":
+        return "toFloat64(toUnixTimestamp(events.timestamp))"
+    source = "person" if req.series.math_property_type == "person_properties" else "event"
+    return f"toFloat64OrNull({property_value(source, prop, params)})"
+
+
+def aggregate(req: SeriesRequest, params: Params) -> str:
+    """The per-bucket aggregate for plain maths."""
+    math = req.series.math
+    if math == "total":
+        return "count()"
+    if math in ("dau", "unique_group"):
+        return f"count(DISTINCT {actor_expr(req)})"
+    if math == "unique_session":
+        return "count(DISTINCT events.`$session_id`)"
+    if math in PLAIN_AGGREGATES:
+        return f"ifNull({PLAIN_AGGREGATES[math]}({_math_property(req, params)}), 0)"
+    if math in QUANTILES:
+        return f"ifNull(quantile({QUANTILES[math]})({_math_property(req, params)}), 0)"
+    raise QueryError(f"Unsupported math {math!r}.", attr="series__math")
+
+
+def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
+    value = property_value(breakdown.type, str(breakdown.property), params)
+    if breakdown.normalize_url:
+        trimmed = f"trim(TRAILING '/?#' FROM {value})"
+        value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
+    return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
+
+
+def _where(req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True) -> str:
+    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
+    conditions = [
+        team_condition(params, req.team.id),
+        range_condition(params, date_from, req.date_to),
+        entity_condition(req.series, params, ctx, req.actions),
+    ]
+    if with_filters:
+        conditions.append(filters_condition([*req.filters, req.series.properties], params, ctx))
+    index = req.series.math_group_type_index
+    if req.series.math == "unique_group" and index in GROUP_COLUMNS:
+        conditions.append(f"{GROUP_COLUMNS[index]} != ''")
+    return where(*conditions)
+
+
+def series_query(req: SeriesRequest) -> tuple[str, dict]:
+    """SQL + params for one series (one compare period)."""
+    params = Params()
+    math = req.series.math
+    if math in ("first_time_for_user", "first_matching_event_for_user"):
+        sql = _first_time(req, params)
+    elif (
+        math in ACTIVE_WINDOW_DAYS
+        and not req.total_value
+        and req.interval in ("minute", "hour", "day") + (("week",) if math == "monthly_active" else ())
+    ):
+        sql = _active_users(req, params)
+    elif math.endswith("_count_per_actor"):
+        sql = _count_per_actor(req, params)
+    elif req.cumulative and math in ("dau", "unique_group"):
+        sql = _first_seen(req, params)
+    else:
+        sql = _plain(req, params)
+    return sql, params.values
+
+
+def _select_bucket(req: SeriesRequest, params: Params) -> str:
+    if req.total_value:
+        return "'' AS bucket_start"
+    return f"{bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)} AS bucket_start"
+
+
+def _breakdown_select(req: SeriesRequest, params: Params) -> tuple[str, str]:
+    if req.breakdown is None:
+        return "", ""
+    return f", {breakdown_expr(req.breakdown, params)} AS breakdown_value", ", breakdown_value"
+
+
+def _outer(inner: str, req: SeriesRequest, bd_col: str, value: str = "value") -> str:
+    bucket = "''" if req.total_value else format_bucket("bucket_start")
+    return f"SELECT {bucket} AS bucket{bd_col}, {value} AS value\nFROM (\n{inner}\n)"
+
+
+def _plain(req: SeriesRequest, params: Params) -> str:
+    bd_select, bd_col = _breakdown_select(req, params)
+    agg = aggregate(req, params)
+    inner = (
+        f"SELECT {_select_bucket(req, params)}{bd_select}, {agg} AS value\n"
+        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_where(req, params, req.date_from)}\n"
+        f"GROUP BY bucket_start{bd_col}"
+    )
+    return _outer(inner, req, bd_col)
+
+
+def _count_per_actor(req: SeriesRequest, params: Params) -> str:
+    bd_select, bd_col = _breakdown_select(req, params)
+    fn = req.series.math.removesuffix("_count_per_actor")
+    outer_agg = f"quantile({QUANTILES[fn]})(actor_count)" if fn in QUANTILES else f"{fn}(actor_count)"
+    inner = (
+        f"SELECT {_select_bucket(req, params)}{bd_select}, {actor_expr(req)} AS actor, count() AS actor_count\n"
+        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_where(req, params, req.date_from)}\n"
+        f"GROUP BY bucket_start{bd_col}, actor"
+    )
+    middle = (
+        f"SELECT bucket_start{bd_col}, {outer_agg} AS value FROM (\n{inner}\n) GROUP BY bucket_start{bd_col}"
+    )
+    return _outer(middle, req, bd_col)
+
+
+def _first_seen(req: SeriesRequest, params: Params) -> str:
+    """Cumulative unique actors: each actor counted once, on their first bucket."""
+    bd_select, bd_col = _breakdown_select(req, params)
+    inner = (
+        f"SELECT {actor_expr(req)} AS actor{bd_select}, min({bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)}) AS bucket_start\n"
+        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_where(req, params, req.date_from)}\n"
+        f"GROUP BY actor{bd_col}"
+    )
+    middle = f"SELECT bucket_start{bd_col}, count() AS value FROM (\n{inner}\n) GROUP BY bucket_start{bd_col}"
+    return _outer(middle, req, bd_col)
+
+
+def _active_users(req: SeriesRequest, params: Params) -> str:
+    """Trailing 7/30-day active actors for each bucket start b: activity day in (b − W, b]."""
+    days = ACTIVE_WINDOW_DAYS[req.series.math]
+    bd_select, bd_col = _breakdown_select(req, params)
+    unit = "hour" if req.interval in ("hour", "minute") else "day"
+    activity = bucket_expr(params, unit, req.team.tz, req.team.week_start_day)
+    buckets = params.add(list(req.buckets_utc), "Array(DateTime64(6, 'UTC'))")
+    inner = (
+        f"SELECT {actor_expr(req)} AS actor{bd_select}, {activity} AS active_at\n"
+        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_where(req, params, req.date_from - timedelta(days=days))}\n"
+        f"GROUP BY actor{bd_col}, active_at"
+    )
+    tz = params.named("tz", req.team.tz.key, "String")
+    spread = (
+        f"SELECT toTimeZone(arrayJoin(arrayFilter(b -> active_at <= b AND active_at > b - toIntervalDay({days}), "
+        f"{buckets})), {tz}) AS bucket_start{bd_col}, actor FROM (\n{inner}\n)"
+    )
+    middle = f"SELECT bucket_start{bd_col}, count(DISTINCT actor) AS value FROM (\n{spread}\n) GROUP BY bucket_start{bd_col}"
+    return _outer(middle, req, bd_col)
+
+
+def _first_time(req: SeriesRequest, params: Params) -> str:
+    """Actors whose first-ever matching event falls in the range, bucketed by it."""
+    if req.breakdown is not None:
+        raise QueryError("first_time_for_user math does not support breakdowns.", attr="breakdownFilter")
+    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
+    filters = filters_condition([*req.filters, req.series.properties], params, ctx)
+    start = params.add(req.date_from, "DateTime64(6, 'UTC')")
+    matching = req.series.math == "first_matching_event_for_user"
+    first = f"minIf(events.timestamp, {filters})" if matching else "min(events.timestamp)"
+    bucket = (
+        "''"
+        if req.total_value
+        else format_bucket(
+            bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day, column="t_first")
+        )
+    )
+    inner = (
+        f"SELECT {actor_expr(req)} AS actor, {first} AS t_first,\n"
+        f"  minIf(events.timestamp, events.timestamp >= {start} AND {filters}) AS t_cond\n"
+        f"{events_source(params, req.team.id, with_person=True)}\n"
+        f"{where(team_condition(params, req.team.id), range_condition(params, None, req.date_to), entity_condition(req.series, params, ctx, req.actions))}\n"
+        f"GROUP BY actor\nHAVING t_first = t_cond AND t_first >= {start}"
+    )
+    return f"SELECT {bucket} AS bucket, count() AS value\nFROM (\n{inner}\n)\nGROUP BY bucket"
