@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.views import capture
 from analytics.views.health import health
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
@@ -28,6 +29,8 @@ handler500 = "insights_api.errors.json_server_error"
 urlpatterns = [
     path("_health", health, name="health"),
     # capture endpoints (ingestion)
+    re_path(r"^batch/?$", capture.batch, name="capture-batch"),
+    re_path(r"^(?:capture|e|i/v0/e)/?$", capture.event, name="capture-event"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Both prefixes name a team; the same views serve them.

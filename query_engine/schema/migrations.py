@@ -87,6 +87,18 @@ ORDER BY (team_id, distinct_id)
 SETTINGS index_granularity = 512
 """
 
+# Every stored (team_id, uuid): ingestion looks a batch's uuids up here (by primary
+# key, unlike events) so the same event sent twice is stored once.
+EVENT_UUIDS = """
+CREATE TABLE IF NOT EXISTS event_uuids (
+    team_id Int64,
+    uuid UUID
+) ENGINE = ReplacingMergeTree
+ORDER BY (team_id, uuid)
+SETTINGS index_granularity = 1024
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
+    Migration(2, "event_uuids", (EVENT_UUIDS,)),
 )

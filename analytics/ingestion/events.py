@@ -1,0 +1,131 @@
+"""Validate one raw event into a ``CapturedEvent`` (field rules of the capture spec, §3)."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from analytics.ingestion.errors import EventRejected
+from analytics.ingestion.timestamps import event_time, parse_timestamp
+
+MAX_DISTINCT_ID_LENGTH = 200
+MAX_EVENT_NAME_LENGTH = 200
+
+
+@dataclass
+class CapturedEvent:
+    """A valid event, its time final, ready for person processing.
+
+    ``set``/``set_once``/``unset`` gather the person updates from the top level and
+    from ``properties`` (where they also stay, as PostHog stores them).
+    """
+
+    uuid: uuid_module.UUID
+    event: str
+    distinct_id: str
+    timestamp: datetime
+    properties: dict[str, Any]
+    set: dict[str, Any] = field(default_factory=dict)
+    set_once: dict[str, Any] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    elements_chain: str = ""
+    # Filled by person processing.
+    person_id: uuid_module.UUID | None = None
+    person_properties: str = "{}"
+    person_created_at: datetime | None = None
+
+    @property
+    def process_person(self) -> bool:
+        return self.properties.get("$process_person_profile") is not False
+
+
+def _distinct_id(raw: dict[str, Any], properties: dict[str, Any]) -> str:
+    value = raw.get("distinct_id")
+    if value is None or value == "":
+        value = raw.get("$distinct_id")
+    if value is None or value == "":
+        value = properties.get("distinct_id")
+    if value is None:
+        raise EventRejected("event submitted without a distinct_id")
+    # Numbers become "23", objects compact JSON, as PostHog stringifies them.
+    text = (value if isinstance(value, str) else orjson.dumps(value).decode()).strip()
+    if not text:
+        raise EventRejected("event submitted with an empty distinct_id")
+    return text[:MAX_DISTINCT_ID_LENGTH]
+
+
+def _uuid(raw: dict[str, Any]) -> uuid_module.UUID:
+    value = raw.get("uuid")
+    if value is None or value == "":
+        return uuid_module.uuid4()
+    try:
+        return uuid_module.UUID(str(value))
+    except ValueError:
+        raise EventRejected(f"event submitted with an invalid uuid: {str(value)[:64]!r}")
+
+
+def _person_update(raw: dict[str, Any], properties: dict[str, Any], key: str) -> dict[str, Any]:
+    """Top-level and in-properties updates together; kept in properties as PostHog shows them."""
+    merged: dict[str, Any] = {}
+    for source in (properties.get(key), raw.get(key)):
+        if isinstance(source, dict):
+            merged.update(source)
+    if merged:
+        properties[key] = merged
+    return merged
+
+
+def _unset(raw: dict[str, Any], properties: dict[str, Any]) -> list[str]:
+    keys: list[str] = []
+    for source in (properties.get("$unset"), raw.get("$unset")):
+        if isinstance(source, list | dict):  # a list of keys, or an object whose keys go
+            keys.extend(str(key) for key in source)
+    return keys
+
+
+def _timestamp(raw: dict[str, Any], *, sent_at: datetime | None, now: datetime, properties) -> datetime:
+    timestamp = None
+    raw_timestamp = raw.get("timestamp")
+    if raw_timestamp not in (None, ""):
+        timestamp = parse_timestamp(raw_timestamp) if isinstance(raw_timestamp, str) else None
+        if timestamp is None:
+            raise EventRejected(f"event submitted with an invalid timestamp: {str(raw_timestamp)[:64]!r}")
+    offset = raw.get("offset")
+    if not isinstance(offset, int | float) or isinstance(offset, bool):
+        offset = None
+    if properties.get("$ignore_sent_at") is True:
+        sent_at = None
+    return event_time(timestamp=timestamp, sent_at=sent_at, offset_ms=offset, now=now)
+
+
+def parse_event(raw: Any, *, sent_at: datetime | None, now: datetime) -> CapturedEvent:
+    """A valid event or ``EventRejected`` with the reason."""
+    if not isinstance(raw, dict):
+        raise EventRejected("event must be a JSON object")
+    name = raw.get("event")
+    if not isinstance(name, str) or not name.strip():
+        raise EventRejected("event submitted without an event name")
+    properties = raw.get("properties")
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        raise EventRejected("event properties must be a JSON object")
+    properties = dict(properties)
+    distinct_id = _distinct_id(raw, properties)
+    elements_chain = properties.pop("$elements_chain", "")
+    properties.pop("token", None)
+    return CapturedEvent(
+        uuid=_uuid(raw),
+        event=name[:MAX_EVENT_NAME_LENGTH],
+        distinct_id=distinct_id,
+        timestamp=_timestamp(raw, sent_at=sent_at, now=now, properties=properties),
+        set=_person_update(raw, properties, "$set"),
+        set_once=_person_update(raw, properties, "$set_once"),
+        unset=_unset(raw, properties),
+        properties=properties,
+        elements_chain=elements_chain if isinstance(elements_chain, str) else "",
+    )

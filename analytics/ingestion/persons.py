@@ -1,0 +1,236 @@
+"""Person processing for one team's events, in memory, with no I/O.
+
+``PersonBook`` starts from the persons a store loaded for the distinct ids of a
+batch, applies each event in arrival order (identify/alias merges, ``$set``,
+``$set_once``, ``$unset``), stamps the event with its person, and at the end lists
+the rows to write: changed persons, changed distinct-id mappings and overrides.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from analytics.ingestion.events import CapturedEvent
+from analytics.ingestion.timestamps import clickhouse_datetime
+
+# Person ids derive from (team, distinct id), so two writers creating the same
+# person at once produce the same id and ReplacingMergeTree keeps one.
+PERSON_NAMESPACE = uuid_module.UUID("5d1e3c4a-7f0b-4c55-9f1e-2b8a6c3d9e10")
+PERSONLESS_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+MERGE_EVENTS = ("$identify", "$create_alias", "$merge_dangerously")
+
+
+def person_uuid(team_id: int, distinct_id: str) -> uuid_module.UUID:
+    return uuid_module.uuid5(PERSON_NAMESPACE, f"{team_id}:{distinct_id}")
+
+
+@dataclass
+class Person:
+    id: uuid_module.UUID
+    created_at: datetime
+    properties: dict[str, Any]
+    is_identified: bool = False
+    version: int = 0
+    is_deleted: bool = False
+    stored_version: int | None = None  # None: not in the store yet
+    changed: bool = False
+    _snapshot: str | None = field(default=None, repr=False)
+
+    def snapshot(self) -> str:
+        """The properties as JSON, cached until they change (most events change nothing)."""
+        if self._snapshot is None:
+            self._snapshot = orjson.dumps(self.properties).decode()
+        return self._snapshot
+
+    def touch(self) -> None:
+        self.changed = True
+        self._snapshot = None
+
+
+@dataclass
+class DistinctIdState:
+    person_id: uuid_module.UUID
+    version: int
+    changed: bool = False
+
+
+def merge_partner(event: CapturedEvent) -> str | None:
+    """The other distinct id an identify/alias event links to the event's distinct id."""
+    if event.event == "$identify":
+        other = event.properties.get("$anon_distinct_id")
+    elif event.event in ("$create_alias", "$merge_dangerously"):
+        other = event.properties.get("alias")
+    else:
+        return None
+    if other is None or other == "":
+        return None
+    other = other if isinstance(other, str) else orjson.dumps(other).decode()
+    return other if other != event.distinct_id else None
+
+
+class PersonBook:
+    """One team's persons during one batch; guarantees every event leaves with a person.
+
+    ``distinct_ids_of`` answers, for a person about to be merged away, all the
+    distinct ids currently mapped to it (the store looks them up on demand).
+    """
+
+    def __init__(
+        self,
+        team_id: int,
+        *,
+        mapping: dict[str, DistinctIdState],
+        persons: dict[uuid_module.UUID, Person],
+        distinct_ids_of: Callable[[uuid_module.UUID], Iterable[tuple[str, int]]],
+    ) -> None:
+        self.team_id = team_id
+        self.mapping = mapping
+        self.persons = persons
+        self._distinct_ids_of = distinct_ids_of
+        self.overrides: dict[str, DistinctIdState] = {}
+
+    # --- events -------------------------------------------------------------
+
+    def process(self, event: CapturedEvent) -> None:
+        if not event.process_person:
+            self._stamp_personless(event)
+            return
+        partner = merge_partner(event)
+        if partner is not None:
+            self._merge(partner, event.distinct_id, event, dangerous=event.event == "$merge_dangerously")
+        person = self._person_for(event.distinct_id, event.timestamp)
+        self._apply_updates(person, event)
+        if event.timestamp < person.created_at:
+            person.created_at = event.timestamp
+            person.touch()
+        event.person_id = person.id
+        event.person_properties = person.snapshot()
+        event.person_created_at = person.created_at
+
+    def _stamp_personless(self, event: CapturedEvent) -> None:
+        state = self.mapping.get(event.distinct_id)
+        event.person_id = state.person_id if state else person_uuid(self.team_id, event.distinct_id)
+        event.person_properties = "{}"
+        event.person_created_at = PERSONLESS_CREATED_AT
+
+    def _person_for(self, distinct_id: str, timestamp: datetime) -> Person:
+        state = self.mapping.get(distinct_id)
+        if state is not None and state.person_id in self.persons:
+            return self.persons[state.person_id]
+        person = Person(id=person_uuid(self.team_id, distinct_id), created_at=timestamp, properties={})
+        person.touch()
+        self.persons[person.id] = person
+        self._assign(distinct_id, person.id)
+        return person
+
+    def _assign(self, distinct_id: str, person_id: uuid_module.UUID) -> DistinctIdState:
+        current = self.mapping.get(distinct_id)
+        version = 0 if current is None else current.version + 1
+        state = DistinctIdState(person_id=person_id, version=version, changed=True)
+        self.mapping[distinct_id] = state
+        return state
+
+    @staticmethod
+    def _apply_updates(person: Person, event: CapturedEvent) -> None:
+        changed = False
+        for key, value in event.set_once.items():
+            if key not in person.properties:
+                person.properties[key] = value
+                changed = True
+        for key, value in event.set.items():
+            if person.properties.get(key, _MISSING) != value:
+                person.properties[key] = value
+                changed = True
+        for key in event.unset:
+            if key in person.properties:
+                del person.properties[key]
+                changed = True
+        if changed:
+            person.touch()
+
+    # --- merges ---------------------------------------------------------------
+
+    def _merge(self, other_id: str, into_id: str, event: CapturedEvent, *, dangerous: bool) -> None:
+        """Link ``other_id`` (anonymous id or alias) to ``into_id``'s person (PostHog's rules)."""
+        into_state, other_state = self.mapping.get(into_id), self.mapping.get(other_id)
+        if into_state is None and other_state is None:
+            person = self._person_for(into_id, event.timestamp)
+            self._assign(other_id, person.id)
+        elif other_state is None:
+            person = self.persons[into_state.person_id]
+            self._assign(other_id, person.id)
+        elif into_state is None:
+            person = self.persons[other_state.person_id]
+            self._assign(into_id, person.id)
+        elif into_state.person_id == other_state.person_id:
+            person = self.persons[into_state.person_id]
+        else:
+            person = self.persons[into_state.person_id]
+            other = self.persons[other_state.person_id]
+            if other.is_identified and not dangerous:
+                # An identified person is never merged by identify/alias: it would join two users.
+                return
+            self._merge_people(into=person, other=other)
+        if not person.is_identified:
+            person.is_identified = True
+            person.touch()
+
+    def _merge_people(self, *, into: Person, other: Person) -> None:
+        into.properties = {**other.properties, **into.properties}
+        into.created_at = min(into.created_at, other.created_at)
+        into.touch()
+        other.is_deleted = True
+        other.touch()
+        moved = dict(self._distinct_ids_of(other.id))
+        # Distinct ids first mapped in this batch are not in the store yet.
+        moved.update({did: s.version for did, s in self.mapping.items() if s.person_id == other.id})
+        for distinct_id in moved:
+            state = self.mapping.get(distinct_id)
+            if state is None or state.person_id == other.id:
+                self.mapping[distinct_id] = DistinctIdState(other.id, moved[distinct_id])
+                self.overrides[distinct_id] = self._assign(distinct_id, into.id)
+
+    # --- rows to write ----------------------------------------------------------
+
+    def person_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for person in self.persons.values():
+            if not person.changed:
+                continue
+            version = 0 if person.stored_version is None else person.stored_version + 1
+            rows.append(
+                {
+                    "id": str(person.id),
+                    "team_id": self.team_id,
+                    "created_at": clickhouse_datetime(person.created_at),
+                    "properties": person.snapshot(),
+                    "is_identified": int(person.is_identified),
+                    "is_deleted": int(person.is_deleted),
+                    "version": version,
+                }
+            )
+        return rows
+
+    def distinct_id_rows(self) -> list[dict[str, Any]]:
+        return [self._distinct_id_row(did, s) for did, s in self.mapping.items() if s.changed]
+
+    def override_rows(self) -> list[dict[str, Any]]:
+        return [self._distinct_id_row(did, s) for did, s in self.overrides.items()]
+
+    def _distinct_id_row(self, distinct_id: str, state: DistinctIdState) -> dict[str, Any]:
+        return {
+            "team_id": self.team_id,
+            "distinct_id": distinct_id,
+            "person_id": str(state.person_id),
+            "is_deleted": 0,
+            "version": state.version,
+        }
+
+
+_MISSING = object()

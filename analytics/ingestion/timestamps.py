@@ -1,0 +1,51 @@
+"""Event time: ISO parsing and clock-skew correction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+# DateTime64 holds 1900..2299; refuse times no product event can have.
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text (naive means UTC), or None if unreadable."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return None
+    return parsed
+
+
+def event_time(
+    *,
+    timestamp: datetime | None,
+    sent_at: datetime | None,
+    offset_ms: float | None,
+    now: datetime,
+) -> datetime:
+    """PostHog's rule: skew-corrected when the client sent both its event time and send time.
+
+    ``now + (timestamp - sent_at)`` moves the event by the client's clock error;
+    ``now - offset`` when only an offset is known; else the client's timestamp; else now.
+    """
+    if timestamp is not None and sent_at is not None:
+        return now + (timestamp - sent_at)
+    if timestamp is not None:
+        return timestamp
+    if offset_ms is not None:
+        return now - timedelta(milliseconds=offset_ms)
+    return now
+
+
+def clickhouse_datetime(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, the text ClickHouse's DateTime64 reads."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="microseconds")

@@ -1,0 +1,195 @@
+"""Write captured events to ClickHouse: dedup, persons, then one insert per table.
+
+Persons-on-events contract (what the query engine may rely on)
+--------------------------------------------------------------
+* Every ``events`` row carries ``person_id`` (UUID), ``person_properties`` (JSON text of
+  the person's properties at ingestion, after that event's ``$set``/``$set_once``/
+  ``$unset``) and ``person_created_at``. Events with ``$process_person_profile: false``
+  carry the distinct id's person id if one exists (else a deterministic one), ``{}``
+  and 1970-01-01.
+* ``person`` and ``person_distinct_id2`` are kept current (ReplacingMergeTree rows with
+  increasing ``version``; read the latest with ``argMax(..., version)``; a person
+  merged away gets a row with ``is_deleted = 1``).
+* When ``$identify`` (``$anon_distinct_id``), ``$create_alias`` or ``$merge_dangerously``
+  (``alias``) merges two persons, every distinct id of the merged-away person gets a row
+  in ``person_distinct_id_overrides (team_id, distinct_id, person_id, is_deleted,
+  version > 0)`` naming the surviving person. So the effective person of an event is
+  the override's ``person_id`` for ``(team_id, distinct_id)`` when a row exists (latest
+  by ``version``), else ``events.person_id``; merged distinct ids count as one person.
+* The same ``(team_id, uuid)`` is stored once: ``event_uuids`` remembers every stored
+  uuid and later copies are dropped, within a batch and across batches.
+
+A call to ``write`` returns once the rows are inserted (so they are queryable).
+Concurrent calls are group-committed: whichever caller holds the write lock takes
+every pending batch and writes them together, so many small requests cost one set
+of ClickHouse statements. Person state is read once per team per group.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from analytics.ingestion.events import CapturedEvent
+from analytics.ingestion.person_store import PersonStore
+from analytics.ingestion.persons import merge_partner
+from analytics.ingestion.timestamps import clickhouse_datetime
+from query_engine.backends import Backend, get_backend
+
+EXISTING_UUIDS_SQL = """
+SELECT DISTINCT uuid FROM event_uuids
+WHERE team_id = {team_id:Int64} AND uuid IN {uuids:Array(UUID)}
+"""
+
+
+@dataclass
+class _Job:
+    team_id: int
+    events: list[CapturedEvent]
+    stored: int = 0
+    done: bool = False
+    error: BaseException | None = None
+
+
+@dataclass
+class WriteStats:
+    stored: int = 0
+    duplicates: int = 0
+    persons_written: int = 0
+    merges: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, Any]:
+    return {
+        "uuid": str(event.uuid),
+        "team_id": team_id,
+        "event": event.event,
+        "distinct_id": event.distinct_id,
+        "person_id": str(event.person_id),
+        "timestamp": clickhouse_datetime(event.timestamp),
+        "properties": orjson.dumps(event.properties).decode(),
+        "person_properties": event.person_properties,
+        "person_created_at": clickhouse_datetime(event.person_created_at),
+        "elements_chain": event.elements_chain,
+        "created_at": created_at,
+    }
+
+
+class EventWriter:
+    """Stores events durably; ``write`` returns the number stored (duplicates excluded)."""
+
+    def __init__(self, backend: Backend | None = None) -> None:
+        self._backend = backend
+        self._pending: list[_Job] = []
+        self._pending_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend or get_backend()
+
+    def write(self, team_id: int, events: list[CapturedEvent]) -> int:
+        job = _Job(team_id=team_id, events=events)
+        with self._pending_lock:
+            self._pending.append(job)
+        with self._write_lock:
+            if not job.done:
+                with self._pending_lock:
+                    jobs, self._pending = self._pending, []
+                try:
+                    self._write_jobs(jobs)
+                except BaseException as exc:
+                    for other in jobs:
+                        other.error = exc
+                    raise
+                finally:
+                    for other in jobs:
+                        other.done = True
+        if job.error is not None:
+            raise job.error
+        return job.stored
+
+    def write_direct(self, team_id: int, events: list[CapturedEvent], *, dedup: bool = True) -> WriteStats:
+        """Write one batch now, in the caller's thread (bulk loaders use this)."""
+        with self._write_lock:
+            job = _Job(team_id=team_id, events=events)
+            return self._write_jobs([job], dedup=dedup)
+
+    def _write_jobs(self, jobs: list[_Job], *, dedup: bool = True) -> WriteStats:
+        stats = WriteStats()
+        by_team: dict[int, list[tuple[_Job, CapturedEvent]]] = defaultdict(list)
+        for job in jobs:
+            by_team[job.team_id].extend((job, event) for event in job.events)
+        created_at = clickhouse_datetime(datetime.now(UTC))
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for team_id, items in by_team.items():
+            fresh = self._drop_duplicates(team_id, items) if dedup else items
+            stats.duplicates += len(items) - len(fresh)
+            self._process_persons(team_id, [event for _, event in fresh], rows, stats)
+            for job, event in fresh:
+                job.stored += 1
+                rows["events"].append(event_row(team_id, event, created_at))
+                rows["event_uuids"].append({"team_id": team_id, "uuid": str(event.uuid)})
+        # Persons first, events next, uuids last: a failure before the uuid insert
+        # lets a retry store the events again rather than drop them as duplicates.
+        for table in (
+            "person",
+            "person_distinct_id2",
+            "person_distinct_id_overrides",
+            "events",
+            "event_uuids",
+        ):
+            if rows[table]:
+                self.backend.insert_json_rows(table, rows[table])
+        stats.stored = len(rows["events"])
+        return stats
+
+    def _drop_duplicates(
+        self, team_id: int, items: list[tuple[_Job, CapturedEvent]]
+    ) -> list[tuple[_Job, CapturedEvent]]:
+        uuids = sorted({str(event.uuid) for _, event in items})
+        result = self.backend.execute(EXISTING_UUIDS_SQL, {"team_id": team_id, "uuids": uuids})
+        seen = {row[0] for row in result.rows}
+        fresh = []
+        for job, event in items:
+            key = str(event.uuid)
+            if key not in seen:
+                seen.add(key)
+                fresh.append((job, event))
+        return fresh
+
+    def _process_persons(
+        self, team_id: int, events: list[CapturedEvent], rows: dict[str, list], stats: WriteStats
+    ) -> None:
+        if not events:
+            return
+        distinct_ids = {event.distinct_id for event in events}
+        distinct_ids.update(partner for event in events if (partner := merge_partner(event)))
+        book = PersonStore(self.backend).book(team_id, distinct_ids)
+        for event in events:
+            book.process(event)
+        rows["person"].extend(book.person_rows())
+        rows["person_distinct_id2"].extend(book.distinct_id_rows())
+        rows["person_distinct_id_overrides"].extend(book.override_rows())
+        stats.persons_written += len(book.person_rows())
+        stats.merges += len(book.overrides)
+
+
+_writer: EventWriter | None = None
+_writer_lock = threading.Lock()
+
+
+def get_writer() -> EventWriter:
+    """The process-wide writer (group commit needs one shared instance)."""
+    global _writer
+    if _writer is None:
+        with _writer_lock:
+            if _writer is None:
+                _writer = EventWriter()
+    return _writer
