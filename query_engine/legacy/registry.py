@@ -17,10 +17,8 @@ Converter = Callable[[dict[str, Any]], dict[str, Any]]
 CONVERTERS: dict[str, Converter] = {}
 # Modules that register converters; each insight kind adds its own line.
 CONVERTER_MODULES: list[str] = [
-CONVERTER_MODULES: list[str] = [
     "query_engine.legacy.trends",
     "query_engine.legacy.retention_paths",
-]
 ]
 _loaded = False
 
