@@ -29,7 +29,11 @@ def legacy_mode(raw: Any) -> ExecutionMode:
     if str(raw).strip().lower() in ("true", "1", "yes"):
         return ExecutionMode.FORCE_BLOCKING
     mode = parse_refresh(raw, default=ExecutionMode.BLOCKING)
-    return ExecutionMode.FORCE_BLOCKING if mode in (ExecutionMode.FORCE_BLOCKING, ExecutionMode.FORCE_ASYNC) else ExecutionMode.BLOCKING
+    return (
+        ExecutionMode.FORCE_BLOCKING
+        if mode in (ExecutionMode.FORCE_BLOCKING, ExecutionMode.FORCE_ASYNC)
+        else ExecutionMode.BLOCKING
+    )
 
 
 class LegacyComputeView(TeamScopedMixin, APIView):

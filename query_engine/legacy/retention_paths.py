@@ -80,7 +80,9 @@ def retention_query(filters: dict[str, Any]) -> dict[str, Any]:
 @converts("PATHS")
 def paths_query(filters: dict[str, Any]) -> dict[str, Any]:
     query = _common(filters, "PathsQuery")
-    paths: dict[str, Any] = {new: filters[old] for old, new in PATHS_KEYS.items() if filters.get(old) not in (None, "")}
+    paths: dict[str, Any] = {
+        new: filters[old] for old, new in PATHS_KEYS.items() if filters.get(old) not in (None, "")
+    }
     for old, new in PATHS_LIST_KEYS.items():
         value = decode(filters.get(old), old)
         if value not in (None, ""):

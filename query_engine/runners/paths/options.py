@@ -83,7 +83,8 @@ def _event_types(raw: Any) -> tuple[str, ...]:
     for item in types:
         if item not in EVENT_TYPES:
             raise QueryError(
-                f"Unknown path type {item!r}; use {', '.join(EVENT_TYPES)}.", attr="pathsFilter__includeEventTypes"
+                f"Unknown path type {item!r}; use {', '.join(EVENT_TYPES)}.",
+                attr="pathsFilter__includeEventTypes",
             )
     if "hogql" in types:
         raise QueryError("HogQL path items are not supported.", attr="pathsFilter__includeEventTypes")
@@ -105,12 +106,18 @@ def paths_options(query: dict[str, Any]) -> PathsOptions:
         end_point=_point(raw.get("endPoint"), "pathsFilter__endPoint"),
         step_limit=step_limit or DEFAULT_STEP_LIMIT,
         edge_limit=edge_limit or DEFAULT_EDGE_LIMIT,
-        min_edge_weight=_int(raw.get("minEdgeWeight"), "pathsFilter__minEdgeWeight", minimum=0, maximum=2**62),
-        max_edge_weight=_int(raw.get("maxEdgeWeight"), "pathsFilter__maxEdgeWeight", minimum=0, maximum=2**62),
+        min_edge_weight=_int(
+            raw.get("minEdgeWeight"), "pathsFilter__minEdgeWeight", minimum=0, maximum=2**62
+        ),
+        max_edge_weight=_int(
+            raw.get("maxEdgeWeight"), "pathsFilter__maxEdgeWeight", minimum=0, maximum=2**62
+        ),
         exclude_events=_strings(raw.get("excludeEvents"), "pathsFilter__excludeEvents"),
         path_groupings=_strings(raw.get("pathGroupings"), "pathsFilter__pathGroupings"),
         path_replacements=bool(raw.get("pathReplacements")),
-        local_cleaning=cleaning_rules(raw.get("localPathCleaningFilters"), "pathsFilter__localPathCleaningFilters"),
+        local_cleaning=cleaning_rules(
+            raw.get("localPathCleaningFilters"), "pathsFilter__localPathCleaningFilters"
+        ),
         date_range=_date_range(query.get("dateRange")),
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),

@@ -34,7 +34,9 @@ def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
         try:
             re.compile(rule.regex)
         except re.error as exc:
-            raise QueryError(f"Path cleaning regex {rule.regex!r} is invalid: {exc}.", attr="pathsFilter") from None
+            raise QueryError(
+                f"Path cleaning regex {rule.regex!r} is invalid: {exc}.", attr="pathsFilter"
+            ) from None
 
 
 class PathsBuilder:
@@ -108,7 +110,9 @@ class PathsRunner:
             rows = get_backend().execute(sql, params).rows
         except BackendError as exc:
             if exc.code in REGEX_ERROR_CODES:
-                raise QueryError("A path cleaning or grouping pattern is not a valid regex.", attr="pathsFilter") from exc
+                raise QueryError(
+                    "A path cleaning or grouping pattern is not a valid regex.", attr="pathsFilter"
+                ) from exc
             raise
         date_from, date_to = builder.window()
         return {

@@ -123,7 +123,9 @@ def _anchor_columns(spec: PathsSql, params: Params) -> tuple[str, str]:
     """Extra columns locating the anchors, and the condition that a session has them."""
     columns, conditions = [], []
     if spec.start_point is not None:
-        columns.append(f"indexOf(items, {params.named('start_point', anchor(spec.start_point), 'String')}) AS start_at")
+        columns.append(
+            f"indexOf(items, {params.named('start_point', anchor(spec.start_point), 'String')}) AS start_at"
+        )
         conditions.append("start_at > 0")
     if spec.end_point is not None:
         end = params.named("end_point", anchor(spec.end_point), "String")
@@ -145,7 +147,8 @@ def _limited_path(spec: PathsSql, params: Params) -> str:
         # Too long between the anchors: keep both ends around a "..." item.
         return (
             f"if(length(cut) > {limit}, arrayConcat(arraySlice(cut, 1, {half}), "
-            f"[tuple({ellipsis}, cut[{half} + 1].2)], arraySlice(cut, length(cut) - {half} + 1, {half})), cut)"
+            f"[tuple({ellipsis}, cut[{half} + 1].2)], "
+            f"arraySlice(cut, length(cut) - {half} + 1, {half})), cut)"
         )
     if spec.end_point is not None:
         return f"arraySlice(compact, greatest(1, end_at - {limit} + 1), least(end_at, {limit}))"
@@ -166,11 +169,12 @@ def _edge_filters(spec: PathsSql, params: Params) -> str:
 def _events_stage(spec: PathsSql, params: Params) -> str:
     exclusion = ""
     if spec.exclude_items:
-        exclusion = f"\n        WHERE NOT has({params.named('excluded', list(spec.exclude_items), 'Array(String)')}, path_item)"
+        excluded = params.named("excluded", list(spec.exclude_items), "Array(String)")
+        exclusion = f"\n        WHERE NOT has({excluded}, path_item)"
     return f"""SELECT actor, arraySort(e -> (e.2, e.1), groupArray((path_item, ms))) AS timeline
         FROM (
           SELECT {spec.actor} AS actor, {cleaned_item(spec, params)} AS cleaned_item,
-            {grouped_item(spec, params, 'cleaned_item')} AS path_item,
+            {grouped_item(spec, params, "cleaned_item")} AS path_item,
             toUnixTimestamp64Milli(events.timestamp) AS ms
           {spec.source}
           WHERE {spec.where} AND {event_type_filter(spec, params)}
@@ -192,7 +196,8 @@ def paths_sql(spec: PathsSql, params: Params) -> str:
 FROM (
   SELECT {limited} AS path
   FROM (
-    SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1, session, arrayEnumerate(session)) AS compact,
+    SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
+        session, arrayEnumerate(session)) AS compact,
       arrayMap(e -> e.1, compact) AS items{anchors}{cut}
     FROM (
       SELECT timeline
@@ -200,11 +205,13 @@ FROM (
         {_events_stage(spec, params)}
       )
     )
-    ARRAY JOIN arraySplit((e, gap) -> gap >= {gap}, timeline, arrayDifference(arrayMap(e -> e.2, timeline))) AS session
+    ARRAY JOIN arraySplit((e, gap) -> gap >= {gap},
+      timeline, arrayDifference(arrayMap(e -> e.2, timeline))) AS session
   )
   WHERE {has_anchors}
 )
-ARRAY JOIN arrayMap(i -> (i, path[i - 1].1, path[i].1, path[i].2 - path[i - 1].2), range(2, length(path) + 1)) AS edge
+ARRAY JOIN arrayMap(i -> (i, path[i - 1].1, path[i].1, path[i].2 - path[i - 1].2),
+  range(2, length(path) + 1)) AS edge
 GROUP BY source, target{_edge_filters(spec, params)}
 ORDER BY value DESC, source, target
 LIMIT {edge_limit}"""

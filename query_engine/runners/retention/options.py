@@ -66,7 +66,9 @@ def entity_series(raw: Any, attr: str) -> Series:
             raise QueryError("An action entity needs a numeric id.", attr=f"{attr}__id") from None
         return Series(kind="actions", action_id=action_id, name=name, properties=properties)
     if kind != "events":
-        raise QueryError(f"Entity type {kind!r} is not supported; use events or actions.", attr=f"{attr}__type")
+        raise QueryError(
+            f"Entity type {kind!r} is not supported; use events or actions.", attr=f"{attr}__type"
+        )
     event = raw.get("id")
     if event is not None and not isinstance(event, str):
         raise QueryError("An event entity's id must be an event name or null.", attr=f"{attr}__id")
@@ -77,7 +79,9 @@ def _choice(value: Any, allowed: tuple[str, ...], default: str, attr: str) -> st
     if value in (None, ""):
         return default
     if value not in allowed:
-        raise QueryError(f"Unknown {attr.split('__')[-1]} {value!r}; use one of {', '.join(allowed)}.", attr=attr)
+        raise QueryError(
+            f"Unknown {attr.split('__')[-1]} {value!r}; use one of {', '.join(allowed)}.", attr=attr
+        )
     return str(value)
 
 
@@ -102,7 +106,12 @@ def retention_options(query: dict[str, Any]) -> RetentionOptions:
         ),
         period=_choice(raw.get("period"), PERIODS, "Day", "retentionFilter__period"),
         total_intervals=min(
-            _int(raw.get("totalIntervals"), "retentionFilter__totalIntervals", default=DEFAULT_TOTAL_INTERVALS, minimum=1),
+            _int(
+                raw.get("totalIntervals"),
+                "retentionFilter__totalIntervals",
+                default=DEFAULT_TOTAL_INTERVALS,
+                minimum=1,
+            ),
             MAX_TOTAL_INTERVALS,
         ),
         cumulative=bool(raw.get("cumulative")),

@@ -51,7 +51,9 @@ def cohort_rows(
         row: dict[str, Any] = {
             "label": f"{period} {index}",
             "date": iso_date(start, tz),
-            "values": [{"count": count, "label": f"{period} {lag}"} for lag, count in enumerate(matrix[index])],
+            "values": [
+                {"count": count, "label": f"{period} {lag}"} for lag, count in enumerate(matrix[index])
+            ],
         }
         if breakdown_value is not None:
             row["breakdown_value"] = breakdown_value

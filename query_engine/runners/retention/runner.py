@@ -71,7 +71,11 @@ class RetentionBuilder:
         spec = RetentionSql(
             source=source,
             actor=actor,
-            where=_and(team_condition(params, self.team.id), actor_condition, filters_condition(filters, params, self.ctx)),
+            where=_and(
+                team_condition(params, self.team.id),
+                actor_condition,
+                filters_condition(filters, params, self.ctx),
+            ),
             target=self._entity(options.target, params),
             returning=self._entity(options.returning, params),
             period=options.period,

@@ -116,7 +116,8 @@ def _starts(spec: RetentionSql) -> str:
         first_any = "minIf(first_any_at, any_hits > 0)"
         first_target = "minIf(first_target_at, target_hits > 0)"
         period = "argMinIf(period_index, first_target_at, target_hits > 0)"
-        return f"if(countIf(target_hits > 0) > 0 AND {first_target} = {first_any} AND {period} >= 0, [{period}], [])"
+        starts = f"countIf(target_hits > 0) > 0 AND {first_target} = {first_any} AND {period} >= 0"
+        return f"if({starts}, [{period}], [])"
     if spec.first_time:
         first = "arraySlice(arraySort(groupArrayIf(period_index, target_hits > 0)), 1, 1)"
         return f"arrayFilter(p -> p >= 0, {first})"

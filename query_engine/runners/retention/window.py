@@ -64,7 +64,8 @@ def retention_window(
         periods.append(current)
         if len(periods) > max_intervals:
             raise QueryError(
-                f"The date range spans more than {max_intervals} {period.lower()}s; narrow it.", attr="dateRange"
+                f"The date range spans more than {max_intervals} {period.lower()}s; narrow it.",
+                attr="dateRange",
             )
         current = step(current, interval)
     if not periods:
