@@ -166,6 +166,10 @@ def _edge_filters(spec: PathsSql, params: Params) -> str:
     return "\nHAVING " + " AND ".join(parts) if parts else ""
 
 
+def _and(*conditions: str) -> str:
+    return " AND ".join(c for c in conditions if c != "1") or "1"
+
+
 def _events_stage(spec: PathsSql, params: Params) -> str:
     exclusion = ""
     if spec.exclude_items:
@@ -177,7 +181,7 @@ def _events_stage(spec: PathsSql, params: Params) -> str:
             {grouped_item(spec, params, "cleaned_item")} AS path_item,
             toUnixTimestamp64Milli(events.timestamp) AS ms
           {spec.source}
-          WHERE {spec.where} AND {event_type_filter(spec, params)}
+          WHERE {_and(spec.where, event_type_filter(spec, params))}
         ){exclusion}
         GROUP BY actor"""
 
