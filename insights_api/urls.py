@@ -1,21 +1,29 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture
 from analytics.views.health import health
+from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
+from analytics.views.query import QueryView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
 root_router.register("projects", ProjectViewSet, basename="project")
 root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
+root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_key")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.
 team_urlpatterns: list = [
     # trends, stickiness, lifecycle (legacy compute) and the query endpoint
+    re_path(
+        r"^insights/trend(?:\.(?P<format>csv|json))?/?$", LegacyTrendView.as_view(), name="insight-trend"
+    ),
+    re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
     # retention and paths
     re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),

@@ -114,7 +114,9 @@ def parse_relative(text: str, *, tz: ZoneInfo, now: datetime) -> Parsed:
 
 def is_valid_date(text: str) -> bool:
     text = str(text).strip()
-    return text == "all" or bool(ISO_DATE.match(text)) or bool(RELATIVE.search(text))
+    if ISO_DATE.match(text):
+        return _parse_absolute(text, zone("UTC")) is not None
+    return text == "all" or bool(RELATIVE.search(text))
 
 
 # --- Buckets ------------------------------------------------------------------
@@ -266,8 +268,13 @@ def resolve_window(
     week_start_day: int = 0,
     explicit: bool = False,
     earliest: datetime | None = None,
+    exact_timerange: bool = False,
 ) -> DateWindow:
-    """Resolve a query's date range as PostHog's query date range object does."""
+    """Resolve a query's date range as PostHog's query date range object does.
+
+    ``exact_timerange`` (BoldNumber): date_to is not extended to the end of its
+    day and the event filter starts at date_from itself.
+    """
     local_now = now.astimezone(tz)
     relative_from: str | None = "d"
     if date_from in (None, ""):
@@ -289,10 +296,11 @@ def resolve_window(
     else:
         parsed_to = parse_relative(date_to, tz=tz, now=now)
         end, relative_to = parsed_to.moment, parsed_to.relative_unit is not None
-    if not explicit:
+    if not explicit and not exact_timerange:
         end = _round_date_to(end, interval, relative_to)
     raw_from = (
         explicit
+        or exact_timerange
         or (interval in ("hour", "minute") and relative_from is not None)
         or (interval == "day" and relative_from == "h")
     )

@@ -186,7 +186,7 @@ def test_bad_input_is_a_400(api, team, clickhouse):
     assert response.status_code == 400
     response = api.get(URL.format(team=team.id), {"step_limit": "many"})
     assert response.status_code == 400
-    assert response.json()["attr"] == "pathsFilter__stepLimit"
+    assert response.json()["attr"] == "step_limit"
     rules = json.dumps([{"regex": "([", "alias": "x"}])
     response = api.get(URL.format(team=team.id), {"local_path_cleaning_filters": rules})
     assert response.status_code == 400

@@ -146,7 +146,7 @@ def test_entity_properties_and_global_properties(api, team, fixture_events):
 def test_bad_input_is_a_400(api, team, clickhouse):
     response = api.get(URL.format(team=team.id), {"period": "Fortnight"})
     assert response.status_code == 400
-    assert response.json()["attr"] == "retentionFilter__period"
+    assert response.json()["attr"] == "period"
     response = api.get(URL.format(team=team.id), {"target_entity": "{not json"})
     assert response.status_code == 400
 

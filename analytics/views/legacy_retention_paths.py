@@ -1,14 +1,15 @@
 """Legacy compute routes ``insights/retention/`` and ``insights/path/`` (api.md §10).
 
 Filters come from the query string (JSON-encoded lists/objects) on GET and
-from the body on POST (query-string keys the body lacks still apply). The
-filter dict becomes a query node and runs through the cached query results;
-only blocking modes apply here: ``refresh=true`` recomputes, anything else
-serves a fresh cached answer or computes one.
+from the body on POST. The filter dict becomes a query node and runs through
+the cached query results; only blocking modes apply: ``refresh=true``
+recomputes, anything else serves a fresh cached answer or computes one.
+Errors name the legacy field (``period``, ``step_limit`` …), not the node's.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework.request import Request
@@ -16,24 +17,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
-from query_engine.execution import ExecutionMode, parse_refresh
+from analytics.views.legacy_compute import request_filters
+from insights_api.errors import QueryError
+from query_engine.execution import ExecutionMode
 from query_engine.legacy.registry import filters_to_query
+from query_engine.legacy.trends import truthy
 from query_engine.results import query_results
 from query_engine.runners.retention.results import triangular
 
-FORCING = {ExecutionMode.FORCE_BLOCKING}
+NODE_FILTERS = re.compile(r"^(?:retentionFilter|pathsFilter|dateRange)__([A-Za-z]+)(.*)$")
 
 
-def legacy_mode(raw: Any) -> ExecutionMode:
-    """``refresh=true`` (or ``force_*``) recomputes; other values use a fresh cache entry."""
-    if str(raw).strip().lower() in ("true", "1", "yes"):
-        return ExecutionMode.FORCE_BLOCKING
-    mode = parse_refresh(raw, default=ExecutionMode.BLOCKING)
-    return (
-        ExecutionMode.FORCE_BLOCKING
-        if mode in (ExecutionMode.FORCE_BLOCKING, ExecutionMode.FORCE_ASYNC)
-        else ExecutionMode.BLOCKING
-    )
+def legacy_attr(attr: str | None) -> str | None:
+    """``retentionFilter__totalIntervals`` → ``total_intervals`` (the key the client sent)."""
+    match = NODE_FILTERS.match(attr or "")
+    if not match:
+        return attr
+    snake = re.sub(r"(?<!^)([A-Z])", r"_\1", match.group(1)).lower()
+    return snake + match.group(2)
 
 
 class LegacyComputeView(TeamScopedMixin, APIView):
@@ -44,21 +45,18 @@ class LegacyComputeView(TeamScopedMixin, APIView):
     throttle_scope = "clickhouse"
     insight = ""
 
-    def filters(self, request: Request) -> dict[str, Any]:
-        filters: dict[str, Any] = {key: request.query_params.get(key) for key in request.query_params}
-        if request.method == "POST" and isinstance(request.data, dict):
-            filters.update({key: request.data[key] for key in request.data})
-        filters["insight"] = self.insight
-        return filters
-
     def shape(self, results: Any) -> Any:
         return results
 
     def compute(self, request: Request) -> Response:
-        filters = self.filters(request)
-        refresh = filters.pop("refresh", None)
-        query = filters_to_query(filters)
-        response = query_results(team=self.team, query=query, mode=legacy_mode(refresh))
+        filters = {**request_filters(request), "insight": self.insight}
+        mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
+        try:
+            query = filters_to_query(filters)["source"]
+            response = query_results(team=self.team, query=query, mode=mode)
+        except QueryError as exc:
+            exc.attr = legacy_attr(exc.attr)
+            raise
         return Response(
             {
                 "result": self.shape(response.get("results") or []),
@@ -70,10 +68,10 @@ class LegacyComputeView(TeamScopedMixin, APIView):
             }
         )
 
-    def get(self, request: Request, team_id: str) -> Response:
+    def get(self, request: Request, **kwargs: Any) -> Response:
         return self.compute(request)
 
-    def post(self, request: Request, team_id: str) -> Response:
+    def post(self, request: Request, **kwargs: Any) -> Response:
         return self.compute(request)
 
 

@@ -55,6 +55,7 @@ class ChdbBackend:
             try:
                 raw = self._session.query(statement, "JSONCompact", params=text_params(params))
             except Exception as exc:  # chDB raises its own error types
+                self._drain()
                 raise classify_error(str(exc)) from exc
         result = parse_json_compact(raw.bytes())
         result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
@@ -69,6 +70,13 @@ class ChdbBackend:
                 )
             )
         return result
+
+    def _drain(self) -> None:
+        """chDB prepends a failed query's partial output to the next result; flush it."""
+        try:
+            self._session.query("SELECT 1", "JSONCompact")
+        except Exception:  # the session is unusable either way; the next query reports it
+            return
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:

@@ -26,6 +26,9 @@ class Runner(Protocol):
 RUNNERS: dict[str, type[Runner]] = {}
 # Modules that register runners; each insight kind adds its own line.
 RUNNER_MODULES: list[str] = [
+    "query_engine.runners.trends",
+    "query_engine.runners.stickiness",
+    "query_engine.runners.lifecycle",
     "query_engine.runners.retention.runner",
     "query_engine.runners.paths.runner",
 ]

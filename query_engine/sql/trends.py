@@ -98,7 +98,9 @@ def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
 
 
-def _where(req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True) -> str:
+def series_where(
+    req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True
+) -> str:
     ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
     conditions = [
         team_condition(params, req.team.id),
@@ -134,6 +136,10 @@ def series_query(req: SeriesRequest) -> tuple[str, dict]:
     return sql, params.values
 
 
+def _bucket(req: SeriesRequest, params: Params) -> str:
+    return bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
+
+
 def _select_bucket(req: SeriesRequest, params: Params) -> str:
     if req.total_value:
         return "'' AS bucket_start"
@@ -157,7 +163,7 @@ def _plain(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, {agg} AS value\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}"
     )
     return _outer(inner, req, bd_col)
@@ -168,9 +174,10 @@ def _count_per_actor(req: SeriesRequest, params: Params) -> str:
     fn = req.series.math.removesuffix("_count_per_actor")
     outer_agg = f"quantile({QUANTILES[fn]})(actor_count)" if fn in QUANTILES else f"{fn}(actor_count)"
     inner = (
-        f"SELECT {_select_bucket(req, params)}{bd_select}, {actor_expr(req)} AS actor, count() AS actor_count\n"
+        f"SELECT {_select_bucket(req, params)}{bd_select}, {actor_expr(req)} AS actor,"
+        " count() AS actor_count\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}, actor"
     )
     middle = (
@@ -183,9 +190,9 @@ def _first_seen(req: SeriesRequest, params: Params) -> str:
     """Cumulative unique actors: each actor counted once, on their first bucket."""
     bd_select, bd_col = _breakdown_select(req, params)
     inner = (
-        f"SELECT {actor_expr(req)} AS actor{bd_select}, min({bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)}) AS bucket_start\n"
+        f"SELECT {actor_expr(req)} AS actor{bd_select}, min({_bucket(req, params)}) AS bucket_start\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY actor{bd_col}"
     )
     middle = f"SELECT bucket_start{bd_col}, count() AS value FROM (\n{inner}\n) GROUP BY bucket_start{bd_col}"
@@ -202,15 +209,19 @@ def _active_users(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, {activity} AS active_at\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
-        f"{_where(req, params, req.date_from - timedelta(days=days))}\n"
+        f"{series_where(req, params, req.date_from - timedelta(days=days))}\n"
         f"GROUP BY actor{bd_col}, active_at"
     )
     tz = params.named("tz", req.team.tz.key, "String")
     spread = (
-        f"SELECT toTimeZone(arrayJoin(arrayFilter(b -> active_at <= b AND active_at > b - toIntervalDay({days}), "
-        f"{buckets})), {tz}) AS bucket_start{bd_col}, actor FROM (\n{inner}\n)"
+        "SELECT toTimeZone(arrayJoin(arrayFilter("
+        f"b -> active_at <= b AND active_at > b - toIntervalDay({days}), {buckets})), {tz})"
+        f" AS bucket_start{bd_col}, actor FROM (\n{inner}\n)"
     )
-    middle = f"SELECT bucket_start{bd_col}, count(DISTINCT actor) AS value FROM (\n{spread}\n) GROUP BY bucket_start{bd_col}"
+    middle = (
+        f"SELECT bucket_start{bd_col}, count(DISTINCT actor) AS value FROM (\n{spread}\n)"
+        f" GROUP BY bucket_start{bd_col}"
+    )
     return _outer(middle, req, bd_col)
 
 
@@ -221,6 +232,7 @@ def _first_time(req: SeriesRequest, params: Params) -> str:
     ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
     filters = filters_condition([*req.filters, req.series.properties], params, ctx)
     start = params.add(req.date_from, "DateTime64(6, 'UTC')")
+    entity = entity_condition(req.series, params, ctx, req.actions)
     matching = req.series.math == "first_matching_event_for_user"
     first = f"minIf(events.timestamp, {filters})" if matching else "min(events.timestamp)"
     bucket = (
@@ -234,7 +246,7 @@ def _first_time(req: SeriesRequest, params: Params) -> str:
         f"SELECT {actor_expr(req)} AS actor, {first} AS t_first,\n"
         f"  minIf(events.timestamp, events.timestamp >= {start} AND {filters}) AS t_cond\n"
         f"{events_source(params, req.team.id, with_person=True)}\n"
-        f"{where(team_condition(params, req.team.id), range_condition(params, None, req.date_to), entity_condition(req.series, params, ctx, req.actions))}\n"
+        f"{where(team_condition(params, req.team.id), range_condition(params, None, req.date_to), entity)}\n"
         f"GROUP BY actor\nHAVING t_first = t_cond AND t_first >= {start}"
     )
     return f"SELECT {bucket} AS bucket, count() AS value\nFROM (\n{inner}\n)\nGROUP BY bucket"

@@ -1,0 +1,130 @@
+"""Legacy compute endpoint ``insights/trend/`` (trends, stickiness, lifecycle).
+
+GET reads the filter dict from the query string (list/dict values as JSON
+text), POST from the JSON body. The filter becomes a query node, is computed
+through ``query_results`` and returned in the legacy envelope (api.md §10).
+``refresh`` is boolean-ish: true recomputes now, otherwise a fresh cached
+result is served; both block.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access_control.views import TeamScopedMixin
+from insights_api.errors import QueryError
+from query_engine.execution import ExecutionMode
+from query_engine.legacy.registry import filters_to_query
+from query_engine.legacy.trends import truthy
+from query_engine.results import query_results
+
+# Query-node field names → the legacy field a client sent.
+LEGACY_ATTRS = (
+    (r"^dateRange__(date_from|date_to)$", r"\1"),
+    (r"^trendsFilter__display$", "display"),
+    (r"^trendsFilter__formula.*$", "formula"),
+    (r"^trendsFilter__smoothingIntervals$", "smoothing_intervals"),
+    (r"^breakdownFilter__(.*)$", r"\1"),
+    (r"^series(__\d+)?(__.*)?$", "events"),
+)
+
+
+def legacy_attr(attr: str | None) -> str | None:
+    for pattern, replacement in LEGACY_ATTRS:
+        if attr and re.match(pattern, attr):
+            return re.sub(pattern, replacement, attr)
+    return attr
+
+
+class TrendCSVRenderer(BaseRenderer):
+    """``series,<label>…`` then one row per series (api.md §10)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        if isinstance(data, dict) and "result" in data:
+            rows = data.get("result") or []
+            if data.get("export_url"):
+                writer.writerow([data["export_url"]])
+            labels = rows[0].get("labels") or [] if rows else []
+            writer.writerow(["series", *labels])
+            for row in rows:
+                values = row.get("data") or ([row["aggregated_value"]] if "aggregated_value" in row else [])
+                writer.writerow([row.get("custom_name") or row.get("label"), *[float(v) for v in values]])
+        else:  # errors
+            for key, value in (data or {}).items():
+                writer.writerow([key, value])
+        return out.getvalue().encode()
+
+
+def request_filters(request: Request) -> dict[str, Any]:
+    filters: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "format"}
+    if request.method == "POST" and isinstance(request.data, dict):
+        filters.update(request.data)
+    return filters
+
+
+class LegacyTrendView(TeamScopedMixin, APIView):
+    scope_object = "insight"
+    required_scopes = ["insight:read"]
+    throttle_scope = "clickhouse"
+    renderer_classes = [JSONRenderer, TrendCSVRenderer]
+
+    def get(self, request: Request, **kwargs: Any) -> Response:
+        return self._compute(request_filters(request))
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        return self._compute(request_filters(request))
+
+    def _compute(self, filters: dict[str, Any]) -> Response:
+        insight = str(filters.get("insight") or "TRENDS").upper()
+        if insight not in ("TRENDS", "STICKINESS", "LIFECYCLE"):
+            raise QueryError(f"insight {insight!r} is not computed by this endpoint.", attr="insight")
+        try:
+            query = filters_to_query(filters)["source"]
+            mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
+            response = query_results(team=self.team, query=query, mode=mode)
+        except QueryError as exc:
+            exc.attr = legacy_attr(exc.attr)
+            raise
+        body = {
+            "result": response.get("results"),
+            "timezone": self.team.timezone,
+            "last_refresh": response.get("last_refresh"),
+            "is_cached": response.get("is_cached", False),
+            "timings": response.get("timings") or [],
+            "next": None,
+        }
+        if (
+            getattr(self.request, "accepted_renderer", None)
+            and self.request.accepted_renderer.format == "csv"
+        ):
+            return self._csv(body, filters)
+        return Response(body)
+
+    def _csv(self, body: dict[str, Any], filters: dict[str, Any]) -> Response:
+        from django.conf import settings
+        from django.utils.text import slugify
+
+        export_id = filters.get("export_insight_id")
+        if export_id:
+            body["export_url"] = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/insights/{export_id}/"
+        name = slugify(str(filters.get("export_name") or "trends")) or "trends"
+        span = f"{filters.get('date_from') or '-7d'} - {filters.get('date_to') or 'now'}"
+        response = Response(body)
+        response["Content-Disposition"] = f'attachment; filename="{name} ({span}) from PostHog.csv"'
+        return response

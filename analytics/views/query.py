@@ -1,0 +1,37 @@
+"""``POST /api/projects/:id/query/``: run a query node (api.md §12).
+
+Computation goes through ``query_results``; ``refresh`` takes the seven
+modes (``force_cache`` and the default become ``blocking`` here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access_control.views import TeamScopedMixin
+from insights_api.errors import QueryError
+from query_engine.execution import ExecutionMode, parse_refresh
+from query_engine.results import query_results
+
+
+class QueryView(TeamScopedMixin, APIView):
+    scope_object = "query"
+    required_scopes = ["query:read"]
+    throttle_scope = "clickhouse"
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        query = body.get("query")
+        if not isinstance(query, dict):
+            raise QueryError("query must be a query node object.", attr="query")
+        mode = parse_refresh(body.get("refresh"), default=ExecutionMode.BLOCKING)
+        if body.get("async") is True and body.get("refresh") in (None, ""):
+            mode = ExecutionMode.ASYNC
+        if mode == ExecutionMode.FORCE_CACHE:
+            mode = ExecutionMode.BLOCKING
+        response = query_results(team=self.team, query=query, mode=mode)
+        return Response(response)

@@ -1,0 +1,135 @@
+"""Pieces every series-based runner shares: executing SQL with the kind's time
+limit, resolving date windows (incl. ``all`` and compare periods), and the
+series label / ``action`` dict of result entries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from insights_api.errors import QueryError
+from query_engine.backends import BackendError, QueryTimeout, get_backend
+from query_engine.backends.base import QueryResult
+from query_engine.dates import DateWindow, localize, parse_relative, resolve_window
+from query_engine.model import ActionDef, InsightSpec, Series
+from query_engine.sql.context import TeamContext
+
+# ClickHouse errors caused by the request (bad regex, bad number …) → 400.
+USER_ERROR_CODES = {6, 27, 36, 38, 41, 43, 53, 69, 72, 427}
+
+
+class QueryTimeoutError(APIException):
+    """The query ran past its ``max_execution_time``: a clear 504, never a hang."""
+
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "query_timeout"
+    default_detail = "The query took too long and was stopped. Narrow the date range or the filters."
+
+
+def timeout_for(kind: str) -> int:
+    limits = getattr(settings, "QUERY_TIMEOUT_SECONDS", {}) or {}
+    return int(limits.get(kind, limits.get("default", 60)))
+
+
+def run_sql(sql: str, params: dict[str, Any], *, kind: str) -> QueryResult:
+    """Execute on the configured backend with the kind's time limit."""
+    try:
+        return get_backend().execute(sql, params, settings={"max_execution_time": timeout_for(kind)})
+    except QueryTimeout as exc:
+        raise QueryTimeoutError() from exc
+    except BackendError as exc:
+        if exc.code in USER_ERROR_CODES:
+            message = str(exc).split("\n")[0][:300]
+            raise QueryError(f"The query could not run: {message}", attr="query") from exc
+        raise
+
+
+def earliest_timestamp(team_id: int, *, kind: str) -> datetime | None:
+    result = run_sql(
+        "SELECT min(timestamp) FROM events WHERE team_id = {team_id:Int64}", {"team_id": team_id}, kind=kind
+    )
+    value = result.rows[0][0] if result.rows else None
+    if not value or str(value).startswith("1970"):
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00").replace(" ", "T")).replace(tzinfo=UTC)
+
+
+def window_for(spec: InsightSpec, team: TeamContext, *, kind: str, exact: bool = False) -> DateWindow:
+    earliest = earliest_timestamp(team.id, kind=kind) if spec.date_range.date_from == "all" else None
+    return resolve_window(
+        date_from=spec.date_range.date_from,
+        date_to=spec.date_range.date_to,
+        interval=spec.interval,
+        tz=team.tz,
+        now=team.now or datetime.now(UTC),
+        week_start_day=team.week_start_day,
+        explicit=spec.date_range.explicit,
+        earliest=earliest,
+        exact_timerange=exact,
+    )
+
+
+def previous_window(spec: InsightSpec, window: DateWindow, team: TeamContext) -> DateWindow:
+    """The compare period (engine.md §2.6), computed on wall-clock times."""
+    start, end = window.date_from.replace(tzinfo=None), window.date_to.replace(tzinfo=None)
+    diff = end - start
+    if spec.compare_to:
+        prev_from = parse_relative(spec.compare_to, tz=window.tz, now=window.date_from).moment.replace(
+            tzinfo=None
+        )
+        prev_to = prev_from + diff
+    else:
+        prev_from = datetime.combine((start - diff).date(), start.time())
+        raw_from = spec.date_range.date_from or "-7d"
+        if _weekly_kludge(spec, raw_from):
+            prev_from += timedelta(days=1)
+        prev_to = datetime.combine((prev_from + diff).date(), end.time())
+    return window.with_bounds(localize(prev_from, window.tz), localize(prev_to, window.tz))
+
+
+def _weekly_kludge(spec: InsightSpec, raw_from: str) -> bool:
+    if (
+        spec.interval != "day"
+        or spec.date_range.date_to
+        or not raw_from.startswith("-")
+        or not raw_from.endswith("d")
+    ):
+        return False
+    digits = raw_from[1:-1]
+    return digits.isdigit() and int(digits) % 7 == 0
+
+
+def series_label(series: Series, actions: dict[int, ActionDef]) -> str:
+    if series.kind == "actions":
+        action = actions.get(series.action_id or 0)
+        return action.name if action else (series.name or str(series.action_id))
+    return series.event if series.event is not None else "All events"
+
+
+def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[str, Any]) -> dict[str, Any]:
+    label = series_label(series, actions)
+    return {
+        "id": label if series.kind == "events" else series.action_id,
+        "type": series.kind,
+        "order": series.order,
+        "name": label,
+        "custom_name": series.custom_name,
+        "math": series.math,
+        "math_property": series.math_property,
+        "math_hogql": None,
+        "math_group_type_index": series.math_group_type_index,
+        "properties": raw_series.get("properties") or {},
+    }
+
+
+def bucket_index(window: DateWindow) -> dict[str, int]:
+    return {b.strftime("%Y-%m-%d %H:%M:%S"): i for i, b in enumerate(window.buckets)}
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()

@@ -1,0 +1,244 @@
+"""TrendsQuery runner: one SQL query per series and compare period, then
+breakdown limits, display transforms and formulas in Python.
+
+Guarantees: each series without breakdown yields exactly one entry with every
+bucket present (zeros filled); entries follow engine.md §2.3 / §2.4.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from query_engine.actions import load_actions
+from query_engine.dates import DateWindow, localize
+from query_engine.model import TOTAL_VALUE_DISPLAYS, InsightSpec, Series
+from query_engine.nodes import PROPERTY_MATHS, trends_spec
+from query_engine.runners import trends_post as post
+from query_engine.runners.common import (
+    action_dict,
+    bucket_index,
+    previous_window,
+    run_sql,
+    series_label,
+    window_for,
+)
+from query_engine.runners.registry import register
+from query_engine.sql.context import TeamContext
+from query_engine.sql.trends import ACTIVE_WINDOW_DAYS, SeriesRequest, series_query
+
+KIND = "TrendsQuery"
+
+
+@register(KIND)
+class TrendsRunner:
+    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+        self.query = query
+        self.spec: InsightSpec = trends_spec(query)
+        self.ctx = TeamContext.from_team(team, datetime.now(UTC))
+        self.actions = load_actions(team, self.spec.series)
+        self.total_value = self.spec.display in TOTAL_VALUE_DISPLAYS
+        self.formula_trees = [
+            post.parse_formula(f.formula, len(self.spec.series)) for f in self.spec.formulas
+        ]
+        self.capped = False
+
+    def calculate(self) -> dict[str, Any]:
+        window = window_for(self.spec, self.ctx, kind=KIND, exact=self.spec.display == "BoldNumber")
+        periods: list[tuple[DateWindow, str | None]] = [(window, "current" if self.spec.compare else None)]
+        if self.spec.compare and self.spec.date_range.date_from != "all":
+            periods.append((previous_window(self.spec, window, self.ctx), "previous"))
+        results: list[dict[str, Any]] = []
+        for period, compare_label in periods:
+            entries = [self._series_entries(s, period) for s in self.spec.series]
+            if self.formula_trees:
+                results += self._formula_entries(entries, period)
+            else:
+                results += [entry for group in entries for entry in group]
+            for entry in results:
+                if compare_label and "compare_label" not in entry:
+                    entry.update({"compare": True, "compare_label": compare_label})
+        return {
+            "results": results,
+            "hasMore": self.capped,
+            "timings": [],
+            "resolved_date_range": {
+                "date_from": window.date_from.isoformat(),
+                "date_to": window.date_to.isoformat(),
+            },
+        }
+
+    # --- one series -------------------------------------------------------------
+
+    def _request(self, series: Series, window: DateWindow) -> SeriesRequest:
+        date_from, date_to = window.filter_from, window.date_to
+        if self.total_value and series.math in ACTIVE_WINDOW_DAYS:
+            date_from = date_to - timedelta(days=ACTIVE_WINDOW_DAYS[series.math])
+            series = Series(**{**series.__dict__, "math": "dau"})
+        filters = [self.spec.properties]
+        if self.spec.filter_test_accounts:
+            filters.append(self.ctx.test_account_filters)
+        return SeriesRequest(
+            series=series,
+            team=self.ctx,
+            interval=self.spec.interval,
+            date_from=date_from,
+            date_to=date_to,
+            buckets_utc=tuple(localize(b, window.tz) for b in window.buckets),
+            filters=tuple(filters),
+            breakdown=self.spec.breakdown,
+            total_value=self.total_value,
+            cumulative=self.spec.display == "ActionsLineGraphCumulative",
+            actions=self.actions,
+        )
+
+    def _effective(self, series: Series) -> Series:
+        """WAU/MAU at or above their window size are plain DAU (engine.md §2.2)."""
+        interval = self.spec.interval
+        if series.math == "weekly_active" and interval in ("week", "month"):
+            return Series(**{**series.__dict__, "math": "dau"})
+        if series.math == "monthly_active" and interval == "month":
+            return Series(**{**series.__dict__, "math": "dau"})
+        return series
+
+    def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
+        sql, params = series_query(self._request(self._effective(series), window))
+        rows = run_sql(sql, params, kind=KIND).rows
+        as_float = series.math in PROPERTY_MATHS or series.math.endswith("_count_per_actor")
+        if self.total_value:
+            return self._total_entries(series, window, rows, as_float)
+        index = bucket_index(window)
+        width = len(index)
+        by_value: dict[str, list[float]] = {}
+        for row in rows:
+            bucket, value = row[0], row[-1]
+            key = row[1] if self.spec.breakdown else ""
+            data = by_value.setdefault(key, [0] * width)
+            if bucket in index:
+                data[index[bucket]] = float(value) if as_float else value
+        if self.spec.breakdown is None:
+            return [self._entry(series, window, by_value.get("", [0.0 if as_float else 0] * width))]
+        limited, capped = post.limit_breakdowns(
+            by_value, limit=self.spec.breakdown.limit, hide_other=self.spec.breakdown.hide_other
+        )
+        self.capped = self.capped or capped
+        return [self._entry(series, window, data, breakdown_value=value) for value, data in limited]
+
+    def _total_entries(
+        self, series: Series, window: DateWindow, rows: list, as_float: bool
+    ) -> list[dict[str, Any]]:
+        if self.spec.breakdown is None:
+            value = rows[0][-1] if rows else 0
+            return [self._total_entry(series, float(value) if as_float else value)]
+        by_value = {row[1]: [row[-1]] for row in rows}
+        limited, capped = post.limit_breakdowns(
+            by_value, limit=self.spec.breakdown.limit, hide_other=self.spec.breakdown.hide_other
+        )
+        self.capped = self.capped or capped
+        return [self._total_entry(series, data[0], breakdown_value=v) for v, data in limited]
+
+    def _label(self, series: Series, breakdown_value: Any) -> str:
+        base = series_label(series, self.actions)
+        if breakdown_value is None:
+            return base
+        if len(self.spec.series) == 1:
+            return str(breakdown_value)
+        return f"{base} - {breakdown_value}"
+
+    def _base(self, series: Series, breakdown_value: Any) -> dict[str, Any]:
+        raw_series = (self.query.get("series") or [{}])[series.order]
+        entry: dict[str, Any] = {
+            "label": self._label(series, breakdown_value),
+            "filter": self._filter_echo(),
+            "action": action_dict(series, self.actions, raw_series if isinstance(raw_series, dict) else {}),
+            "order": series.order,
+        }
+        if breakdown_value is not None:
+            entry["breakdown_value"] = breakdown_value
+        return entry
+
+    def _entry(
+        self, series: Series, window: DateWindow, data: list, breakdown_value: Any = None
+    ) -> dict[str, Any]:
+        if self.spec.display == "ActionsLineGraphCumulative":
+            data = post.cumulative(data)
+        if self.spec.smoothing_intervals > 1:
+            data = post.smooth(data, self.spec.smoothing_intervals)
+        entry = self._base(series, breakdown_value)
+        count = data[-1] if self.spec.display == "ActionsLineGraphCumulative" and data else sum(data)
+        entry["action"]["days"] = [localize(b, window.tz).isoformat() for b in window.buckets]
+        entry.update({"data": data, "labels": window.labels(), "days": window.days(), "count": float(count)})
+        return entry
+
+    def _total_entry(self, series: Series, value: Any, breakdown_value: Any = None) -> dict[str, Any]:
+        entry = self._base(series, breakdown_value)
+        entry.update({"data": [], "days": [], "count": 0, "aggregated_value": value})
+        return entry
+
+    def _filter_echo(self) -> dict[str, Any]:
+        spec = self.spec
+        echo: dict[str, Any] = {
+            "insight": "TRENDS",
+            "interval": spec.interval,
+            "display": spec.display,
+            "date_from": spec.date_range.date_from,
+            "date_to": spec.date_range.date_to,
+            "filter_test_accounts": spec.filter_test_accounts,
+            "entity_type": "events",
+            "properties": self.query.get("properties"),
+        }
+        if spec.breakdown:
+            echo.update({"breakdown": spec.breakdown.property, "breakdown_type": spec.breakdown.type})
+        if spec.formulas:
+            echo["formula"] = spec.formulas[0].formula
+        return {k: v for k, v in echo.items() if v is not None}
+
+    # --- formulas ---------------------------------------------------------------
+
+    def _formula_entries(
+        self, entries: list[list[dict[str, Any]]], window: DateWindow
+    ) -> list[dict[str, Any]]:
+        keys: list[Any] = []
+        for group in entries:
+            for entry in group:
+                if entry.get("breakdown_value") not in keys:
+                    keys.append(entry.get("breakdown_value"))
+        out = []
+        for f_index, (formula, tree) in enumerate(zip(self.spec.formulas, self.formula_trees, strict=True)):
+            for key in keys:
+                columns = {
+                    letter: self._column(group, key)
+                    for letter, group in zip(post.letters(len(entries)), entries, strict=True)
+                }
+                out.append(self._formula_entry(formula, f_index, tree, columns, key, window))
+        if self.spec.breakdown:
+            out.sort(key=post.breakdown_sort_key)
+        return out
+
+    def _column(self, group: list[dict[str, Any]], key: Any) -> list[float]:
+        for entry in group:
+            if entry.get("breakdown_value") == key:
+                return [entry["aggregated_value"]] if self.total_value else entry["data"]
+        width = 1 if self.total_value else len(group[0]["data"]) if group else 0
+        return [0] * width
+
+    def _formula_entry(self, formula, index, tree, columns, key, window) -> dict[str, Any]:
+        width = len(next(iter(columns.values())))
+        data = post.evaluate(tree, columns, width)
+        label = formula.custom_name or f"Formula ({formula.formula})"
+        entry: dict[str, Any] = {
+            "label": label,
+            "action": None,
+            "order": index,
+            "filter": self._filter_echo(),
+        }
+        if key is not None:
+            entry["breakdown_value"] = key
+        if self.total_value:
+            entry.update({"data": None, "days": [], "count": 0, "aggregated_value": data[0] if data else 0.0})
+        else:
+            count = data[-1] if self.spec.display == "ActionsLineGraphCumulative" and data else sum(data)
+            entry.update(
+                {"data": data, "labels": window.labels(), "days": window.days(), "count": float(count)}
+            )
+        return entry

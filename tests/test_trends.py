@@ -1,0 +1,280 @@
+"""Trends through the HTTP API on a small hand-checked fixture.
+
+Fixture (engine.md §2.2 reference): $pageview by p2 on Jan 9 and 12, p1 on
+Jan 11, 12, 13, 15, 17, 19, p3 on Jan 12, p4 on Jan 15 (2020, UTC); each
+event carries ``prop`` = 10 (p1), 20 (p2), 30 (p3), 40 (p4).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine_events import store_events
+
+DAYS = {"p2": [9, 12], "p1": [11, 12, 13, 15, 17, 19], "p3": [12], "p4": [15]}
+PROP = {"p1": 10, "p2": 20, "p3": 30, "p4": 40}
+BROWSER = {"p1": "Chrome", "p2": "Firefox", "p3": "Safari", "p4": "Chrome"}
+RANGE = {"date_from": "2020-01-09", "date_to": "2020-01-20"}
+
+
+@pytest.fixture
+def reference(api, team, clickhouse):
+    events = [
+        {
+            "event": "$pageview",
+            "distinct_id": person,
+            "timestamp": f"2020-01-{day:02d}T12:00:00Z",
+            "properties": {"prop": PROP[person], "$browser": BROWSER[person], "$set": {"tier": person}},
+        }
+        for person, days in DAYS.items()
+        for day in days
+    ]
+    store_events(api, team, events)
+    return team
+
+
+def query(api, team, **fields):
+    body = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "$pageview"}],
+        "dateRange": RANGE,
+    }
+    body.update(fields)
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def series(api, team, **node):
+    return query(api, team, series=[{"kind": "EventsNode", "event": "$pageview", **node}])["results"]
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        ({}, [1, 0, 1, 3, 1, 0, 2, 0, 1, 0, 1, 0]),
+        ({"math": "dau"}, [1, 0, 1, 3, 1, 0, 2, 0, 1, 0, 1, 0]),
+        # trailing 7 days incl. the bucket day: Jan 15 → p1,p2,p3,p4 seen Jan 9..15
+        ({"math": "weekly_active"}, [1, 1, 2, 3, 3, 3, 4, 4, 4, 4, 2, 2]),
+        ({"math": "monthly_active"}, [1, 1, 2, 3, 3, 3, 4, 4, 4, 4, 4, 4]),
+        ({"math": "sum", "math_property": "prop"}, [20, 0, 10, 60, 10, 0, 50, 0, 10, 0, 10, 0]),
+        ({"math": "avg", "math_property": "prop"}, [20, 0, 10, 20, 10, 0, 25, 0, 10, 0, 10, 0]),
+        ({"math": "min", "math_property": "prop"}, [20, 0, 10, 10, 10, 0, 10, 0, 10, 0, 10, 0]),
+        ({"math": "max", "math_property": "prop"}, [20, 0, 10, 30, 10, 0, 40, 0, 10, 0, 10, 0]),
+        ({"math": "median", "math_property": "prop"}, [20, 0, 10, 20, 10, 0, 25, 0, 10, 0, 10, 0]),
+        ({"math": "max_count_per_actor"}, [1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0]),
+        # first event per person: p2 Jan 9, p1 Jan 11, p3 Jan 12, p4 Jan 15
+        ({"math": "first_time_for_user"}, [1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0]),
+        # no $session_id: every event has '' → one distinct (empty) session per active day
+        ({"math": "unique_session"}, [1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0]),
+    ],
+)
+def test_math(api, reference, node, expected):
+    [result] = series(api, reference, **node)
+    assert result["data"] == expected
+    assert result["count"] == float(sum(expected))
+    assert result["days"][0] == "2020-01-09" and result["labels"][0] == "9-Jan-2020"
+
+
+def test_weekly_active_at_week_interval_is_dau(api, reference):
+    # weeks (Sunday start): Jan 5–11 {p2,p1}, Jan 12–18 {p2,p1,p3,p4}, Jan 19–25 {p1}
+    [result] = query(
+        api,
+        reference,
+        interval="week",
+        series=[{"kind": "EventsNode", "event": "$pageview", "math": "weekly_active"}],
+    )["results"]
+    assert result["data"] == [2, 4, 1]
+    assert result["labels"] == ["9–11 Jan", "12–18 Jan", "19–20 Jan"]
+
+
+def test_intervals(api, reference):
+    month = query(api, reference, interval="month")["results"][0]
+    assert month["data"] == [10] and month["labels"] == ["Jan 2020"] and month["days"] == ["2020-01-01"]
+    hour = query(
+        api,
+        reference,
+        interval="hour",
+        dateRange={"date_from": "2020-01-12 11:00:00", "date_to": "2020-01-12 13:00:00"},
+    )
+    assert hour["results"][0]["data"] == [0, 3, 0]
+    assert hour["results"][0]["labels"] == ["12-Jan 11:00", "12-Jan 12:00", "12-Jan 13:00"]
+    assert hour["results"][0]["days"][1] == "2020-01-12 12:00:00"
+
+
+def test_monday_week_start(api, reference):
+    reference.week_start_day = 1
+    reference.save()
+    # weeks (Monday start): Jan 6–12 → 5 events, Jan 13–19 → 5, Jan 20 → 0
+    result = query(api, reference, interval="week")["results"][0]
+    assert result["data"] == [5, 5, 0]
+    assert result["days"] == ["2020-01-06", "2020-01-13", "2020-01-20"]
+
+
+def test_cumulative_and_dau_cumulative(api, reference):
+    cumulative = query(api, reference, trendsFilter={"display": "ActionsLineGraphCumulative"})["results"][0]
+    assert cumulative["data"] == [1, 1, 2, 5, 6, 6, 8, 8, 9, 9, 10, 10] and cumulative["count"] == 10
+    dau = query(
+        api,
+        reference,
+        series=[{"kind": "EventsNode", "event": "$pageview", "math": "dau"}],
+        trendsFilter={"display": "ActionsLineGraphCumulative"},
+    )["results"][0]
+    # each person once on their first day: p2 9th, p1 11th, p3 12th, p4 15th
+    assert dau["data"] == [1, 1, 2, 3, 3, 3, 4, 4, 4, 4, 4, 4]
+
+
+@pytest.mark.parametrize(
+    "display", ["BoldNumber", "ActionsPie", "ActionsTable", "ActionsBarValue", "WorldMap"]
+)
+def test_total_value_displays(api, reference, display):
+    [result] = query(
+        api,
+        reference,
+        series=[{"kind": "EventsNode", "event": "$pageview", "math": "dau"}],
+        trendsFilter={"display": display},
+    )["results"]
+    # unique users over the whole range, not a sum of daily uniques
+    assert result["aggregated_value"] == 4 and result["count"] == 0 and result["days"] == []
+
+
+@pytest.mark.parametrize(
+    "display", ["ActionsBar", "ActionsStackedBar", "ActionsUnstackedBar", "ActionsAreaGraph"]
+)
+def test_time_series_displays(api, reference, display):
+    assert query(api, reference, trendsFilter={"display": display})["results"][0]["data"][3] == 3
+
+
+def test_smoothing(api, reference):
+    result = query(api, reference, trendsFilter={"smoothingIntervals": 7})["results"][0]
+    assert result["data"] == [1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0]
+
+
+def test_breakdown_with_limit_and_other(api, reference):
+    # totals: Chrome 7 (p1 6 + p4 1), Firefox 2, Safari 1
+    body = query(api, reference, breakdownFilter={"breakdown": "$browser", "breakdown_limit": 2})
+    values = [(r["breakdown_value"], r["count"]) for r in body["results"]]
+    assert values == [("Chrome", 7.0), ("Firefox", 2.0), ("$$_posthog_breakdown_other_$$", 1.0)]
+    assert body["hasMore"] is True
+    assert body["results"][0]["label"] == "Chrome"
+    full = query(api, reference, breakdownFilter={"breakdown": "$browser"})
+    assert [r["breakdown_value"] for r in full["results"]] == ["Chrome", "Firefox", "Safari"] and not full[
+        "hasMore"
+    ]
+    hidden = query(
+        api,
+        reference,
+        breakdownFilter={
+            "breakdown": "$browser",
+            "breakdown_limit": 2,
+            "breakdown_hide_other_aggregation": True,
+        },
+    )
+    assert len(hidden["results"]) == 2
+
+
+def test_person_breakdown_and_null_bucket(api, reference):
+    body = query(api, reference, breakdownFilter={"breakdown": "tier", "breakdown_type": "person"})
+    assert {r["breakdown_value"]: r["count"] for r in body["results"]} == {
+        "p1": 6.0,
+        "p2": 2.0,
+        "p3": 1.0,
+        "p4": 1.0,
+    }
+    missing = query(api, reference, breakdownFilter={"breakdown": "nope"})
+    assert [r["breakdown_value"] for r in missing["results"]] == ["$$_posthog_breakdown_null_$$"]
+
+
+def test_compare_previous_period(api, reference):
+    # Jan 15–19 vs Jan 10–14: current [2,0,1,0,1]=4, previous [0,1,3,1,0]=5
+    body = query(
+        api,
+        reference,
+        dateRange={"date_from": "2020-01-15", "date_to": "2020-01-19"},
+        compareFilter={"compare": True},
+    )
+    current, previous = body["results"]
+    assert (current["compare_label"], current["data"]) == ("current", [2, 0, 1, 0, 1])
+    assert (previous["compare_label"], previous["data"], previous["days"][0]) == (
+        "previous",
+        [0, 1, 3, 1, 0],
+        "2020-01-10",
+    )
+    shifted = query(
+        api,
+        reference,
+        dateRange={"date_from": "2020-01-15", "date_to": "2020-01-19"},
+        compareFilter={"compare": True, "compare_to": "-3d"},
+    )
+    # Jan 12–16: [3,1,0,2,0]
+    assert shifted["results"][1]["data"] == [3, 1, 0, 2, 0]
+
+
+def test_formula(api, reference, clickhouse):
+    store_events(
+        api, reference, [{"event": "$pageleave", "distinct_id": "p1", "timestamp": "2020-01-12T13:00:00Z"}]
+    )
+    body = query(
+        api,
+        reference,
+        series=[{"kind": "EventsNode", "event": "$pageview"}, {"kind": "EventsNode", "event": "$pageleave"}],
+        trendsFilter={"formula": "A + 2*B"},
+    )
+    [result] = body["results"]
+    assert result["data"] == [1, 0, 1, 5, 1, 0, 2, 0, 1, 0, 1, 0] and result["label"] == "Formula (A + 2*B)"
+    ratio = query(
+        api,
+        reference,
+        series=[{"kind": "EventsNode", "event": "$pageview"}, {"kind": "EventsNode", "event": "$pageleave"}],
+        trendsFilter={"formula": "b/a"},
+    )
+    # division by zero → 0; Jan 12: 1/3
+    assert ratio["results"][0]["data"][3] == pytest.approx(1 / 3) and ratio["results"][0]["data"][1] == 0
+
+
+def test_all_events_and_action_series(api, reference):
+    from analytics.models import Action
+
+    action = Action.objects.create(
+        team=reference,
+        name="Chrome views",
+        steps=[{"event": "$pageview", "properties": [{"key": "$browser", "value": "Chrome"}]}],
+    )
+    body = query(
+        api,
+        reference,
+        series=[{"kind": "EventsNode", "event": None}, {"kind": "ActionsNode", "id": action.id}],
+    )
+    everything, chrome = body["results"]
+    assert everything["label"] == "All events" and everything["count"] == 10.0
+    assert chrome["label"] == "Chrome views" and chrome["count"] == 7.0
+    unknown = query(api, reference, series=[{"kind": "ActionsNode", "id": 999999}])
+    assert unknown["results"][0]["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attr"),
+    [
+        ("interval", "fortnight", "interval"),
+        ("dateRange", {"date_from": "2020-13-45"}, "dateRange__date_from"),
+        ("trendsFilter", {"display": "Pie3D"}, "trendsFilter__display"),
+        ("trendsFilter", {"formula": "A +* Z"}, "trendsFilter__formula"),
+        (
+            "breakdownFilter",
+            {"breakdown": "$browser", "breakdown_limit": "many"},
+            "breakdownFilter__breakdown_limit",
+        ),
+        ("series", [{"kind": "EventsNode", "event": "$pageview", "math": "everything"}], "series__0__math"),
+        ("series", [], "series"),
+    ],
+)
+def test_invalid_fields_are_400_naming_the_field(api, team, clickhouse, field, value, attr):
+    body = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}], field: value}
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json")
+    assert response.status_code == 400
+    assert response.json()["attr"] == attr
+
+
+def test_unknown_query_kind(api, team):
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": {"kind": "MagicQuery"}}, format="json")
+    assert response.status_code == 400 and response.json()["attr"] == "query__kind"
