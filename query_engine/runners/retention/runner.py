@@ -7,10 +7,11 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.backends import get_backend
+from query_engine.dates import localize
 from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
 from query_engine.runners.registry import register
 from query_engine.runners.retention.options import RetentionOptions, retention_options
-from query_engine.runners.retention.results import cohort_rows, iso_date, matrices, ranked_values
+from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
 from query_engine.runners.retention.sql import RetentionSql, retention_sql
 from query_engine.runners.retention.window import RetentionWindow, retention_window
 from query_engine.sql.context import TeamContext
@@ -130,8 +131,8 @@ class RetentionRunner:
             "results": self._rows(found, window),
             "timings": [],
             "resolved_date_range": {
-                "date_from": iso_date(window.periods[0], context.tz),
-                "date_to": iso_date(window.end_local, context.tz),
+                "date_from": localize(window.periods[0], context.tz).isoformat(),
+                "date_to": localize(window.end_local, context.tz).isoformat(),
             },
         }
 
