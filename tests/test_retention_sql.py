@@ -19,19 +19,18 @@ FROM (
   SELECT breakdown_value, start_index, arrayConcat([0], arrayMap(r -> r - start_index, arrayFilter(r -> r > start_index, returns))) AS lags
   FROM (
     SELECT actor, breakdown_value,
-      groupArrayIf(period_index, target_hits > 0) AS starts,
-      arraySort(groupArrayIf(period_index, return_hits >= {minimum_occurrences:Int64} AND period_index >= 0)) AS returns
+      arrayFilter((p, n) -> n >= {minimum_occurrences:Int64}, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).1, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).2) AS returns,
+      groupUniqArrayIf(period_index, is_target) AS starts
     FROM (
       SELECT events.person_id AS actor,
         if(has({kept_values:Array(String)}, ifNull(b, '')), ifNull(b, ''), {other_value:String}) AS breakdown_value,
         dateDiff('day', toDate(toTimeZone({window_start:DateTime64(6, 'UTC')}, {tz:String})), toDate(toTimeZone(events.timestamp, {tz:String}))) AS period_index,
-        countIf(events.event = {p0:String}) AS target_hits,
-        countIf(events.event = {p1:String}) AS return_hits
+        events.event = {p0:String} AS is_target,
+        events.event = {p1:String} AS is_return
       FROM events
       WHERE events.team_id = {team_id:Int64}
       AND events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND events.timestamp < {window_end:DateTime64(6, 'UTC')}
       AND ((events.event = {p0:String}) OR (events.event = {p1:String}))
-      GROUP BY actor, breakdown_value, period_index
     )
     GROUP BY actor, breakdown_value
   )
@@ -78,9 +77,9 @@ def test_recurring_day_breakdown_snapshot():
 def test_first_time_scans_target_events_of_all_time():
     sql = retention_sql(replace(spec(), first_time=True, breakdown=None), Params())
     assert (
-        "arrayFilter(p -> p >= 0, arraySlice(arraySort(groupArrayIf(period_index, target_hits > 0)), 1, 1))"
-        in sql
-    )
+        "if(countIf(is_target) > 0 AND minIf(period_index, is_target) >= 0, [minIf(period_index, is_target)], [])"
+        " AS starts"
+    ) in sql
     assert (
         "AND ((events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND (events.event = {p1:String}))"
         " OR (events.event = {p0:String}))"
@@ -90,8 +89,16 @@ def test_first_time_scans_target_events_of_all_time():
 
 def test_first_ever_occurrence_compares_the_first_unfiltered_target():
     sql = retention_sql(replace(spec(), target_any="events.event = {p2:String}"), Params())
-    assert "minIf(events.timestamp, events.event = {p2:String}) AS first_any_at" in sql
-    assert "minIf(first_target_at, target_hits > 0) = minIf(first_any_at, any_hits > 0)" in sql
+    assert "events.event = {p2:String} AS is_any" in sql
+    assert "minIf(at, is_target) = minIf(at, is_any)" in sql
+
+
+def test_one_entity_shares_the_array_of_active_periods():
+    same = replace(spec(), returning="events.event = {p0:String}", minimum_occurrences=1, breakdown=None)
+    sql = retention_sql(same, Params())
+    assert "arraySort(groupUniqArrayIf(period_index, is_target)) AS returns,\n      returns AS starts" in sql
+    assert "is_target AS is_return" in sql
+    assert "AND (events.event = {p0:String})\n" in sql
 
 
 def test_cumulative_lags_run_to_the_latest_return():

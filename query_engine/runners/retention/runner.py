@@ -69,6 +69,7 @@ class RetentionBuilder:
         if options.breakdown is not None:
             value = property_value(options.breakdown.type, str(options.breakdown.property), params)
             breakdown = f"ifNull({value}, '')"
+        target = self._entity(options.target, params)
         spec = RetentionSql(
             source=source,
             actor=actor,
@@ -77,8 +78,10 @@ class RetentionBuilder:
                 actor_condition,
                 filters_condition(filters, params, self.ctx),
             ),
-            target=self._entity(options.target, params),
-            returning=self._entity(options.returning, params),
+            target=target,
+            returning=target
+            if options.returning == options.target
+            else self._entity(options.returning, params),
             period=options.period,
             tz=self.team.tz.key,
             week_start_day=self.team.week_start_day,

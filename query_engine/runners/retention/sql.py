@@ -3,11 +3,12 @@
 The statement returns one row per (breakdown value, cohort period, lag) with the
 number of actors, computed in three stages:
 
-1. events → one row per (actor, breakdown value, period index) with how many
-   target and returning events fell in that period;
-2. per (actor, breakdown value): the array of cohort periods (every period with
-   a target event for recurring retention, only the first-ever one for
-   first-time retention) and the sorted array of returning periods;
+1. events → ``(actor, breakdown value, period index, is target, is return)``,
+   every expression evaluated once per event;
+2. one aggregation per (actor, breakdown value): the array of cohort periods
+   (every period with a target event for recurring retention, only the
+   first-ever one for first-time retention) and the sorted array of periods
+   with enough returning events;
 3. ``ARRAY JOIN`` the cohort periods, then the lags at which the actor came
    back (lag 0 = the cohort itself), and count actors per cell.
 
@@ -105,23 +106,41 @@ def _time_filter(spec: RetentionSql, params: Params) -> str:
             f"events.timestamp < {end}\n"
             f"      AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target}))"
         )
-    return (
-        f"events.timestamp >= {start} AND events.timestamp < {end}\n"
-        f"      AND (({spec.target}) OR ({spec.returning}))"
+    either = (
+        f"({spec.target})" if spec.target == spec.returning else f"(({spec.target}) OR ({spec.returning}))"
     )
+    return f"events.timestamp >= {start} AND events.timestamp < {end}\n      AND {either}"
 
 
 def _starts(spec: RetentionSql) -> str:
+    """The actor's cohort periods: every active one, or the first-ever one if in the window."""
     if spec.target_any is not None:
-        first_any = "minIf(first_any_at, any_hits > 0)"
-        first_target = "minIf(first_target_at, target_hits > 0)"
-        period = "argMinIf(period_index, first_target_at, target_hits > 0)"
-        starts = f"countIf(target_hits > 0) > 0 AND {first_target} = {first_any} AND {period} >= 0"
-        return f"if({starts}, [{period}], [])"
+        period = "argMinIf(period_index, at, is_target)"
+        first_matches = "minIf(at, is_target) = minIf(at, is_any)"
+        return f"if(countIf(is_target) > 0 AND {first_matches} AND {period} >= 0, [{period}], [])"
     if spec.first_time:
-        first = "arraySlice(arraySort(groupArrayIf(period_index, target_hits > 0)), 1, 1)"
-        return f"arrayFilter(p -> p >= 0, {first})"
-    return "groupArrayIf(period_index, target_hits > 0)"
+        period = "minIf(period_index, is_target)"
+        return f"if(countIf(is_target) > 0 AND {period} >= 0, [{period}], [])"
+    if _same_entity(spec):
+        return "returns"  # every active period is also a return period
+    return "groupUniqArrayIf(period_index, is_target)"
+
+
+def _same_entity(spec: RetentionSql) -> bool:
+    """Recurring retention of one entity: one array of active periods serves both roles."""
+    return spec.target == spec.returning and spec.minimum_occurrences <= 1 and not spec.first_time
+
+
+def _returns(spec: RetentionSql, params: Params) -> str:
+    """Sorted periods (in the window) in which the actor came back often enough."""
+    if _same_entity(spec) and spec.target_any is None:
+        return "arraySort(groupUniqArrayIf(period_index, is_target))"
+    if spec.minimum_occurrences <= 1:
+        return "arraySort(groupUniqArrayIf(period_index, is_return AND period_index >= 0))"
+    minimum = params.named("minimum_occurrences", spec.minimum_occurrences, "Int64")
+    # sumMap gives (sorted periods, events per period) in one pass.
+    per_period = "sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0)"
+    return f"arrayFilter((p, n) -> n >= {minimum}, {per_period}.1, {per_period}.2)"
 
 
 def _lags(spec: RetentionSql) -> str:
@@ -132,37 +151,33 @@ def _lags(spec: RetentionSql) -> str:
     return f"arrayConcat([0], {later})"
 
 
-def _first_ever_columns(spec: RetentionSql) -> str:
-    if spec.target_any is None:
-        return ""
-    return (
-        f",\n        countIf({spec.target_any}) AS any_hits"
-        f",\n        minIf(events.timestamp, {spec.target_any}) AS first_any_at"
-        f",\n        minIf(events.timestamp, {spec.target}) AS first_target_at"
-    )
+def _event_columns(spec: RetentionSql, params: Params) -> str:
+    columns = [
+        f"{spec.actor} AS actor",
+        f"{_breakdown_value(spec, params)} AS breakdown_value",
+        f"{period_index(spec, params)} AS period_index",
+        f"{spec.target} AS is_target",
+        "is_target AS is_return" if spec.returning == spec.target else f"{spec.returning} AS is_return",
+    ]
+    if spec.target_any is not None:
+        columns += [f"{spec.target_any} AS is_any", "events.timestamp AS at"]
+    return ",\n        ".join(columns)
 
 
 def retention_sql(spec: RetentionSql, params: Params) -> str:
     """The matrix statement; columns ``breakdown_value, start_index, lag_index, actors``."""
-    index = period_index(spec, params)
-    minimum = params.named("minimum_occurrences", max(1, spec.minimum_occurrences), "Int64")
     return f"""SELECT breakdown_value, start_index, lag_index, count() AS actors
 FROM (
   SELECT breakdown_value, start_index, {_lags(spec)} AS lags
   FROM (
     SELECT actor, breakdown_value,
-      {_starts(spec)} AS starts,
-      arraySort(groupArrayIf(period_index, return_hits >= {minimum} AND period_index >= 0)) AS returns
+      {_returns(spec, params)} AS returns,
+      {_starts(spec)} AS starts
     FROM (
-      SELECT {spec.actor} AS actor,
-        {_breakdown_value(spec, params)} AS breakdown_value,
-        {index} AS period_index,
-        countIf({spec.target}) AS target_hits,
-        countIf({spec.returning}) AS return_hits{_first_ever_columns(spec)}
+      SELECT {_event_columns(spec, params)}
       {spec.source}
       WHERE {spec.where}
       AND {_time_filter(spec, params)}
-      GROUP BY actor, breakdown_value, period_index
     )
     GROUP BY actor, breakdown_value
   )
