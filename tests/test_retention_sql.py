@@ -16,27 +16,24 @@ from query_engine.sql.params import Params
 
 EXPECTED = """SELECT breakdown_value, start_index, lag_index, count() AS actors
 FROM (
-  SELECT breakdown_value, start_index, arrayConcat([0], arrayMap(r -> r - start_index, arrayFilter(r -> r > start_index, returns))) AS lags
+  SELECT breakdown_value,
+    arrayFilter((p, n) -> n >= {minimum_occurrences:Int64}, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).1, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).2) AS returns,
+    groupUniqArrayIf(period_index, is_target) AS starts
   FROM (
-    SELECT actor, breakdown_value,
-      arrayFilter((p, n) -> n >= {minimum_occurrences:Int64}, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).1, sumMapIf([period_index], [toUInt64(1)], is_return AND period_index >= 0).2) AS returns,
-      groupUniqArrayIf(period_index, is_target) AS starts
-    FROM (
-      SELECT events.person_id AS actor,
-        if(has({kept_values:Array(String)}, ifNull(b, '')), ifNull(b, ''), {other_value:String}) AS breakdown_value,
-        dateDiff('day', toDate(toTimeZone({window_start:DateTime64(6, 'UTC')}, {tz:String})), toDate(toTimeZone(events.timestamp, {tz:String}))) AS period_index,
-        events.event = {p0:String} AS is_target,
-        events.event = {p1:String} AS is_return
-      FROM events
-      WHERE events.team_id = {team_id:Int64}
-      AND events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND events.timestamp < {window_end:DateTime64(6, 'UTC')}
-      AND ((events.event = {p0:String}) OR (events.event = {p1:String}))
-    )
-    GROUP BY actor, breakdown_value
+    SELECT events.person_id AS actor,
+      if(has({kept_values:Array(String)}, ifNull(b, '')), ifNull(b, ''), {other_value:String}) AS breakdown_value,
+      dateDiff('day', toDate(toTimeZone({window_start:DateTime64(6, 'UTC')}, {tz:String})), toDate(toTimeZone(events.timestamp, {tz:String}))) AS period_index,
+      events.event = {p0:String} AS is_target,
+      events.event = {p1:String} AS is_return
+    FROM events
+    WHERE events.team_id = {team_id:Int64}
+    AND events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND events.timestamp < {window_end:DateTime64(6, 'UTC')}
+    AND ((events.event = {p0:String}) OR (events.event = {p1:String}))
   )
-  ARRAY JOIN starts AS start_index
+  GROUP BY actor, breakdown_value
 )
-ARRAY JOIN lags AS lag_index
+ARRAY JOIN starts AS start_index
+ARRAY JOIN arrayConcat([0], arrayMap(r -> r - start_index, arrayFilter(r -> r > start_index, returns))) AS lag_index
 GROUP BY breakdown_value, start_index, lag_index
 ORDER BY breakdown_value, start_index, lag_index"""
 
@@ -96,7 +93,12 @@ def test_first_ever_occurrence_compares_the_first_unfiltered_target():
 def test_one_entity_shares_the_array_of_active_periods():
     same = replace(spec(), returning="events.event = {p0:String}", minimum_occurrences=1, breakdown=None)
     sql = retention_sql(same, Params())
-    assert "arraySort(groupUniqArrayIf(period_index, is_target)) AS returns,\n      returns AS starts" in sql
+    assert "arraySort(groupUniqArrayIf(period_index, is_target)) AS returns,\n    returns AS starts" in sql
+    assert (
+        "ARRAY JOIN returns AS start_index\nARRAY JOIN returns AS return_index\nWHERE return_index >= start_index"
+        in sql
+    )
+    assert "'' AS breakdown_value" in sql and "GROUP BY actor\n" in sql
     assert "is_target AS is_return" in sql
     assert "AND (events.event = {p0:String})\n" in sql
 

@@ -10,7 +10,8 @@ number of actors, computed in three stages:
    first-ever one for first-time retention) and the sorted array of periods
    with enough returning events;
 3. ``ARRAY JOIN`` the cohort periods, then the lags at which the actor came
-   back (lag 0 = the cohort itself), and count actors per cell.
+   back (lag 0 = the cohort itself), and count actors per cell; with one
+   entity for both roles this is the pairs of active periods.
 
 Period indexes are whole periods since the window start, computed on the
 project's wall clock (Date arithmetic for day/week/month, so daylight-saving
@@ -109,7 +110,7 @@ def _time_filter(spec: RetentionSql, params: Params) -> str:
     either = (
         f"({spec.target})" if spec.target == spec.returning else f"(({spec.target}) OR ({spec.returning}))"
     )
-    return f"events.timestamp >= {start} AND events.timestamp < {end}\n      AND {either}"
+    return f"events.timestamp >= {start} AND events.timestamp < {end}\n    AND {either}"
 
 
 def _starts(spec: RetentionSql) -> str:
@@ -152,37 +153,50 @@ def _lags(spec: RetentionSql) -> str:
 
 
 def _event_columns(spec: RetentionSql, params: Params) -> str:
-    columns = [
-        f"{spec.actor} AS actor",
-        f"{_breakdown_value(spec, params)} AS breakdown_value",
-        f"{period_index(spec, params)} AS period_index",
-        f"{spec.target} AS is_target",
-        "is_target AS is_return" if spec.returning == spec.target else f"{spec.returning} AS is_return",
-    ]
+    columns = [f"{spec.actor} AS actor"]
+    if spec.breakdown is not None:
+        columns.append(f"{_breakdown_value(spec, params)} AS breakdown_value")
+    columns += [f"{period_index(spec, params)} AS period_index", f"{spec.target} AS is_target"]
+    columns.append(
+        "is_target AS is_return" if spec.returning == spec.target else f"{spec.returning} AS is_return"
+    )
     if spec.target_any is not None:
         columns += [f"{spec.target_any} AS is_any", "events.timestamp AS at"]
-    return ",\n        ".join(columns)
+    return ",\n      ".join(columns)
+
+
+def _lag_join(spec: RetentionSql) -> tuple[str, str, str]:
+    """(ARRAY JOIN clauses, lag expression, WHERE) turning an actor's arrays into matrix cells."""
+    if _same_entity(spec) and not spec.cumulative:
+        # Every pair (cohort period, later-or-same active period) is one cell.
+        return (
+            "ARRAY JOIN returns AS start_index\nARRAY JOIN returns AS return_index",
+            "return_index - start_index",
+            "\nWHERE return_index >= start_index",
+        )
+    return f"ARRAY JOIN starts AS start_index\nARRAY JOIN {_lags(spec)} AS lag_index", "lag_index", ""
 
 
 def retention_sql(spec: RetentionSql, params: Params) -> str:
     """The matrix statement; columns ``breakdown_value, start_index, lag_index, actors``."""
-    return f"""SELECT breakdown_value, start_index, lag_index, count() AS actors
+    # Without a breakdown the actor alone is the grouping key (cheaper than a constant column).
+    keys = "actor" if spec.breakdown is None else "actor, breakdown_value"
+    value = "'' AS breakdown_value" if spec.breakdown is None else "breakdown_value"
+    joins, lag, where = _lag_join(spec)
+    lag = lag if lag == "lag_index" else f"{lag} AS lag_index"
+    return f"""SELECT breakdown_value, start_index, {lag}, count() AS actors
 FROM (
-  SELECT breakdown_value, start_index, {_lags(spec)} AS lags
+  SELECT {value},
+    {_returns(spec, params)} AS returns,
+    {_starts(spec)} AS starts
   FROM (
-    SELECT actor, breakdown_value,
-      {_returns(spec, params)} AS returns,
-      {_starts(spec)} AS starts
-    FROM (
-      SELECT {_event_columns(spec, params)}
-      {spec.source}
-      WHERE {spec.where}
-      AND {_time_filter(spec, params)}
-    )
-    GROUP BY actor, breakdown_value
+    SELECT {_event_columns(spec, params)}
+    {spec.source}
+    WHERE {spec.where}
+    AND {_time_filter(spec, params)}
   )
-  ARRAY JOIN starts AS start_index
+  GROUP BY {keys}
 )
-ARRAY JOIN lags AS lag_index
+{joins}{where}
 GROUP BY breakdown_value, start_index, lag_index
 ORDER BY breakdown_value, start_index, lag_index"""
