@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture
 from analytics.views.health import health
+from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
+from analytics.views.shared import EmbeddedInsightView, SharedInsightView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
 
@@ -15,6 +17,7 @@ root_router.register("projects", ProjectViewSet, basename="project")
 root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
 root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_key")
+team_router.register("insights", InsightViewSet, basename="insight")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.
@@ -39,11 +42,18 @@ urlpatterns = [
     # capture endpoints (ingestion)
     re_path(r"^batch/?$", capture.batch, name="capture-batch"),
     re_path(r"^(?:capture|e|i/v0/e)/?$", capture.event, name="capture-event"),
+    # public shared insights: the access token is the credential
+    re_path(r"^shared/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", SharedInsightView.as_view()),
+    re_path(r"^embedded/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", EmbeddedInsightView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    # Both prefixes name a team; the same views serve them.
-    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_urlpatterns)),
-    re_path(r"^api/(?:projects|environments)/(?P<team_id>[^/]+)/", include(team_router.urls)),
+    # Both prefixes name a team; the same views serve them. One pattern per prefix
+    # (not an alternation) so the OpenAPI schema lists real paths for both.
+    *[
+        re_path(rf"^api/{prefix}/(?P<team_id>[^/]+)/", include(patterns))
+        for prefix in ("projects", "environments")
+        for patterns in (team_urlpatterns, team_router.urls)
+    ],
     path("api/", include(root_router.urls)),
     re_path(r"^api/", json_not_found),
 ]

@@ -24,7 +24,7 @@ class CapturedEvent:
     from ``properties`` (where they also stay, as PostHog stores them).
     """
 
-    uuid: uuid_module.UUID
+    uuid: str  # canonical text form
     event: str
     distinct_id: str
     timestamp: datetime
@@ -34,7 +34,7 @@ class CapturedEvent:
     unset: list[str] = field(default_factory=list)
     elements_chain: str = ""
     # Filled by person processing.
-    person_id: uuid_module.UUID | None = None
+    person_id: str | None = None
     person_properties: str = "{}"
     person_created_at: datetime | None = None
 
@@ -58,12 +58,13 @@ def _distinct_id(raw: dict[str, Any], properties: dict[str, Any]) -> str:
     return text[:MAX_DISTINCT_ID_LENGTH]
 
 
-def _uuid(raw: dict[str, Any]) -> uuid_module.UUID:
+def _uuid(raw: dict[str, Any]) -> str:
+    """The canonical text form (lowercase, hyphenated), so equal uuids compare equal."""
     value = raw.get("uuid")
     if value is None or value == "":
-        return uuid_module.uuid4()
+        return str(uuid_module.uuid4())
     try:
-        return uuid_module.UUID(str(value))
+        return str(uuid_module.UUID(str(value)))
     except ValueError:
         raise EventRejected(f"event submitted with an invalid uuid: {str(value)[:64]!r}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid as uuid_module
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -12,7 +11,7 @@ from analytics.ingestion.persons import DistinctIdState, Person, PersonBook
 from query_engine.backends import Backend
 
 DISTINCT_IDS_SQL = """
-SELECT distinct_id, argMax(person_id, version) AS current_person_id, max(version) AS latest_version
+SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version
 FROM person_distinct_id2
 WHERE team_id = {team_id:Int64} AND distinct_id IN {distinct_ids:Array(String)}
 GROUP BY distinct_id
@@ -20,25 +19,26 @@ HAVING argMax(is_deleted, version) = 0
 """
 
 PERSONS_SQL = """
-SELECT id, argMax(created_at, version), argMax(properties, version),
+SELECT toString(id), toString(argMax(created_at, version)), argMax(properties, version),
        argMax(is_identified, version), max(version)
 FROM person
 WHERE team_id = {team_id:Int64} AND id IN {person_ids:Array(UUID)}
 GROUP BY id
 """
 
-# Only run when a batch merges two persons, to move every id of the merged-away one.
-DISTINCT_IDS_OF_PERSON_SQL = """
-SELECT distinct_id, max(version) AS latest_version
+# Only run when a batch merges persons: all distinct ids of the persons that may merge,
+# so a merge can move every one of them (one scan per batch, not per merge).
+DISTINCT_IDS_OF_PERSONS_SQL = """
+SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version
 FROM person_distinct_id2
 WHERE team_id = {team_id:Int64}
 GROUP BY distinct_id
-HAVING argMax(person_id, version) = {person_id:UUID} AND argMax(is_deleted, version) = 0
+HAVING current_person_id IN {person_ids:Array(String)} AND argMax(is_deleted, version) = 0
 """
 
 
 def _datetime(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -48,42 +48,37 @@ class PersonStore:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def book(self, team_id: int, distinct_ids: Iterable[str]) -> PersonBook:
+    def book(self, team_id: int, distinct_ids: Iterable[str], merging: Iterable[str] = ()) -> PersonBook:
+        """State for ``distinct_ids``; ``merging`` names the ids of identify/alias events."""
         ids = sorted(set(distinct_ids))
         mapping: dict[str, DistinctIdState] = {}
         if ids:
             result = self.backend.execute(DISTINCT_IDS_SQL, {"team_id": team_id, "distinct_ids": ids})
-            for distinct_id, person_id, version in result.rows:
-                mapping[distinct_id] = DistinctIdState(uuid_module.UUID(person_id), int(version))
-        persons = self._persons(team_id, {state.person_id for state in mapping.values()})
-        return PersonBook(
-            team_id,
-            mapping=mapping,
-            persons=persons,
-            distinct_ids_of=lambda person_id: self.distinct_ids_of(team_id, person_id),
-        )
+            mapping.update(_states(result.rows))
+        merging_persons = sorted({mapping[did].person_id for did in merging if did in mapping})
+        if merging_persons:
+            params = {"team_id": team_id, "person_ids": merging_persons}
+            result = self.backend.execute(DISTINCT_IDS_OF_PERSONS_SQL, params)
+            for distinct_id, state in _states(result.rows).items():
+                mapping.setdefault(distinct_id, state)
+        persons = self._persons(team_id, sorted({state.person_id for state in mapping.values()}))
+        return PersonBook(team_id, mapping=mapping, persons=persons)
 
-    def _persons(self, team_id: int, person_ids: set[uuid_module.UUID]) -> dict[uuid_module.UUID, Person]:
+    def _persons(self, team_id: int, person_ids: list[str]) -> dict[str, Person]:
         if not person_ids:
             return {}
-        result = self.backend.execute(
-            PERSONS_SQL, {"team_id": team_id, "person_ids": sorted(str(pid) for pid in person_ids)}
-        )
+        result = self.backend.execute(PERSONS_SQL, {"team_id": team_id, "person_ids": person_ids})
         persons = {}
         for person_id, created_at, properties, is_identified, version in result.rows:
-            person = Person(
-                id=uuid_module.UUID(person_id),
+            persons[person_id] = Person(
+                id=person_id,
                 created_at=_datetime(created_at),
                 properties=orjson.loads(properties or "{}"),
                 is_identified=bool(is_identified),
-                version=int(version),
                 stored_version=int(version),
             )
-            persons[person.id] = person
         return persons
 
-    def distinct_ids_of(self, team_id: int, person_id: uuid_module.UUID) -> list[tuple[str, int]]:
-        result = self.backend.execute(
-            DISTINCT_IDS_OF_PERSON_SQL, {"team_id": team_id, "person_id": str(person_id)}
-        )
-        return [(row[0], int(row[1])) for row in result.rows]
+
+def _states(rows: list[list]) -> dict[str, DistinctIdState]:
+    return {distinct_id: DistinctIdState(person_id, int(version)) for distinct_id, person_id, version in rows}

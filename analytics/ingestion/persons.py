@@ -9,7 +9,6 @@ the rows to write: changed persons, changed distinct-id mappings and overrides.
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,17 +25,16 @@ PERSONLESS_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 MERGE_EVENTS = ("$identify", "$create_alias", "$merge_dangerously")
 
 
-def person_uuid(team_id: int, distinct_id: str) -> uuid_module.UUID:
-    return uuid_module.uuid5(PERSON_NAMESPACE, f"{team_id}:{distinct_id}")
+def person_uuid(team_id: int, distinct_id: str) -> str:
+    return str(uuid_module.uuid5(PERSON_NAMESPACE, f"{team_id}:{distinct_id}"))
 
 
 @dataclass
 class Person:
-    id: uuid_module.UUID
+    id: str
     created_at: datetime
     properties: dict[str, Any]
     is_identified: bool = False
-    version: int = 0
     is_deleted: bool = False
     stored_version: int | None = None  # None: not in the store yet
     changed: bool = False
@@ -55,7 +53,7 @@ class Person:
 
 @dataclass
 class DistinctIdState:
-    person_id: uuid_module.UUID
+    person_id: str
     version: int
     changed: bool = False
 
@@ -77,8 +75,9 @@ def merge_partner(event: CapturedEvent) -> str | None:
 class PersonBook:
     """One team's persons during one batch; guarantees every event leaves with a person.
 
-    ``distinct_ids_of`` answers, for a person about to be merged away, all the
-    distinct ids currently mapped to it (the store looks them up on demand).
+    ``mapping`` must hold every distinct id of the batch that the store knows, plus,
+    when the batch merges persons, every distinct id of the persons that may merge
+    (so a merge moves all of them without another lookup).
     """
 
     def __init__(
@@ -86,14 +85,15 @@ class PersonBook:
         team_id: int,
         *,
         mapping: dict[str, DistinctIdState],
-        persons: dict[uuid_module.UUID, Person],
-        distinct_ids_of: Callable[[uuid_module.UUID], Iterable[tuple[str, int]]],
+        persons: dict[str, Person],
     ) -> None:
         self.team_id = team_id
         self.mapping = mapping
         self.persons = persons
-        self._distinct_ids_of = distinct_ids_of
         self.overrides: dict[str, DistinctIdState] = {}
+        self._members: dict[str, set[str]] = {}
+        for distinct_id, state in mapping.items():
+            self._members.setdefault(state.person_id, set()).add(distinct_id)
 
     # --- events -------------------------------------------------------------
 
@@ -129,11 +129,14 @@ class PersonBook:
         self._assign(distinct_id, person.id)
         return person
 
-    def _assign(self, distinct_id: str, person_id: uuid_module.UUID) -> DistinctIdState:
+    def _assign(self, distinct_id: str, person_id: str) -> DistinctIdState:
         current = self.mapping.get(distinct_id)
         version = 0 if current is None else current.version + 1
+        if current is not None:
+            self._members[current.person_id].discard(distinct_id)
         state = DistinctIdState(person_id=person_id, version=version, changed=True)
         self.mapping[distinct_id] = state
+        self._members.setdefault(person_id, set()).add(distinct_id)
         return state
 
     @staticmethod
@@ -187,14 +190,8 @@ class PersonBook:
         into.touch()
         other.is_deleted = True
         other.touch()
-        moved = dict(self._distinct_ids_of(other.id))
-        # Distinct ids first mapped in this batch are not in the store yet.
-        moved.update({did: s.version for did, s in self.mapping.items() if s.person_id == other.id})
-        for distinct_id in moved:
-            state = self.mapping.get(distinct_id)
-            if state is None or state.person_id == other.id:
-                self.mapping[distinct_id] = DistinctIdState(other.id, moved[distinct_id])
-                self.overrides[distinct_id] = self._assign(distinct_id, into.id)
+        for distinct_id in sorted(self._members.get(other.id, ())):
+            self.overrides[distinct_id] = self._assign(distinct_id, into.id)
 
     # --- rows to write ----------------------------------------------------------
 
@@ -206,7 +203,7 @@ class PersonBook:
             version = 0 if person.stored_version is None else person.stored_version + 1
             rows.append(
                 {
-                    "id": str(person.id),
+                    "id": person.id,
                     "team_id": self.team_id,
                     "created_at": clickhouse_datetime(person.created_at),
                     "properties": person.snapshot(),
@@ -227,7 +224,7 @@ class PersonBook:
         return {
             "team_id": self.team_id,
             "distinct_id": distinct_id,
-            "person_id": str(state.person_id),
+            "person_id": state.person_id,
             "is_deleted": 0,
             "version": state.version,
         }

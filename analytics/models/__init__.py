@@ -1,5 +1,29 @@
+from analytics.models.access import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, AccessControl
 from analytics.models.action import Action
+from analytics.models.activity import ActivityLog
+from analytics.models.dashboards import Dashboard, DashboardPrivilege, DashboardTile, RestrictionLevel
+from analytics.models.insights import Insight, InsightViewed, Tag
+from analytics.models.sharing import SharingConfiguration
 from analytics.models.tenancy import Organization, OrganizationMembership, Project, Team
 from analytics.models.user import User
 
-__all__ = ["Action", "Organization", "OrganizationMembership", "Project", "Team", "User"]
+__all__ = [
+    "ACCESS_LEVELS_ORDER",
+    "DEFAULT_ACCESS_LEVEL",
+    "AccessControl",
+    "Action",
+    "ActivityLog",
+    "Dashboard",
+    "DashboardPrivilege",
+    "DashboardTile",
+    "Insight",
+    "InsightViewed",
+    "Organization",
+    "OrganizationMembership",
+    "Project",
+    "RestrictionLevel",
+    "SharingConfiguration",
+    "Tag",
+    "Team",
+    "User",
+]

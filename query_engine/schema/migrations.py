@@ -98,7 +98,14 @@ ORDER BY (team_id, uuid)
 SETTINGS index_granularity = 1024
 """
 
+# Fills event_uuids as part of every insert into events (one statement, not two).
+EVENT_UUIDS_MV = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS event_uuids_mv TO event_uuids
+AS SELECT team_id, uuid FROM events
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
     Migration(2, "event_uuids", (EVENT_UUIDS,)),
+    Migration(3, "event_uuids_mv", (EVENT_UUIDS_MV,)),
 )

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write("\nTry it once the server is listening:\n")
         self.stdout.write(
             f"  curl -H 'Authorization: Bearer {credentials['personal_api_key']}' "
-            f"{base_url.rstrip('/')}/api/projects/{credentials['project_id']}/\n"
+            f"{base_url.rstrip('/')}/api/projects/{credentials['project_id']}/insights/\n"
         )
 
     @property

@@ -1,0 +1,125 @@
+"""Glue between a saved insight and the query engine: the insight's result fields.
+
+All result fields come from ``query_engine.results.query_results``. A filters-based
+insight is first turned into a query node. Under ``force_cache`` a query the engine
+cannot handle is simply a cache miss, so listing and retrieving never fail on it;
+under a computing mode its 400 reaches the caller.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from insights_api.errors import QueryError
+from query_engine.execution import ExecutionMode
+from query_engine.legacy.registry import filters_to_query
+from query_engine.results import query_cache_key, query_results
+
+RESULT_FIELDS = (
+    "last_refresh",
+    "cache_target_age",
+    "next_allowed_client_refresh",
+    "result",
+    "hasMore",
+    "columns",
+    "timezone",
+    "is_cached",
+    "query_status",
+    "hogql",
+    "types",
+    "filters_hash",
+)
+
+
+def insight_query(*, filters: dict[str, Any] | None, query: dict[str, Any] | None) -> dict[str, Any]:
+    """The query node an insight computes: its ``query``, else its converted ``filters``."""
+    if query:
+        return query
+    return filters_to_query(filters or {})
+
+
+def with_dashboard_filters(query: dict[str, Any], dashboard_filters: dict[str, Any]) -> dict[str, Any]:
+    """Apply a dashboard's date range and properties to an insight's query node."""
+    if not dashboard_filters:
+        return query
+    merged = copy.deepcopy(query)
+    source = merged.get("source") if merged.get("kind") == "InsightVizNode" else merged
+    if not isinstance(source, dict):
+        return merged
+    date_from, date_to = dashboard_filters.get("date_from"), dashboard_filters.get("date_to")
+    if date_from or date_to:
+        date_range = dict(source.get("dateRange") or {})
+        if date_from:
+            date_range["date_from"] = date_from
+        if date_to:
+            date_range["date_to"] = date_to
+        source["dateRange"] = date_range
+    extra = dashboard_filters.get("properties") or []
+    if extra:
+        source["properties"] = [*(source.get("properties") or []), *extra]
+    return merged
+
+
+def with_dashboard_legacy_filters(
+    filters: dict[str, Any], dashboard_filters: dict[str, Any]
+) -> dict[str, Any]:
+    """The same merge for a legacy ``filters`` dict."""
+    merged = dict(filters)
+    for key in ("date_from", "date_to"):
+        if dashboard_filters.get(key):
+            merged[key] = dashboard_filters[key]
+    extra = dashboard_filters.get("properties") or []
+    if extra and isinstance(merged.get("properties") or [], list):
+        merged["properties"] = [*(merged.get("properties") or []), *extra]
+    return merged
+
+
+def _fallback_key(*, team: Any, filters: dict[str, Any] | None) -> str:
+    return query_cache_key(team=team, query={"kind": "LegacyFilters", "filters": filters or {}})
+
+
+def _empty(*, key: str) -> dict[str, Any]:
+    return {field: None for field in RESULT_FIELDS} | {"is_cached": False, "filters_hash": key}
+
+
+def result_fields(
+    *,
+    team: Any,
+    filters: dict[str, Any] | None,
+    query: dict[str, Any] | None,
+    mode: ExecutionMode,
+    dashboard_filters: dict[str, Any] | None = None,
+    refresh_requested: bool = False,
+    tolerate_errors: bool = False,
+) -> dict[str, Any]:
+    """``result``, cache timestamps, ``filters_hash`` … for one insight in one context.
+
+    ``tolerate_errors`` turns a query the engine refuses into a miss (shared pages
+    compute implicitly and must still show the insight).
+    """
+    try:
+        node = with_dashboard_filters(insight_query(filters=filters, query=query), dashboard_filters or {})
+        response = query_results(team=team, query=node, mode=mode)
+    except QueryError:
+        if mode != ExecutionMode.FORCE_CACHE and not tolerate_errors:
+            raise
+        return _empty(key=_fallback_key(team=team, filters=filters)) | {
+            "timezone": team.timezone if refresh_requested else None
+        }
+    cached = response.get("last_refresh") is not None
+    return {
+        "last_refresh": response.get("last_refresh"),
+        "cache_target_age": response.get("cache_target_age"),
+        "next_allowed_client_refresh": response.get("next_allowed_client_refresh"),
+        "result": response.get("results", response.get("result")),
+        "hasMore": response.get("hasMore"),
+        "columns": response.get("columns"),
+        # The team's zone when a refresh was asked for, else the stored result's (none on a miss).
+        "timezone": team.timezone if refresh_requested else (response.get("timezone") if cached else None),
+        "is_cached": bool(response.get("is_cached")) and cached,
+        "query_status": response.get("query_status"),
+        "hogql": response.get("hogql"),
+        "types": response.get("types"),
+        "filters_hash": response.get("cache_key") or query_cache_key(team=team, query=node),
+    }

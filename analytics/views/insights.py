@@ -1,0 +1,185 @@
+"""``/api/projects/:team_id/insights/`` and ``/api/environments/:team_id/insights/``.
+
+Thin: validation in serializers, side effects in ``analytics.services``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access_control.authentication import PersonalAPIKeyAuthentication, SessionAuthentication
+from access_control.views import TeamScopedMixin
+from analytics.models import Dashboard, Insight, Team
+from analytics.renderers import FlatCSVRenderer
+from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer, live_tiles
+from analytics.services.insight_access import at_least, hidden_insight_ids, user_access_level
+from analytics.services.insights import create_insight, update_insight
+from analytics.views.insight_actions import InsightActionsMixin
+from analytics.views.insight_filters import InsightFilterSet, truthy
+from analytics.views.sharing_auth import (
+    SharingAccessTokenAuthentication,
+    SharingTokenPermission,
+    shared_refresh_mode,
+    sharing_config,
+)
+from query_engine.execution import ExecutionMode, parse_refresh
+
+REFRESH_PARAM = OpenApiParameter(
+    "refresh",
+    str,
+    enum=[mode.value for mode in ExecutionMode],
+    default=ExecutionMode.FORCE_CACHE.value,
+    description="How to get results: from cache only (default), computing when stale, or in the background.",
+)
+FORMAT_PARAM = OpenApiParameter("format", str, enum=["csv", "json"])
+LIST_PARAMS = [
+    REFRESH_PARAM,
+    FORMAT_PARAM,
+    OpenApiParameter("basic", bool, description="Metadata only; no query is run."),
+    OpenApiParameter("created_by", OpenApiTypes.STR, description="A user id or a JSON array of user ids."),
+    OpenApiParameter("short_id", str),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LIST_PARAMS),
+    retrieve=extend_schema(
+        parameters=[REFRESH_PARAM, FORMAT_PARAM, OpenApiParameter("from_dashboard", int)],
+    ),
+    destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
+)
+class InsightViewSet(
+    TeamScopedMixin,
+    InsightActionsMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Saved insights of one team: CRUD with soft delete, results from the query cache."""
+
+    scope_object = "insight"
+    throttle_scope = "insights"
+    serializer_class = InsightSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InsightFilterSet
+    renderer_classes = [JSONRenderer, FlatCSVRenderer]
+    authentication_classes = [
+        PersonalAPIKeyAuthentication,
+        SessionAuthentication,
+        SharingAccessTokenAuthentication,
+    ]
+    lookup_value_regex = r"[^/.]+"
+
+    def get_permissions(self):
+        if sharing_config(self.request) is not None:
+            return [SharingTokenPermission()]
+        return super().get_permissions()
+
+    @cached_property
+    def team(self) -> Team:
+        config = sharing_config(self.request)
+        if config is not None:
+            return config.team
+        return super().team
+
+    def get_queryset(self) -> QuerySet[Insight]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no team
+            return Insight.objects.none()
+        queryset = Insight.objects.filter(team=self.team).select_related(
+            "team", "team__organization", "created_by", "last_modified_by"
+        )
+        queryset = queryset.prefetch_related("tags", "dashboard_tiles__dashboard__team")
+        config = sharing_config(self.request)
+        if config is not None:
+            return queryset.filter(id=config.insight_id, deleted=False)
+        if not self._restoring():
+            queryset = queryset.filter(deleted=False)
+        if self.action == "list":
+            queryset = queryset.exclude(id__in=hidden_insight_ids(user=self.request.user, team=self.team))
+        return queryset.order_by(F("order").asc(nulls_last=True), "id")
+
+    def _restoring(self) -> bool:
+        if self.action not in ("partial_update", "update"):
+            return False
+        data = self.request.data
+        return isinstance(data, dict) and data.get("deleted") in (False, "false", "False")
+
+    def get_object(self) -> Insight:
+        lookup = str(self.kwargs[self.lookup_field])
+        queryset = self.get_queryset()
+        insight = queryset.filter(pk=int(lookup)).first() if lookup.isdigit() else None
+        if insight is None:
+            insight = queryset.filter(short_id=lookup).first()
+        if insight is None:
+            raise NotFound()
+        self._check_access(insight)
+        return insight
+
+    def _check_access(self, insight: Insight) -> None:
+        if sharing_config(self.request) is not None:
+            return
+        required = "viewer" if self.request.method in ("GET", "HEAD", "OPTIONS") else "editor"
+        level = user_access_level(
+            user=self.request.user, team=self.team, resource_id=insight.id, creator_id=insight.created_by_id
+        )
+        if not at_least(level, required):
+            raise PermissionDenied(f"You do not have {required} access to this resource.")
+
+    def get_serializer_class(self):
+        if self.action in ("list", "retrieve") and truthy(self.request.query_params.get("basic")):
+            return InsightBasicSerializer
+        return super().get_serializer_class()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        raw_refresh = self.request.query_params.get("refresh")
+        mode = (
+            parse_refresh(raw_refresh) if self.action in ("list", "retrieve") else ExecutionMode.FORCE_CACHE
+        )
+        if sharing_config(self.request) is not None:
+            mode = shared_refresh_mode(mode)
+            context["sharing"] = True
+        context["mode"] = mode
+        context["refresh_requested"] = bool(raw_refresh)
+        return context
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        insight = self.get_object()
+        context = self.get_serializer_context()
+        dashboard_id = request.query_params.get("from_dashboard")
+        if dashboard_id and str(dashboard_id).isdigit():
+            on_it = any(tile.dashboard_id == int(dashboard_id) for tile in live_tiles(insight))
+            if on_it:
+                context["dashboard"] = Dashboard.objects.get(pk=int(dashboard_id))
+        return Response(self.get_serializer_class()(insight, context=context).data)
+
+    def perform_create(self, serializer: InsightSerializer) -> None:
+        serializer.instance = create_insight(
+            team=self.team, user=self.request.user, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer: InsightSerializer) -> None:
+        serializer.instance = update_insight(
+            insight=serializer.instance, user=self.request.user, data=serializer.validated_data
+        )
+        # Fresh relations for the response (tiles and tags may have changed).
+        serializer.instance = Insight.objects.prefetch_related("tags", "dashboard_tiles__dashboard").get(
+            pk=serializer.instance.pk
+        )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Insights are never hard-deleted; PATCH {"deleted": true} instead.
+        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)

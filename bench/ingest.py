@@ -1,0 +1,196 @@
+"""Ingestion throughput through ``/batch/`` into chDB, from one gunicorn process.
+
+    .venv/bin/python bench/ingest.py [--events 200000] [--clients 4] [--threads 8]
+
+Starts ``gunicorn`` (1 worker, ``--threads``) on a fresh embedded installation in a
+temporary directory, then for batch sizes 100 and 1000 sends ``--events`` realistic
+events (the demo generator's traffic: pageviews, identifies that merge persons,
+``$set``, purchases) from ``--clients`` concurrent keep-alive connections. Request
+bodies are encoded before the clock starts, so the numbers are the server's. After
+the server stops, the stored rows are counted in chDB to check nothing was lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def django_setup(var_dir: str) -> None:
+    os.environ["INSIGHTS_VAR_DIR"] = var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insights_api.settings")
+    import django
+
+    django.setup()
+
+
+def raw_events(count: int, seed: int) -> list[dict]:
+    """Demo traffic as the JSON an SDK would send (ISO timestamps, uuids, $set)."""
+    from analytics.ingestion.demo import DemoTraffic
+
+    traffic = DemoTraffic(seed=seed, days=30, end=datetime.now(UTC)).events()
+    events = []
+    for event in islice(traffic, count):
+        raw = {
+            "event": event.event,
+            "distinct_id": event.distinct_id,
+            "timestamp": event.timestamp.isoformat(),
+            "uuid": str(event.uuid),
+            "properties": {**event.properties, "$lib": "posthog-python", "$lib_version": "7.0.0"},
+        }
+        if event.set:
+            raw["$set"] = event.set
+        if event.set_once:
+            raw["$set_once"] = event.set_once
+        events.append(raw)
+    return events
+
+
+def bodies(token: str, events: list[dict], batch_size: int) -> list[bytes]:
+    return [
+        json.dumps({"api_key": token, "batch": events[i : i + batch_size]}).encode()
+        for i in range(0, len(events), batch_size)
+    ]
+
+
+def send_all(port: int, chunks: list[bytes], clients: int) -> tuple[float, list[float], int]:
+    """Post every body from ``clients`` threads; returns elapsed s, latencies, failures."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    queue = list(reversed(chunks))
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            started = time.perf_counter()
+            connection.request("POST", "/batch/", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                failures[0] += response.status != 200
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, failures[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_ready(port: int, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/_health")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=200_000, help="events per batch size")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
+    parser.add_argument("--batch-sizes", default="100,1000")
+    args = parser.parse_args()
+
+    var_dir = tempfile.mkdtemp(prefix="insights-bench-ingest-")
+    django_setup(var_dir)
+    from django.core.management import call_command
+
+    from analytics.services.tenancy import create_project_with_owner
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate_clickhouse", verbosity=0)
+    team = create_project_with_owner(name="Bench", email="bench@example.com").team
+    from query_engine.backends import reset_backend
+
+    reset_backend()  # chDB's directory must belong to the server process
+
+    sizes = [int(size) for size in args.batch_sizes.split(",")]
+    # Different seeds per run: new users, uuids and merges, not duplicates of the last run.
+    payloads = {size: bodies(team.api_token, raw_events(args.events, seed=size), size) for size in sizes}
+    port = free_port()
+    env = {**os.environ, "INSIGHTS_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench"}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")), "insights_api.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(args.threads),
+        "--timeout", "300", "--keep-alive", "30",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    results = []
+    try:
+        wait_ready(port, server)
+        for size in sizes:
+            send_all(port, payloads[size][:3], 1)  # warm-up, stored too
+            cpu_before = cpu_seconds(server.pid)
+            elapsed, latencies, failures = send_all(port, payloads[size][3:], args.clients)
+            cpu = cpu_seconds(server.pid) - cpu_before
+            sent = sum(len(json.loads(body)["batch"]) for body in payloads[size][3:])
+            latencies.sort()
+            results.append({
+                "batch_size": size,
+                "events": sent,
+                "seconds": round(elapsed, 2),
+                "events_per_second": round(sent / elapsed),
+                "p50_ms": round(statistics.median(latencies) * 1000, 1),
+                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+                "server_cpu_seconds": round(cpu, 1),
+                "failures": failures,
+            })  # fmt: skip
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+    from query_engine.backends import get_backend
+
+    stored = get_backend().execute("SELECT count() FROM events").rows[0][0]
+    expected = sum(len(json.loads(body)["batch"]) for size in sizes for body in payloads[size])
+    print(json.dumps({"stored": stored, "sent": expected, "load_average": os.getloadavg()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

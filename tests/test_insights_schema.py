@@ -1,0 +1,68 @@
+"""The OpenAPI schema describes the insight routes with real request and response bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _response_schema(schema, path, method, status="200"):
+    content = schema["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    ref = content.get("$ref", "").rsplit("/", 1)[-1]
+    return schema["components"]["schemas"][ref] if ref else content
+
+
+@pytest.mark.parametrize("prefix", ["projects", "environments"])
+def test_every_insight_route_is_documented(schema, prefix):
+    base = f"/api/{prefix}/{{team_id}}/insights/"
+    expected = {
+        base: {"get", "post"},
+        f"{base}{{id}}/": {"get", "put", "patch", "delete"},
+        f"{base}activity/": {"get"},
+        f"{base}{{id}}/activity/": {"get"},
+        f"{base}{{id}}/viewed/": {"post"},
+        f"{base}viewed/": {"post"},
+        f"{base}my_last_viewed/": {"get"},
+        f"{base}{{id}}/sharing/": {"get", "patch"},
+        f"{base}{{id}}/sharing/refresh/": {"post"},
+        f"{base}{{id}}/access_controls/": {"get", "put"},
+        f"{base}timing/": {"post"},
+        f"{base}cancel/": {"post"},
+    }
+    for path, methods in expected.items():
+        assert methods <= set(schema["paths"][path]), path
+    list_params = {p["name"] for p in schema["paths"][base]["get"]["parameters"]}
+    assert {
+        "basic",
+        "created_by",
+        "format",
+        "limit",
+        "offset",
+        "refresh",
+        "short_id",
+        "search",
+    } <= list_params
+    page = _response_schema(schema, base, "get")
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+
+
+def test_bodies_have_fields(schema):
+    insight = schema["components"]["schemas"]["Insight"]["properties"]
+    assert {"short_id", "filters", "query", "result", "filters_hash", "effective_privilege_level"} <= set(
+        insight
+    )
+    sharing = _response_schema(schema, "/api/projects/{team_id}/insights/{id}/sharing/", "get")
+    assert set(sharing["properties"]) == {"created_at", "enabled", "access_token"}
+    activity = _response_schema(schema, "/api/projects/{team_id}/insights/activity/", "get")
+    assert {"results", "next", "previous", "total_count"} <= set(activity["properties"])
+    create = schema["paths"]["/api/projects/{team_id}/insights/"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/x-www-form-urlencoded"} <= set(create)
