@@ -190,3 +190,8 @@ def test_bad_input_is_a_400(api, team, clickhouse):
     rules = json.dumps([{"regex": "([", "alias": "x"}])
     response = api.get(URL.format(team=team.id), {"local_path_cleaning_filters": rules})
     assert response.status_code == 400
+    # Valid for Python, not for ClickHouse's RE2 (lookahead): still a 400, not a 500.
+    rules = json.dumps([{"regex": "a(?=b)", "alias": "x"}])
+    response = api.get(URL.format(team=team.id), {"local_path_cleaning_filters": rules})
+    assert response.status_code == 400, response.content
+    assert response.json()["type"] == "validation_error"

@@ -216,3 +216,29 @@ def test_bad_nodes_are_400(api, team, clickhouse):
         format="json",
     )
     assert response.status_code == 400
+
+
+def test_breakdown_by_person_property(api, team, client, clickhouse):
+    capture_events(
+        client,
+        team,
+        [
+            pv("a", "2020-06-15", **{"$set": {"plan": "pro"}}),
+            pv("a", "2020-06-16"),
+            pv("b", "2020-06-15", **{"$set": {"plan": "free"}}),
+            pv("c", "2020-06-16"),
+        ],
+    )
+    body = run(
+        api, team, {"totalIntervals": 2}, breakdownFilter={"breakdown": "plan", "breakdown_type": "person"}
+    )
+    # Cohort sizes: "" (c, no plan) 1, free 1, pro 2 (a on both days) → pro first, then ties by value.
+    # pro: 06-15 {a} back 06-16 → 1,1 ; 06-16 {a} → 1,0
+    assert [(row["breakdown_value"], [v["count"] for v in row["values"]]) for row in body["results"]] == [
+        ("pro", [1, 1]),
+        ("pro", [1, 0]),
+        ("", [0, 0]),
+        ("", [1, 0]),
+        ("free", [1, 0]),
+        ("free", [0, 0]),
+    ]

@@ -25,8 +25,8 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 
-# ClickHouse: CANNOT_COMPILE_REGEXP.
-REGEX_ERROR_CODES = {427}
+# ClickHouse: BAD_ARGUMENTS (RE2 refuses the pattern), CANNOT_COMPILE_REGEXP.
+REGEX_ERROR_CODES = {36, 427}
 
 
 def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
@@ -109,7 +109,7 @@ class PathsRunner:
         try:
             rows = get_backend().execute(sql, params).rows
         except BackendError as exc:
-            if exc.code in REGEX_ERROR_CODES:
+            if exc.code in REGEX_ERROR_CODES and ("re2" in str(exc) or "regexp" in str(exc).lower()):
                 raise QueryError(
                     "A path cleaning or grouping pattern is not a valid regex.", attr="pathsFilter"
                 ) from exc
