@@ -37,7 +37,7 @@ def test_hour_periods(api, team, client, clickhouse):
         ),
     )
     response = api.get(
-        URL.format(team=team.id), {"period": "Hour", "date_to": "2020-06-10 05:00:00", "total_intervals": 4}
+        URL.format(team=team.id), {"period": "hour", "date_to": "2020-06-10 05:00:00", "total_intervals": 4}
     )
     # Hours 02, 03, 04, 05. 02 {p1}: back 03, 05 → 1,1,0,1 ; 03 {p1,p2}: 04 p2, 05 p1 → 2,1,1
     # 04 {p2}: nothing in 05 → 1,0 ; 05 {p1} → 1

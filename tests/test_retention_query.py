@@ -242,3 +242,10 @@ def test_breakdown_by_person_property(api, team, client, clickhouse):
         ("free", [1, 0]),
         ("free", [0, 0]),
     ]
+
+
+def test_first_ever_occurrence_with_one_entity(api, team, fixture_events):  # noqa: F811
+    body = run(api, team, {"totalIntervals": 7, "retentionType": "retention_first_ever_occurrence"})
+    # Same answer as first time when the target has no properties: p1 from day 0, p2 from day 1,
+    # p3's first pageview predates the window.
+    assert counts(body["results"])[:3] == [[1, 1, 1, 0, 0, 1, 1], [1, 1, 1, 0, 0, 1, 0], [0] * 7]

@@ -57,7 +57,8 @@ def retention_query(filters: dict[str, Any]) -> dict[str, Any]:
         "targetEntity": _entity(filters.get("target_entity"), "target_entity"),
         "returningEntity": _entity(filters.get("returning_entity"), "returning_entity"),
         "retentionType": filters.get("retention_type") or None,
-        "period": filters.get("period") or None,
+        # Older clients sent "day"/"week"; the node takes "Day"/"Week".
+        "period": str(filters["period"]).capitalize() if filters.get("period") else None,
         "totalIntervals": filters.get("total_intervals") or LEGACY_TOTAL_INTERVALS,
         "retentionReference": filters.get("retention_reference") or None,
     }

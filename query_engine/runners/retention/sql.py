@@ -98,14 +98,14 @@ def _time_filter(spec: RetentionSql, params: Params) -> str:
     if spec.target_any is not None:
         return (
             f"events.timestamp < {end}\n"
-            f"      AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target_any}))"
+            f"    AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target_any}))"
         )
     if spec.first_time:
         # The first-ever target event may predate the window: scan target events
         # of all time, returning events only inside it.
         return (
             f"events.timestamp < {end}\n"
-            f"      AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target}))"
+            f"    AND ((events.timestamp >= {start} AND ({spec.returning})) OR ({spec.target}))"
         )
     either = (
         f"({spec.target})" if spec.target == spec.returning else f"(({spec.target}) OR ({spec.returning}))"
@@ -129,12 +129,17 @@ def _starts(spec: RetentionSql) -> str:
 
 def _same_entity(spec: RetentionSql) -> bool:
     """Recurring retention of one entity: one array of active periods serves both roles."""
-    return spec.target == spec.returning and spec.minimum_occurrences <= 1 and not spec.first_time
+    return (
+        spec.target == spec.returning
+        and spec.minimum_occurrences <= 1
+        and not spec.first_time
+        and spec.target_any is None
+    )
 
 
 def _returns(spec: RetentionSql, params: Params) -> str:
     """Sorted periods (in the window) in which the actor came back often enough."""
-    if _same_entity(spec) and spec.target_any is None:
+    if _same_entity(spec):
         return "arraySort(groupUniqArrayIf(period_index, is_target))"
     if spec.minimum_occurrences <= 1:
         return "arraySort(groupUniqArrayIf(period_index, is_return AND period_index >= 0))"
