@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.serializers.legacy_retention_paths import (
+    PATHS_PARAMS,
+    RETENTION_PARAMS,
+    PathsResponseSerializer,
+    RetentionResponseSerializer,
+)
 from analytics.views.legacy_compute import request_filters
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode
@@ -75,6 +82,7 @@ class LegacyComputeView(TeamScopedMixin, APIView):
         return self.compute(request)
 
 
+@extend_schema(parameters=RETENTION_PARAMS, request=None, responses=RetentionResponseSerializer)
 class LegacyRetentionView(LegacyComputeView):
     """Seed-era retention: triangular rows, ``total_intervals`` 11 by default."""
 
@@ -84,6 +92,7 @@ class LegacyRetentionView(LegacyComputeView):
         return triangular(results)
 
 
+@extend_schema(parameters=PATHS_PARAMS, request=None, responses=PathsResponseSerializer)
 class LegacyPathsView(LegacyComputeView):
     """Seed-era paths: the list of edges."""
 
