@@ -9,7 +9,14 @@ from query_engine.backends import get_backend
 from query_engine.schema.apply import apply_migrations
 from tests.factories import Persona, make_org_with_team, persona
 
-EVENT_TABLES = ("events", "person", "person_distinct_id2", "person_distinct_id_overrides", "event_uuids")
+EVENT_TABLES = (
+    "events",
+    "person",
+    "person_distinct_id2",
+    "person_distinct_id_overrides",
+    "event_uuids",
+    "group_type_mapping",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ batches and without HTTP, so millions load in minutes.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 from itertools import islice
 
@@ -47,10 +48,22 @@ class Command(BaseCommand):
         progress = tqdm(
             total=events, unit="events", disable=options.get("verbosity", 1) < 1, file=self.stderr
         )
-        with progress:
+        # Generate the next batch while the previous one is written: chDB releases the
+        # GIL while it inserts. One writer thread keeps batches (and persons) in order.
+        pending: Future | None = None
+        pending_size = 0
+        with progress, ThreadPoolExecutor(max_workers=1) as pool:
             while written < events:
                 batch = list(islice(traffic, min(BATCH_SIZE, events - written)))
-                writer.write_direct(project, batch, dedup=False)
+                if pending is not None:
+                    pending.result()
+                    progress.update(pending_size)
+                pending, pending_size = (
+                    pool.submit(writer.write_direct, project, batch, dedup=False),
+                    len(batch),
+                )
                 written += len(batch)
-                progress.update(len(batch))
+            if pending is not None:
+                pending.result()
+                progress.update(pending_size)
         self.stdout.write(self.style.SUCCESS(f"Loaded {written} demo events into project {project}."))
