@@ -6,6 +6,8 @@ from analytics.views import capture
 from analytics.views.health import health
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
+from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
+from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
 from analytics.views.query_status import QueryStatusView
@@ -28,7 +30,13 @@ team_urlpatterns: list = [
     ),
     re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
+    re_path(
+        r"^insights/funnel/correlation/?$", LegacyFunnelCorrelationView.as_view(), name="funnel-correlation"
+    ),
+    re_path(r"^insights/funnel/?$", LegacyFunnelView.as_view(), name="funnel"),
     # retention and paths
+    re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),
+    re_path(r"^insights/path/?$", LegacyPathsView.as_view(), name="insights-path"),
     # async query status
     re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
