@@ -214,6 +214,11 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
+def bucket_key(bucket: datetime) -> str:
+    """The key SQL returns for a bucket (``format_bucket``): local wall clock, seconds."""
+    return bucket.strftime("%Y-%m-%d %H:%M:%S")
+
+
 # --- Query date windows -----------------------------------------------------
 
 

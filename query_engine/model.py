@@ -58,6 +58,9 @@ class PropertyGroup:
     type: str = "AND"
     values: tuple[PropertyFilter | PropertyGroup, ...] = ()
 
+    def is_empty(self) -> bool:
+        return all(isinstance(v, PropertyGroup) and v.is_empty() for v in self.values)
+
 
 EMPTY_GROUP = PropertyGroup()
 
