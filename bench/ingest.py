@@ -49,7 +49,8 @@ def raw_events(count: int, seed: int) -> list[dict]:
     """Demo traffic as the JSON an SDK would send (ISO timestamps, uuids, $set)."""
     from analytics.ingestion.demo import DemoTraffic
 
-    traffic = DemoTraffic(seed=seed, days=30, end=datetime.now(UTC)).events()
+    # Live traffic: SDKs send events as they happen, so the times are within the last day.
+    traffic = DemoTraffic(seed=seed, days=1, end=datetime.now(UTC)).events()
     events = []
     for event in islice(traffic, count):
         raw = {
@@ -108,8 +109,29 @@ def send_all(port: int, chunks: list[bytes], clients: int) -> tuple[float, list[
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of the gunicorn master and its worker (chDB runs inside the worker)."""
+    pids = [pid] + [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for each in pids:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name in the worker: Python threads vs chDB's pools."""
+    totals: dict[str, float] = {}
+    for child in [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
+        for task in Path(f"/proc/{child}/task").iterdir():
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            totals[name] = totals.get(name, 0.0) + seconds
+    return totals
 
 
 def wait_ready(port: int, process: subprocess.Popen) -> None:
@@ -165,9 +187,14 @@ def main() -> None:
         wait_ready(port, server)
         for size in sizes:
             send_all(port, payloads[size][:3], 1)  # warm-up, stored too
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before, threads_before = cpu_seconds(server.pid), thread_cpu(server.pid)
             elapsed, latencies, failures = send_all(port, payloads[size][3:], args.clients)
             cpu = cpu_seconds(server.pid) - cpu_before
+            threads = {
+                name: round(seconds - threads_before.get(name, 0.0), 1)
+                for name, seconds in thread_cpu(server.pid).items()
+                if seconds - threads_before.get(name, 0.0) >= 0.1
+            }
             sent = sum(len(json.loads(body)["batch"]) for body in payloads[size][3:])
             latencies.sort()
             results.append({
@@ -179,6 +206,7 @@ def main() -> None:
                 "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
                 "server_cpu_seconds": round(cpu, 1),
                 "failures": failures,
+                "cpu_by_thread": dict(sorted(threads.items(), key=lambda item: -item[1])),
             })  # fmt: skip
             print(json.dumps(results[-1]), flush=True)
     finally:

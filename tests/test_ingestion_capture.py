@@ -245,3 +245,35 @@ def test_cors_preflight_mirrors_origin_with_credentials(client, team):
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
     assert response["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_groups_fill_group_columns_in_order_of_first_appearance(client, team, clickhouse):
+    capture_events(
+        client,
+        team,
+        [
+            {"event": "a", "distinct_id": "u", "properties": {"$groups": {"company": "acme"}}},
+            {
+                "event": "b",
+                "distinct_id": "u",
+                "properties": {"$groups": {"project": 7, "company": "globex"}},
+            },
+            {
+                "event": "$groupidentify",
+                "distinct_id": "u",
+                "properties": {"$group_type": "team", "$group_key": "t1", "$group_set": {"name": "T"}},
+            },
+            {"event": "c", "distinct_id": "u"},
+        ],
+    )
+    rows = clickhouse.execute(
+        "SELECT event, `$group_0`, `$group_1`, `$group_2` FROM events WHERE team_id = {t:Int64} ORDER BY event",
+        {"t": team.id},
+    ).rows
+    # company -> 0 (first seen), project -> 1, team -> 2; keys are stored as text
+    assert rows == [
+        ["$groupidentify", "", "", "t1"],
+        ["a", "acme", "", ""],
+        ["b", "globex", "7", ""],
+        ["c", "", "", ""],
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,9 +15,11 @@ from analytics.ingestion.timestamps import event_time, parse_timestamp
 
 MAX_DISTINCT_ID_LENGTH = 200
 MAX_EVENT_NAME_LENGTH = 200
+# SDKs send the canonical form; anything else goes through uuid.UUID to normalise it.
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@dataclass
+@dataclass(slots=True)
 class CapturedEvent:
     """A valid event, its time final, ready for person processing.
 
@@ -36,7 +39,7 @@ class CapturedEvent:
     # Filled by person processing.
     person_id: str | None = None
     person_properties: str = "{}"
-    person_created_at: datetime | None = None
+    person_created_at: str = ""  # ClickHouse DateTime64 text
 
     @property
     def process_person(self) -> bool:
@@ -63,6 +66,8 @@ def _uuid(raw: dict[str, Any]) -> str:
     value = raw.get("uuid")
     if value is None or value == "":
         return str(uuid_module.uuid4())
+    if isinstance(value, str) and CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid_module.UUID(str(value)))
     except ValueError:
@@ -71,6 +76,8 @@ def _uuid(raw: dict[str, Any]) -> str:
 
 def _person_update(raw: dict[str, Any], properties: dict[str, Any], key: str) -> dict[str, Any]:
     """Top-level and in-properties updates together; kept in properties as PostHog shows them."""
+    if key not in raw and key not in properties:
+        return {}
     merged: dict[str, Any] = {}
     for source in (properties.get(key), raw.get(key)):
         if isinstance(source, dict):
@@ -81,6 +88,8 @@ def _person_update(raw: dict[str, Any], properties: dict[str, Any], key: str) ->
 
 
 def _unset(raw: dict[str, Any], properties: dict[str, Any]) -> list[str]:
+    if "$unset" not in raw and "$unset" not in properties:
+        return []
     keys: list[str] = []
     for source in (properties.get("$unset"), raw.get("$unset")):
         if isinstance(source, list | dict):  # a list of keys, or an object whose keys go
@@ -115,7 +124,6 @@ def parse_event(raw: Any, *, sent_at: datetime | None, now: datetime) -> Capture
         properties = {}
     if not isinstance(properties, dict):
         raise EventRejected("event properties must be a JSON object")
-    properties = dict(properties)
     distinct_id = _distinct_id(raw, properties)
     elements_chain = properties.pop("$elements_chain", "")
     properties.pop("token", None)

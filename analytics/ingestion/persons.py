@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -21,7 +21,7 @@ from analytics.ingestion.timestamps import clickhouse_datetime
 # Person ids derive from (team, distinct id), so two writers creating the same
 # person at once produce the same id and ReplacingMergeTree keeps one.
 PERSON_NAMESPACE = uuid_module.UUID("5d1e3c4a-7f0b-4c55-9f1e-2b8a6c3d9e10")
-PERSONLESS_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+PERSONLESS_CREATED_AT = "1970-01-01 00:00:00.000000"
 MERGE_EVENTS = ("$identify", "$create_alias", "$merge_dangerously")
 
 
@@ -39,6 +39,7 @@ class Person:
     stored_version: int | None = None  # None: not in the store yet
     changed: bool = False
     _snapshot: str | None = field(default=None, repr=False)
+    _created_at_text: str | None = field(default=None, repr=False)
 
     def snapshot(self) -> str:
         """The properties as JSON, cached until they change (most events change nothing)."""
@@ -46,9 +47,15 @@ class Person:
             self._snapshot = orjson.dumps(self.properties).decode()
         return self._snapshot
 
+    def created_at_text(self) -> str:
+        if self._created_at_text is None:
+            self._created_at_text = clickhouse_datetime(self.created_at)
+        return self._created_at_text
+
     def touch(self) -> None:
         self.changed = True
         self._snapshot = None
+        self._created_at_text = None
 
 
 @dataclass
@@ -111,7 +118,7 @@ class PersonBook:
             person.touch()
         event.person_id = person.id
         event.person_properties = person.snapshot()
-        event.person_created_at = person.created_at
+        event.person_created_at = person.created_at_text()
 
     def _stamp_personless(self, event: CapturedEvent) -> None:
         state = self.mapping.get(event.distinct_id)
@@ -205,7 +212,7 @@ class PersonBook:
                 {
                     "id": person.id,
                     "team_id": self.team_id,
-                    "created_at": clickhouse_datetime(person.created_at),
+                    "created_at": person.created_at_text(),
                     "properties": person.snapshot(),
                     "is_identified": int(person.is_identified),
                     "is_deleted": int(person.is_deleted),

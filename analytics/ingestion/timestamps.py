@@ -45,7 +45,8 @@ def event_time(
 
 
 def clickhouse_datetime(value: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, the text ClickHouse's DateTime64 reads."""
+    """``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC (naive means UTC), the text DateTime64 reads."""
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(sep=" ", timespec="microseconds")
+        value = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None)
+    # Plain isoformat is the fastest form; it drops ".000000", which DateTime64 reads as 0.
+    return value.isoformat(" ")

@@ -20,6 +20,9 @@ Persons-on-events contract (what the query engine may rely on)
   view on ``events``) remembers every stored uuid; later copies are dropped, within a
   batch and across batches.
 
+Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type's index in
+``group_type_mapping``, assigned 0..4 in order of first appearance per project).
+
 A call to ``write`` returns once the rows are inserted (so they are queryable).
 Concurrent calls are group-committed: whichever caller holds the write lock takes
 every pending batch and writes them together, so many small requests cost one set
@@ -34,9 +37,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from analytics.ingestion.events import CapturedEvent
+from analytics.ingestion.groups import assign_group_columns
 from analytics.ingestion.person_store import PersonStore
 from analytics.ingestion.persons import merge_partner
 from analytics.ingestion.timestamps import clickhouse_datetime
@@ -88,9 +90,11 @@ def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, 
         "distinct_id": event.distinct_id,
         "person_id": event.person_id,
         "timestamp": clickhouse_datetime(event.timestamp),
-        "properties": orjson.dumps(event.properties).decode(),
+        # Sent as a JSON object: ClickHouse stores its text in the String column
+        # (input_format_json_read_objects_as_strings, on by default), one encoding pass.
+        "properties": event.properties,
         "person_properties": event.person_properties,
-        "person_created_at": clickhouse_datetime(event.person_created_at),
+        "person_created_at": event.person_created_at,
         "elements_chain": event.elements_chain,
         "created_at": created_at,
     }
@@ -146,6 +150,7 @@ class EventWriter:
         for team_id, items in by_team.items():
             fresh = self._drop_duplicates(team_id, items) if dedup else items
             stats.duplicates += len(items) - len(fresh)
+            assign_group_columns(self.backend, team_id, [event for _, event in fresh])
             self._process_persons(team_id, [event for _, event in fresh], rows, stats)
             for job, event in fresh:
                 job.stored += 1

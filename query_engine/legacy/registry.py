@@ -19,6 +19,7 @@ CONVERTERS: dict[str, Converter] = {}
 CONVERTER_MODULES: list[str] = [
     "query_engine.legacy.trends",
     "query_engine.legacy.funnels",
+    "query_engine.legacy.retention_paths",
 ]
 _loaded = False
 

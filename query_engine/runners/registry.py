@@ -31,6 +31,8 @@ RUNNER_MODULES: list[str] = [
     "query_engine.runners.lifecycle",
     "query_engine.runners.funnels.runner",
     "query_engine.runners.funnel_correlation.runner",
+    "query_engine.runners.retention.runner",
+    "query_engine.runners.paths.runner",
 ]
 _loaded = False
 

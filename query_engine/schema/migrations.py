@@ -104,8 +104,21 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS event_uuids_mv TO event_uuids
 AS SELECT team_id, uuid FROM events
 """
 
+# Group type name -> column index 0..4 ($group_N), per project, assigned by ingestion
+# in order of first appearance (PostHog keeps this in Postgres).
+GROUP_TYPE_MAPPING = """
+CREATE TABLE IF NOT EXISTS group_type_mapping (
+    team_id Int64,
+    group_type String,
+    group_type_index UInt8,
+    created_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplacingMergeTree
+ORDER BY (team_id, group_type)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
     Migration(2, "event_uuids", (EVENT_UUIDS,)),
     Migration(3, "event_uuids_mv", (EVENT_UUIDS_MV,)),
+    Migration(4, "group_type_mapping", (GROUP_TYPE_MAPPING,)),
 )

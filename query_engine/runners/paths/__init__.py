@@ -1,0 +1,1 @@
+"""Paths: options, SQL builder, edge post-processing and the runner."""

@@ -1,0 +1,122 @@
+"""The ``PathsQuery`` runner: options → one SQL statement → reachable edges."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from insights_api.errors import QueryError
+from query_engine.backends import get_backend
+from query_engine.backends.base import BackendError
+from query_engine.dates import resolve_window
+from query_engine.runners.paths.edges import links
+from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
+from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
+from query_engine.runners.registry import register
+from query_engine.sql.context import TeamContext
+from query_engine.sql.events import (
+    FilterContext,
+    events_source,
+    filters_condition,
+    person_id_expr,
+    range_condition,
+    team_condition,
+)
+from query_engine.sql.params import Params
+
+# ClickHouse: BAD_ARGUMENTS (RE2 refuses the pattern), CANNOT_COMPILE_REGEXP.
+REGEX_ERROR_CODES = {36, 427}
+
+
+def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
+    for rule in rules:
+        try:
+            re.compile(rule.regex)
+        except re.error as exc:
+            raise QueryError(
+                f"Path cleaning regex {rule.regex!r} is invalid: {exc}.", attr="pathsFilter"
+            ) from None
+
+
+class PathsBuilder:
+    """Compiles options + team context into the paths statement (pure)."""
+
+    def __init__(self, options: PathsOptions, team: TeamContext, project_rules: tuple[Cleaning, ...]) -> None:
+        self.options = options
+        self.team = team
+        self.project_rules = project_rules
+
+    def window(self) -> tuple[datetime, datetime]:
+        date_range = self.options.date_range
+        window = resolve_window(
+            date_from=date_range.date_from,
+            date_to=date_range.date_to,
+            interval="day",
+            tz=self.team.tz,
+            now=self.team.now or datetime.now(UTC),
+            week_start_day=self.team.week_start_day,
+            explicit=date_range.explicit,
+        )
+        return window.filter_from, window.date_to
+
+    def build(self) -> tuple[str, dict]:
+        options, params = self.options, Params()
+        ctx = FilterContext(self.team.tz, self.team.now or datetime.now(UTC))
+        filters = [options.properties]
+        if options.filter_test_accounts:
+            filters.append(self.team.test_account_filters)
+        date_from, date_to = self.window()
+        conditions = [
+            team_condition(params, self.team.id),
+            range_condition(params, date_from, date_to),
+            filters_condition(filters, params, ctx),
+        ]
+        rules = (self.project_rules if options.path_replacements else ()) + options.local_cleaning
+        _check_regexes(rules)
+        spec = PathsSql(
+            source=events_source(params, self.team.id, with_person=True),
+            actor=person_id_expr(),
+            where=" AND ".join(c for c in conditions if c != "1") or "1",
+            include_event_types=options.include_event_types,
+            exclude_items=options.exclude_events,
+            cleaning=rules,
+            groupings=options.path_groupings,
+            start_point=options.start_point,
+            end_point=options.end_point,
+            step_limit=options.step_limit,
+            edge_limit=options.edge_limit,
+            min_edge_weight=options.min_edge_weight,
+            max_edge_weight=options.max_edge_weight,
+        )
+        return paths_sql(spec, params), params.values
+
+
+@register("PathsQuery")
+class PathsRunner:
+    """Computes a ``PathsQuery``: edges ``{source, target, value, average_conversion_time}``."""
+
+    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+        self.team = team
+        self.options = paths_options(query)
+        self.now = datetime.now(UTC)
+
+    def calculate(self) -> dict[str, Any]:
+        context = TeamContext.from_team(self.team, self.now)
+        project_rules = cleaning_rules(self.team.path_cleaning_filters or [], "path_cleaning_filters")
+        builder = PathsBuilder(self.options, context, project_rules)
+        sql, params = builder.build()
+        try:
+            rows = get_backend().execute(sql, params).rows
+        except BackendError as exc:
+            if exc.code in REGEX_ERROR_CODES and ("re2" in str(exc) or "regexp" in str(exc).lower()):
+                raise QueryError(
+                    "A path cleaning or grouping pattern is not a valid regex.", attr="pathsFilter"
+                ) from exc
+            raise
+        date_from, date_to = builder.window()
+        return {
+            "results": links(rows),
+            "timings": [],
+            "resolved_date_range": {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()},
+        }

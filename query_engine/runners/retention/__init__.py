@@ -1,0 +1,1 @@
+"""Retention: options, window, SQL builder, result rows and the runner."""

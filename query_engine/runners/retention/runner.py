@@ -1,0 +1,164 @@
+"""The ``RetentionQuery`` runner: options → window → one SQL statement → cohort rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from query_engine.actions import load_actions
+from query_engine.backends import get_backend
+from query_engine.dates import localize
+from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
+from query_engine.runners.registry import register
+from query_engine.runners.retention.options import RetentionOptions, retention_options
+from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
+from query_engine.runners.retention.sql import RetentionSql, retention_sql
+from query_engine.runners.retention.window import RetentionWindow, retention_window
+from query_engine.sql.context import TeamContext
+from query_engine.sql.events import (
+    FilterContext,
+    entity_condition,
+    events_source,
+    filters_condition,
+    person_id_expr,
+    team_condition,
+)
+from query_engine.sql.params import Params
+from query_engine.sql.properties import property_value
+
+GROUP_COLUMNS = {i: f"events.`$group_{i}`" for i in range(5)}
+
+
+def _and(*parts: str) -> str:
+    kept = [p for p in parts if p and p != "1"]
+    if not kept:
+        return "1"
+    return kept[0] if len(kept) == 1 else "(" + " AND ".join(kept) + ")"
+
+
+class RetentionBuilder:
+    """Compiles options + team context into the retention statement (pure)."""
+
+    def __init__(self, options: RetentionOptions, team: TeamContext, actions: dict[int, ActionDef]) -> None:
+        self.options = options
+        self.team = team
+        self.actions = actions
+        self.ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
+
+    def _entity(self, series: Series, params: Params, *, with_properties: bool = True) -> str:
+        condition = entity_condition(series, params, self.ctx, self.actions)
+        if not with_properties:
+            return condition
+        return _and(condition, filters_condition([series.properties], params, self.ctx))
+
+    def _actor(self, params: Params) -> tuple[str, str, str]:
+        """(FROM clause, actor expression, extra condition)."""
+        index = self.options.aggregation_group_type_index
+        if index is not None:
+            column = GROUP_COLUMNS[index]
+            return events_source(params, self.team.id, with_person=False), column, f"{column} != ''"
+        return events_source(params, self.team.id, with_person=True), person_id_expr(), "1"
+
+    def build(self, window: RetentionWindow, kept_values: tuple[str, ...] | None = None) -> tuple[str, dict]:
+        options, params = self.options, Params()
+        source, actor, actor_condition = self._actor(params)
+        filters = [options.properties]
+        if options.filter_test_accounts:
+            filters.append(self.team.test_account_filters)
+        breakdown = None
+        if options.breakdown is not None:
+            value = property_value(options.breakdown.type, str(options.breakdown.property), params)
+            breakdown = f"ifNull({value}, '')"
+        target = self._entity(options.target, params)
+        spec = RetentionSql(
+            source=source,
+            actor=actor,
+            where=_and(
+                team_condition(params, self.team.id),
+                actor_condition,
+                filters_condition(filters, params, self.ctx),
+            ),
+            target=target,
+            returning=target
+            if options.returning == options.target
+            else self._entity(options.returning, params),
+            period=options.period,
+            tz=self.team.tz.key,
+            week_start_day=self.team.week_start_day,
+            start=window.start_utc,
+            end=window.end_utc,
+            intervals=window.intervals,
+            first_time=options.retention_type == "retention_first_time",
+            target_any=(
+                self._entity(options.target, params, with_properties=False)
+                if options.retention_type == "retention_first_ever_occurrence"
+                else None
+            ),
+            cumulative=options.cumulative,
+            minimum_occurrences=options.minimum_occurrences,
+            breakdown=breakdown,
+            kept_values=kept_values,
+            other_value=BREAKDOWN_OTHER,
+        )
+        sql = retention_sql(spec, params)
+        return sql, params.values
+
+
+@register("RetentionQuery")
+class RetentionRunner:
+    """Computes a ``RetentionQuery``: rectangular cohort rows, per breakdown value when broken down."""
+
+    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+        self.team = team
+        self.options = retention_options(query)
+        self.now = datetime.now(UTC)
+
+    def window(self, context: TeamContext) -> RetentionWindow:
+        return retention_window(
+            period=self.options.period,
+            total_intervals=self.options.total_intervals,
+            date_from=self.options.date_range.date_from,
+            date_to=self.options.date_range.date_to,
+            tz=context.tz,
+            now=self.now,
+            week_start_day=context.week_start_day,
+        )
+
+    def calculate(self) -> dict[str, Any]:
+        context = TeamContext.from_team(self.team, self.now)
+        window = self.window(context)
+        actions = load_actions(self.team, [self.options.target, self.options.returning])
+        builder = RetentionBuilder(self.options, context, actions)
+        found = self._matrices(builder, window)
+        return {
+            "results": self._rows(found, window),
+            "timings": [],
+            "resolved_date_range": {
+                "date_from": localize(window.periods[0], context.tz).isoformat(),
+                "date_to": localize(window.end_local, context.tz).isoformat(),
+            },
+        }
+
+    def _matrices(self, builder: RetentionBuilder, window: RetentionWindow) -> dict[str, list[list[int]]]:
+        backend = get_backend()
+        sql, params = builder.build(window)
+        found = matrices(backend.execute(sql, params).rows, window.intervals)
+        breakdown = self.options.breakdown
+        if breakdown is not None and len(found) > breakdown.limit:
+            # Overflow values merge into "other" per actor, so the matrix is recomputed.
+            kept = tuple(ranked_values(found)[: breakdown.limit])
+            sql, params = builder.build(window, kept_values=kept)
+            found = matrices(backend.execute(sql, params).rows, window.intervals)
+            if breakdown.hide_other:
+                found.pop(BREAKDOWN_OTHER, None)
+        return found
+
+    def _rows(self, found: dict[str, list[list[int]]], window: RetentionWindow) -> list[dict[str, Any]]:
+        common = {"period": self.options.period, "periods": window.periods, "tz": window.tz}
+        if self.options.breakdown is None:
+            empty = [[0] * window.intervals for _ in range(window.intervals)]
+            return cohort_rows(found.get("", empty), **common)
+        values = [v for v in ranked_values(found) if v != BREAKDOWN_OTHER]
+        if BREAKDOWN_OTHER in found:
+            values.append(BREAKDOWN_OTHER)
+        return [row for value in values for row in cohort_rows(found[value], breakdown_value=value, **common)]
