@@ -224,3 +224,13 @@ def test_group_aggregation(api, team, clickhouse):
     )
     result = funnel(api, team, steps=["signup", "activate"], aggregation_group_type_index=0)
     assert counts(result) == [2, 1]
+
+
+def test_unsupported_aggregation_by_hogql_is_400(api, team, clickhouse):
+    body = run_query(
+        api,
+        team,
+        funnel_query(funnelsFilter={"funnelAggregateByHogQL": "properties.$session_id"}),
+        status=400,
+    )
+    assert body["attr"] == "funnelsFilter__funnelAggregateByHogQL"

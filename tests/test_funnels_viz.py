@@ -119,3 +119,28 @@ def test_time_to_convert_histogram(api, team, clickhouse):
         "bins": [[60, 2], [345, 0], [630, 0], [915, 0], [1200, 1]],
         "average_conversion_time": 520.0,
     }
+
+
+def test_trends_periods_in_project_timezone(api, team, clickhouse):
+    team.timezone = "Asia/Tokyo"  # UTC+9
+    team.save()
+    capture_events(
+        api,
+        team,
+        [
+            # 2024-01-01T20:00Z is Jan 2 05:00 in Tokyo: the attempt enters on Jan 2 and converts
+            ev("a", "signup", "20:00:00"),
+            ev("a", "activate", "20:10:00"),
+            ev("a", "pay", "20:20:00"),
+            # 2024-01-01T10:00Z is Jan 1 19:00 in Tokyo: enters Jan 1, never converts
+            ev("b", "signup", "10:00:00"),
+        ],
+    )
+    result = funnel(
+        api,
+        team,
+        dateRange={"date_from": "2024-01-01", "date_to": "2024-01-02"},
+        funnelsFilter={"funnelVizType": "trends"},
+    )
+    assert result[0]["days"] == ["2024-01-01", "2024-01-02"]
+    assert result[0]["data"] == [0, 100.0]

@@ -237,6 +237,12 @@ def funnel_spec(query: dict[str, Any]) -> FunnelSpec:
         raise QueryError(
             "aggregation_group_type_index must be between 0 and 4.", attr="aggregation_group_type_index"
         )
+    if funnels.get("funnelAggregateByHogQL") not in (None, "", "person_id"):
+        # HogQL is not available here; counting persons instead would silently change the answer.
+        raise QueryError(
+            "funnelAggregateByHogQL is not supported; funnels count persons or groups.",
+            attr="funnelsFilter__funnelAggregateByHogQL",
+        )
     spec.exclusions = _exclusions(funnels.get("exclusions"), series)
     if spec.order == "unordered" and any(
         x.from_step != 0 or x.to_step != spec.last_step for x in spec.exclusions
