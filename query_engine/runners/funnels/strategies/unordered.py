@@ -45,15 +45,17 @@ def fold_expression(
     kept = f"arrayMap(d -> arrayFilter(x -> x + {window} >= e.t, d), acc.1)"
     steps = "[" + ", ".join(str(k) for k in range(1, n + 1)) + "]"
     positive = f"arrayFilter(s -> bitTest(e.m, s - 1), {steps})"
-    backs = f"arrayMap(s -> if(empty({kept}[s]), 0., {kept}[s][-1]), {positive})"
-    target = f"{positive}[indexOf({backs}, arrayMin({backs}))]"
+    backs = f"arrayMap(s -> if(empty(kept[s]), 0., kept[s][-1]), {positive})"
+    target = f"{positive}[indexOf(backs, arrayMin(backs))]"
     skip = "0"
     if attribution_step == 0:
-        skip = f"({COUNT.format(deques=kept)} = 0 AND e.b != {prop_val})"
-    pushed = (
-        f"if(empty({positive}) OR {skip}, {kept},"
-        f" arrayMap((d, i) -> if(i = {target}, arrayPushBack(d, e.t), d), {kept}, arrayEnumerate({kept})))"
+        skip = f"({COUNT.format(deques='kept')} = 0 AND e.b != {prop_val})"
+    push = (
+        f"if(empty({positive}) OR {skip}, kept,"
+        f" arrayMap((d, i) -> if(i = {target}, arrayPushBack(d, e.t), d), kept, arrayEnumerate(kept)))"
     )
+    # One-element arrayMaps bind ``kept`` and ``backs`` once per event instead of once per use.
+    pushed = f"arrayMap(kept -> arrayMap(backs -> {push}, [{backs}])[1], [{kept}])[1]"
     empties = "[" + ", ".join(["CAST([] AS Array(Float64))"] * n) + "]"
     only_exclusions = f"(e.m != 0 AND bitAnd(e.m, {(1 << 32) - 1}) = 0)"
     deques = f"if({only_exclusions}, {empties}, {pushed})"
