@@ -31,9 +31,19 @@ def resolve_team(*, user, raw_id: str) -> Team:
 
 
 def user_membership(*, user, team: Team) -> OrganizationMembership | None:
+    """The user's membership in the team's organization, looked up once per request.
+
+    A user object lives for one request, so the memo on it never outlives a
+    membership change.
+    """
     if user is None or not user.is_authenticated:
         return None
-    return OrganizationMembership.objects.filter(user=user, organization_id=team.organization_id).first()
+    memo = user.__dict__.setdefault("_memberships", {})
+    if team.organization_id not in memo:
+        memo[team.organization_id] = OrganizationMembership.objects.filter(
+            user=user, organization_id=team.organization_id
+        ).first()
+    return memo[team.organization_id]
 
 
 def check_key_scoped_to(*, key, team: Team) -> None:

@@ -128,8 +128,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Embedded mode has no broker process: the web process runs the worker.
-CELERY_EMBEDDED_WORKER = not REDIS_URL
+# chDB allows one process: without a ClickHouse server the web process runs the worker
+# (consuming from Redis when REDIS_URL is set). With a server, run `celery -A insights_api worker`.
+CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", not CLICKHOUSE_URL)
+EMBEDDED_WORKER_THREADS = env_int("EMBEDDED_WORKER_THREADS", 2)
 
 # --- Auth, API --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
@@ -186,6 +188,14 @@ CORS_ALLOW_CREDENTIALS = True
 QUERY_TIMEOUT_SECONDS = {
     "default": env_int("QUERY_TIMEOUT_SECONDS", 60),
 }
+# ClickHouse max_execution_time per query kind (trends, stickiness, lifecycle).
+QUERY_TIMEOUT_SECONDS.update(
+    {
+        "TrendsQuery": env_int("TRENDS_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+        "StickinessQuery": env_int("STICKINESS_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+        "LifecycleQuery": env_int("LIFECYCLE_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
+    }
+)
 CACHE_VERSION = env_str("QUERY_CACHE_VERSION", "1")
 REFRESH_LOCK_SECONDS = env_float("REFRESH_LOCK_SECONDS", 120.0)
 

@@ -6,9 +6,11 @@ from analytics.views import capture
 from analytics.views.health import health
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
+from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
+from analytics.views.query_status import QueryStatusView
 from analytics.views.shared import EmbeddedInsightView, SharedInsightView
 from insights_api.errors import json_not_found
 from insights_api.routers import root_router, team_router
@@ -28,10 +30,15 @@ team_urlpatterns: list = [
     ),
     re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
+    re_path(
+        r"^insights/funnel/correlation/?$", LegacyFunnelCorrelationView.as_view(), name="funnel-correlation"
+    ),
+    re_path(r"^insights/funnel/?$", LegacyFunnelView.as_view(), name="funnel"),
     # retention and paths
     re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),
     re_path(r"^insights/path/?$", LegacyPathsView.as_view(), name="insights-path"),
     # async query status
+    re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
 
 handler404 = "insights_api.errors.json_not_found"

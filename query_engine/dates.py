@@ -19,11 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from insights_api.errors import QueryError
-
 INTERVALS = ("minute", "hour", "day", "week", "month")
 DEFAULT_DATE_FROM_DAYS = 7
 RELATIVE = re.compile(r"-?(?P<number>\d+)?(?P<kind>[hdwmqysM])(?P<position>Start|End)?")
+UTC_ZONE = ZoneInfo("UTC")
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
@@ -154,13 +153,31 @@ def step(moment: datetime, interval: str, count: int = 1) -> datetime:
 def bucket_starts(
     date_from: datetime, date_to: datetime, interval: str, week_start_day: int
 ) -> list[datetime]:
-    """Wall-clock bucket starts from date_from's interval start through date_to."""
+    """Wall-clock bucket starts from date_from's interval start through date_to.
+
+    Hours and minutes step in real time, so a skipped hour (spring forward) is
+    absent and a repeated one (fall back) appears once, as ClickHouse groups it.
+    """
     current = start_of_interval(date_from, interval, week_start_day)
+    if interval in ("hour", "minute") and date_from.tzinfo is not None:
+        return _real_time_buckets(current, date_from.tzinfo, date_to, interval)
     end = date_to.replace(tzinfo=None)
     buckets: list[datetime] = []
     while current <= end:
         buckets.append(current)
         current = step(current, interval)
+    return buckets
+
+
+def _real_time_buckets(first: datetime, tz, date_to: datetime, interval: str) -> list[datetime]:
+    moment = first.replace(tzinfo=tz).astimezone(UTC_ZONE)
+    width = timedelta(hours=1) if interval == "hour" else timedelta(minutes=1)
+    buckets: list[datetime] = []
+    while moment <= date_to:
+        local = moment.astimezone(tz).replace(tzinfo=None)
+        if not buckets or buckets[-1] != local:
+            buckets.append(local)
+        moment += width
     return buckets
 
 
@@ -198,20 +215,8 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
 
 
 def bucket_key(bucket: datetime) -> str:
-    """The key SQL returns for a bucket: local wall clock, seconds precision."""
+    """The key SQL returns for a bucket (``format_bucket``): local wall clock, seconds."""
     return bucket.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def iso_with_offset(bucket: datetime, tz: ZoneInfo) -> str:
-    return localize(bucket, tz).isoformat()
-
-
-def validate_interval(value: object, attr: str = "interval") -> str:
-    if value is None or value == "":
-        return "day"
-    if value not in INTERVALS:
-        raise QueryError(f"Unknown interval {value!r}; use one of {', '.join(INTERVALS)}.", attr=attr)
-    return str(value)
 
 
 # --- Query date windows -----------------------------------------------------

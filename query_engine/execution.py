@@ -17,11 +17,11 @@ class ExecutionMode(StrEnum):
     ASYNC_EXCEPT_ON_CACHE_MISS = "async_except_on_cache_miss"
 
 
-# Values older clients send for ``refresh``.
+# Values older clients send for ``refresh``: a boolean true forces a recompute.
 LEGACY_REFRESH = {
-    "true": ExecutionMode.BLOCKING,
-    "1": ExecutionMode.BLOCKING,
-    "yes": ExecutionMode.BLOCKING,
+    "true": ExecutionMode.FORCE_BLOCKING,
+    "1": ExecutionMode.FORCE_BLOCKING,
+    "yes": ExecutionMode.FORCE_BLOCKING,
     "false": ExecutionMode.FORCE_CACHE,
     "0": ExecutionMode.FORCE_CACHE,
     "no": ExecutionMode.FORCE_CACHE,
@@ -33,7 +33,7 @@ def parse_refresh(value: object, *, default: ExecutionMode = ExecutionMode.FORCE
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        return ExecutionMode.BLOCKING if value else ExecutionMode.FORCE_CACHE
+        return ExecutionMode.FORCE_BLOCKING if value else ExecutionMode.FORCE_CACHE
     text = str(value).strip().lower()
     if text in LEGACY_REFRESH:
         return LEGACY_REFRESH[text]

@@ -108,6 +108,13 @@ class Breakdown:
     normalize_url: bool = False
     group_type_index: int | None = None
     histogram_bin_count: int | None = None
+    # Multi-breakdown (``breakdowns``): further (property, type, normalize_url)
+    # after the first; values are then lists, one entry per breakdown.
+    extra: tuple[tuple[str, str, bool], ...] = ()
+    multi: bool = False
+
+    def parts(self) -> list[tuple[str, str, bool]]:
+        return [(str(self.property), self.type, self.normalize_url), *self.extra]
 
 
 @dataclass(frozen=True)

@@ -146,37 +146,50 @@ def _date_range(raw: Any) -> DateRange:
     return DateRange(raw.get("date_from"), raw.get("date_to"), bool(raw.get("explicitDate")))
 
 
-def _breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
-    if not raw or not isinstance(raw, dict):
-        return None
-    prop = raw.get("breakdown")
-    if prop in (None, "", []):
-        multi = raw.get("breakdowns") or []
-        if multi and isinstance(multi[0], dict):
-            first = multi[0]
-            raw = {
-                **raw,
-                "breakdown_type": first.get("type", "event"),
-                "breakdown_normalize_url": first.get("normalize_url"),
-            }
-            prop = first.get("property")
-        if prop in (None, "", []):
-            return None
-    kind = raw.get("breakdown_type") or "event"
+def _breakdown_type(kind: Any, attr: str) -> str:
+    kind = kind or "event"
     if kind == "events":
         kind = "event"
     if kind not in BREAKDOWN_TYPES:
-        raise QueryError(f"breakdown_type {kind!r} is not supported.", attr="breakdownFilter__breakdown_type")
+        raise QueryError(f"breakdown_type {kind!r} is not supported.", attr=attr)
+    return kind
+
+
+def _multi_parts(raw: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    multi = raw.get("breakdowns") or []
+    if not isinstance(multi, list):
+        raise QueryError("breakdowns must be a list.", attr="breakdownFilter__breakdowns")
+    parts = []
+    for index, item in enumerate(multi[:3]):
+        attr = f"breakdownFilter__breakdowns__{index}"
+        if not isinstance(item, dict) or item.get("property") in (None, ""):
+            raise QueryError("Each breakdown needs a property.", attr=f"{attr}__property")
+        kind = _breakdown_type(item.get("type"), f"{attr}__type")
+        parts.append((str(item["property"]), kind, bool(item.get("normalize_url"))))
+    return parts
+
+
+def _breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
+    if not raw or not isinstance(raw, dict):
+        return None
     limit = raw.get("breakdown_limit")
-    return Breakdown(
-        property=str(prop),
-        type=kind,
-        limit=default_limit
+    common = {
+        "limit": default_limit
         if limit in (None, "")
         else _int(limit, "breakdownFilter__breakdown_limit", minimum=1),
-        hide_other=bool(raw.get("breakdown_hide_other_aggregation")),
-        normalize_url=bool(raw.get("breakdown_normalize_url")),
-    )
+        "hide_other": bool(raw.get("breakdown_hide_other_aggregation")),
+    }
+    prop = raw.get("breakdown")
+    if prop in (None, "", []):
+        parts = _multi_parts(raw)
+        if not parts:
+            return None
+        (first, kind, normalize), *extra = parts
+        return Breakdown(first, kind, normalize_url=normalize, extra=tuple(extra), multi=True, **common)
+    if isinstance(prop, list | dict):
+        raise QueryError("breakdown must be a property name.", attr="breakdownFilter__breakdown")
+    kind = _breakdown_type(raw.get("breakdown_type"), "breakdownFilter__breakdown_type")
+    return Breakdown(str(prop), kind, normalize_url=bool(raw.get("breakdown_normalize_url")), **common)
 
 
 def _formulas(trends: dict[str, Any]) -> list[Formula]:
@@ -190,7 +203,24 @@ def _formulas(trends: dict[str, Any]) -> list[Formula]:
     return []
 
 
+OBJECT_FIELDS = (
+    "dateRange",
+    "trendsFilter",
+    "breakdownFilter",
+    "compareFilter",
+    "stickinessFilter",
+    "lifecycleFilter",
+)
+
+
+def _check_objects(query: dict[str, Any]) -> None:
+    for name in OBJECT_FIELDS:
+        if query.get(name) is not None and not isinstance(query[name], dict):
+            raise QueryError(f"{name} must be an object.", attr=name)
+
+
 def _common(query: dict[str, Any], kind: str) -> InsightSpec:
+    _check_objects(query)
     series_raw = query.get("series")
     if not isinstance(series_raw, list) or not series_raw:
         raise QueryError("series must be a non-empty list.", attr="series")

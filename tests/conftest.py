@@ -76,3 +76,47 @@ def api(owner) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {owner.key}")
     return client
+
+
+@pytest.fixture
+def count_runner():
+    """Registers the test-only ``CountTestQuery`` runner (a real ClickHouse query)."""
+    from query_engine.runners.registry import RUNNERS
+    from tests.count_runner import CountRunner
+
+    RUNNERS["CountTestQuery"] = CountRunner
+    CountRunner.calls = 0
+    yield CountRunner
+    RUNNERS.pop("CountTestQuery", None)
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_session():
+    """One real Celery worker per test process: Celery's test worker on the Redis broker
+    when REDIS_URL is set, else the embedded worker the web process runs."""
+    from django.conf import settings
+
+    from insights_api.celery import app
+    from query_engine import worker
+
+    if settings.REDIS_URL:
+        from celery.contrib.testing.worker import start_worker
+
+        # Celery's test worker is this process's only consumer (jobs queued by earlier
+        # tests may have started the embedded one): tests count on its two threads.
+        settings.CELERY_EMBEDDED_WORKER = False
+        worker.stop_embedded_worker()
+        import query_engine.tasks  # noqa: F401 (registers the tasks)
+
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
+            yield "redis"
+    else:
+        worker.ensure_embedded_worker()
+        yield "embedded"
+        worker.stop_embedded_worker()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, _celery_worker_session):
+    """A worker that can see the test's rows (so the test's data is committed)."""
+    return _celery_worker_session

@@ -28,10 +28,8 @@ def test_property_filter_snapshot():
         ),
     )
     sql = compile_group(group, params, tz=UTC_TZ, now=NOW)
-    raw0 = "JSONExtractRaw(properties, {p0:String})"
-    raw2 = "JSONExtractRaw(person_properties, {p2:String})"
-    value0 = f"nullIf(multiIf(startsWith({raw0}, '\"'), JSONExtractString({raw0}), {raw0} = 'null', '', {raw0}), '')"
-    value2 = f"nullIf(multiIf(startsWith({raw2}, '\"'), JSONExtractString({raw2}), {raw2} = 'null', '', {raw2}), '')"
+    value0 = "nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '')"
+    value2 = "nullIf(JSONExtract(person_properties, {p2:String}, 'Nullable(String)'), '')"
     assert (
         sql
         == f"(ifNull({value0} IN {{p1:Array(String)}}, 0) OR ifNull(NOT ({value2} ILIKE {{p3:String}}), 1))"
@@ -51,12 +49,11 @@ def test_total_trend_snapshot():
         breakdown=Breakdown("$browser"),
     )
     sql, params = series_query(req)
-    raw = "JSONExtractRaw(properties, {p0:String})"
     assert sql == (
         "SELECT formatDateTime(bucket_start, '%Y-%m-%d %H:%i:%S') AS bucket, breakdown_value, value AS value\n"
         "FROM (\n"
         "SELECT toStartOfDay(toTimeZone(events.timestamp, {tz:String})) AS bucket_start, "
-        f"ifNull(nullIf(multiIf(startsWith({raw}, '\"'), JSONExtractString({raw}), {raw} = 'null', '', {raw}), ''), "
+        "ifNull(nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), ''), "
         "{p1:String}) AS breakdown_value, count() AS value\n"
         "FROM events\n"
         "WHERE events.team_id = {team_id:Int64}\n"

@@ -82,3 +82,62 @@ def test_legacy_trend_route_serves_stickiness_and_lifecycle(api, activity):
     assert [r["status"] for r in lifecycle["result"]] == ["new", "returning", "resurrecting", "dormant"]
     shown_as = api.get(base, {**params, "shown_as": "Stickiness"}).json()
     assert shown_as["result"][0]["data"] == [2, 1, 1, 0, 0]
+
+
+def test_stickiness_compare_and_weekly(api, activity):
+    results = run(api, activity, "StickinessQuery", compareFilter={"compare": True})
+    assert [r["compare_label"] for r in results] == ["current", "previous"]
+    # previous period Jan 4–8 has no events
+    assert results[1]["data"] == [0, 0, 0, 0, 0] and results[1]["count"] == 0
+    # one week (Sunday start) bucket for Jan 9–11, and Jan 12–13 is the next week
+    [weekly] = run(api, activity, "StickinessQuery", interval="week")
+    # a, b, d active only in week 1; c only in week 2 → all 4 active in exactly 1 week
+    assert weekly["data"] == [4, 0] and weekly["labels"] == ["1 week", "2 weeks"]
+
+
+def test_lifecycle_of_an_action(api, activity):
+    from analytics.models import Action
+
+    action = Action.objects.create(team=activity, name="Views", steps=[{"event": "$pageview"}])
+    results = run(api, activity, "LifecycleQuery", series=[{"kind": "ActionsNode", "id": action.id}])
+    assert results[0]["label"] == "Views - new"
+    assert results[0]["action"] == {
+        "id": str(action.id),
+        "name": "Views",
+        "type": "actions",
+        "order": 0,
+        "math": "total",
+    }
+    assert results[0]["data"] == [2.0, 1.0, 0.0, 0.0, 1.0]
+
+
+def test_lifecycle_by_week(api, activity):
+    results = run(api, activity, "LifecycleQuery", interval="week")
+    # weeks (Sunday start): Jan 5–11 a, b, d (all created that week) · Jan 12–18 c new; a, b, d dormant
+    assert {r["status"]: r["data"] for r in results} == {
+        "new": [3.0, 1.0],
+        "returning": [0.0, 0.0],
+        "resurrecting": [0.0, 0.0],
+        "dormant": [0.0, -3.0],
+    }
+    assert results[0]["days"] == ["2020-01-05", "2020-01-12"]
+
+
+def test_scopes_and_prefixes(client, owner, team, outsider, clickhouse):
+    from tests.factories import make_key
+
+    node = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    insight_only = {"HTTP_AUTHORIZATION": f"Bearer {make_key(owner.user, ['insight:read'])}"}
+    query_only = {"HTTP_AUTHORIZATION": f"Bearer {make_key(owner.user, ['query:read'])}"}
+    query_url = f"/api/projects/{team.id}/query/"
+    trend_url = f"/api/environments/{team.id}/insights/trend/"
+    assert client.post(query_url, {"query": node}, format="json", **insight_only).status_code == 403
+    assert client.post(query_url, {"query": node}, format="json", **query_only).status_code == 200
+    assert client.get(trend_url, {"events": '[{"id": "$pageview"}]'}, **query_only).status_code == 403
+    assert client.get(trend_url, {"events": '[{"id": "$pageview"}]'}, **insight_only).status_code == 200
+    env = client.post(f"/api/environments/{team.id}/query", {"query": node}, format="json", **query_only)
+    assert env.status_code == 200
+    foreign = client.post(
+        query_url, {"query": node}, format="json", HTTP_AUTHORIZATION=f"Bearer {outsider.key}"
+    )
+    assert foreign.status_code == 404

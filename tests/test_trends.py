@@ -278,3 +278,199 @@ def test_invalid_fields_are_400_naming_the_field(api, team, clickhouse, field, v
 def test_unknown_query_kind(api, team):
     response = api.post(f"/api/projects/{team.id}/query/", {"query": {"kind": "MagicQuery"}}, format="json")
     assert response.status_code == 400 and response.json()["attr"] == "query__kind"
+
+
+@pytest.mark.parametrize(
+    ("fields", "attr"),
+    [
+        ({"trendsFilter": "ActionsPie"}, "trendsFilter"),
+        ({"breakdownFilter": ["$browser"]}, "breakdownFilter"),
+        ({"dateRange": "-7d"}, "dateRange"),
+        (
+            {"interval": "minute", "dateRange": {"date_from": "2019-01-01", "date_to": "2020-01-20"}},
+            "interval",
+        ),
+        ({"dateRange": {"date_from": "2020-01-20", "date_to": "2020-01-01"}}, "dateRange__date_from"),
+        (
+            {"breakdownFilter": {"breakdown": "x", "breakdown_type": "cohort"}},
+            "breakdownFilter__breakdown_type",
+        ),
+        (
+            {"series": [{"kind": "EventsNode", "event": "$pageview", "math": "sum"}]},
+            "series__0__math_property",
+        ),
+        ({"series": [{"kind": "ActionsNode", "id": "abc"}]}, "series__0__id"),
+        ({"series": [{"kind": "EventsNode", "event": 5}]}, "series__0__event"),
+    ],
+)
+def test_malformed_query_parts_are_400(api, team, fields, attr):
+    body = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}], **fields}
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == attr
+
+
+def test_legacy_bad_inputs_name_the_legacy_field(api, team):
+    url = f"/api/projects/{team.id}/insights/trend/"
+    cases = [
+        ({"events": "[{not json"}, "events"),
+        (
+            {"events": '[{"id": "$pageview"}]', "breakdown": "$browser", "breakdown_limit": "lots"},
+            "breakdown_limit",
+        ),
+        ({"events": '[{"id": "$pageview"}]', "display": "Hologram"}, "display"),
+        ({"events": '[{"id": "$pageview", "math": "sum"}]'}, "events"),
+        ({"events": '[{"id": "$pageview"}]', "insight": "FUNNELS"}, "insight"),
+    ]
+    for params, attr in cases:
+        response = api.get(url, params)
+        assert response.status_code == 400, (params, response.json())
+        assert response.json()["attr"] == attr, params
+
+
+def test_multi_breakdown(api, reference):
+    body = query(
+        api,
+        reference,
+        breakdownFilter={"breakdowns": [{"property": "$browser"}, {"property": "tier", "type": "person"}]},
+    )
+    # Chrome/p1 6, Firefox/p2 2, Chrome/p4 1, Safari/p3 1 (ties by value ascending)
+    values = [(r["breakdown_value"], r["count"], r["label"]) for r in body["results"]]
+    assert values == [
+        (["Chrome", "p1"], 6.0, "Chrome::p1"),
+        (["Firefox", "p2"], 2.0, "Firefox::p2"),
+        (["Chrome", "p4"], 1.0, "Chrome::p4"),
+        (["Safari", "p3"], 1.0, "Safari::p3"),
+    ]
+    capped = query(
+        api, reference, breakdownFilter={"breakdowns": [{"property": "$browser"}], "breakdown_limit": 1}
+    )
+    assert [r["breakdown_value"] for r in capped["results"]] == [
+        ["Chrome"],
+        ["$$_posthog_breakdown_other_$$"],
+    ]
+
+
+def test_breakdown_normalize_url(api, team, clickhouse):
+    urls = ["https://x.com/a/", "https://x.com/a?", "https://x.com/a", "/"]
+    store_events(
+        api,
+        team,
+        [
+            {
+                "event": "$pageview",
+                "distinct_id": "u",
+                "timestamp": "2020-01-10T10:00:00Z",
+                "properties": {"$current_url": u},
+            }
+            for u in urls
+        ],
+    )
+    body = query(api, team, breakdownFilter={"breakdown": "$current_url", "breakdown_normalize_url": True})
+    # trailing /?# stripped; "/" stays "/"
+    assert {r["breakdown_value"]: r["count"] for r in body["results"]} == {"https://x.com/a": 3.0, "/": 1.0}
+
+
+def test_formula_with_breakdown_and_compare(api, reference):
+    body = query(
+        api,
+        reference,
+        series=[
+            {"kind": "EventsNode", "event": "$pageview"},
+            {"kind": "EventsNode", "event": "$pageview", "math": "dau"},
+        ],
+        dateRange={"date_from": "2020-01-15", "date_to": "2020-01-19"},
+        breakdownFilter={"breakdown": "$browser"},
+        compareFilter={"compare": True},
+        trendsFilter={"formula": "A - B"},
+    )
+    # each person has at most one event a day, so total - dau is 0 for every value and day
+    assert {r["compare_label"] for r in body["results"]} == {"current", "previous"}
+    assert all(r["data"] == [0, 0, 0, 0, 0] for r in body["results"])
+    assert [r["compare_label"] for r in body["results"]] == sorted(
+        [r["compare_label"] for r in body["results"]], key=["current", "previous"].index
+    )
+
+
+def test_property_math_variants(api, reference):
+    # Jan 12: p2=20, p1=10, p3=30; quantile(0.9) of [10,20,30] interpolates to 28
+    [p90] = series(api, reference, math="p90", math_property="prop")
+    assert p90["data"][3] == pytest.approx(28.0)
+    [person_sum] = series(
+        api, reference, math="sum", math_property="prop", math_property_type="person_properties"
+    )
+    assert person_sum["data"] == [0] * 12  # persons have no "prop"
+    [avg_per_actor] = series(api, reference, math="avg_count_per_actor")
+    assert avg_per_actor["data"][3] == 1.0
+
+
+def test_default_range_is_eight_days_ending_today(api, team, clickhouse):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    store_events(
+        api,
+        team,
+        [
+            {"event": "$pageview", "distinct_id": "a", "timestamp": now.isoformat()},
+            {"event": "$pageview", "distinct_id": "a", "timestamp": (now - timedelta(days=7)).isoformat()},
+            {"event": "$pageview", "distinct_id": "a", "timestamp": (now - timedelta(days=9)).isoformat()},
+        ],
+    )
+    body = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    [result] = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"]
+    # -7d: 00:00 seven days ago through the end of today → 8 buckets, the 9-day-old event excluded
+    assert len(result["days"]) == 8 and result["days"][-1] == now.date().isoformat()
+    assert result["data"][0] == 1 and result["data"][-1] == 1 and result["count"] == 2.0
+
+
+def test_first_time_math_respects_filters(api, reference):
+    # first_time_for_user: the person's first-ever $pageview must itself match the filter.
+    # Chrome users: p1 (first event Jan 11) and p4 (Jan 15) → both counted on their first day.
+    node = {"properties": [{"key": "$browser", "value": "Chrome"}]}
+    [first] = series(api, reference, math="first_time_for_user", **node)
+    assert first["data"] == [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    # prop >= 20 matches p2 (first event Jan 9), p3 (Jan 12) and p4 (Jan 15); p1 never matches
+    node = {"properties": [{"key": "prop", "value": 20, "operator": "gte"}]}
+    [matching] = series(api, reference, math="first_matching_event_for_user", **node)
+    assert matching["data"] == [1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+    # restricting the range to Jan 12+ drops p2 for first_time (their first event is Jan 9)
+    late = query(
+        api,
+        reference,
+        dateRange={"date_from": "2020-01-12", "date_to": "2020-01-20"},
+        series=[{"kind": "EventsNode", "event": "$pageview", "math": "first_time_for_user"}],
+    )["results"][0]
+    assert late["count"] == 2.0  # p3 on the 12th, p4 on the 15th
+
+
+def test_hourly_buckets_across_daylight_saving(api, team, clickhouse):
+    team.timezone = "Europe/Berlin"
+    team.save()
+    # 2021-03-28: clocks jump 02:00 → 03:00 CET/CEST; 00:30Z = 01:30 CET, 01:30Z = 03:30 CEST
+    store_events(
+        api,
+        team,
+        [
+            {"event": "e", "distinct_id": "a", "timestamp": "2021-03-28T00:30:00Z"},
+            {"event": "e", "distinct_id": "a", "timestamp": "2021-03-28T01:30:00Z"},
+        ],
+    )
+    body = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "e"}],
+        "interval": "hour",
+        "dateRange": {"date_from": "2021-03-28 01:00:00", "date_to": "2021-03-28 03:59:00"},
+    }
+    [result] = api.post(f"/api/projects/{team.id}/query/", {"query": body}, format="json").json()["results"]
+    # 02:00 does not exist that night: two buckets, one event each
+    assert list(zip(result["labels"], result["data"], strict=True)) == [
+        ("28-Mar 01:00", 1),
+        ("28-Mar 03:00", 1),
+    ]
+
+
+def test_date_from_all_starts_at_the_first_event(api, reference):
+    result = query(api, reference, dateRange={"date_from": "all", "date_to": "2020-01-20"})["results"][0]
+    # earliest event: p2 on Jan 9 → the same buckets as the explicit range
+    assert result["days"][0] == "2020-01-09" and result["data"] == [1, 0, 1, 3, 1, 0, 2, 0, 1, 0, 1, 0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from access_control.teams import user_membership
 from analytics.models import (
     ACCESS_LEVELS_ORDER,
     AccessControl,
@@ -27,12 +28,7 @@ def _request_memo(user: Any, name: str) -> dict:
 def membership(*, user: Any, team: Team) -> OrganizationMembership | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    memo = _request_memo(user, "membership")
-    if team.organization_id not in memo:
-        memo[team.organization_id] = OrganizationMembership.objects.filter(
-            user=user, organization_id=team.organization_id
-        ).first()
-    return memo[team.organization_id]
+    return user_membership(user=user, team=team)
 
 
 def _rules(*, user: Any, team: Team) -> dict[str, dict[int | None, str]]:

@@ -6,6 +6,7 @@ modes (``force_cache`` and the default become ``blocking`` here).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rest_framework.request import Request
@@ -33,5 +34,16 @@ class QueryView(TeamScopedMixin, APIView):
             mode = ExecutionMode.ASYNC
         if mode == ExecutionMode.FORCE_CACHE:
             mode = ExecutionMode.BLOCKING
-        response = query_results(team=self.team, query=query, mode=mode)
-        return Response(response)
+        client_query_id = body.get("client_query_id")
+        if client_query_id is not None and not (isinstance(client_query_id, str) and client_query_id.strip()):
+            raise QueryError("client_query_id must be a non-empty string.", attr="client_query_id")
+        response = query_results(
+            team=self.team,
+            query=query,
+            mode=mode,
+            # An async job is named by the caller's id, else a fresh one (api.md §12).
+            query_id=client_query_id or uuid.uuid4().hex,
+            user=request.user,
+        )
+        running = response.get("query_status") and not response["query_status"].get("complete")
+        return Response(response, status=202 if running else 200)

@@ -24,6 +24,23 @@ from query_engine.backends.base import (
     settings_clause,
 )
 from query_engine.backends.binding import text_params
+from query_engine.context import current as current_execution
+
+
+def _live_progress(on_progress: ProgressCallback):
+    """chDB's per-block progress (cumulative counters) as the seam's Progress."""
+
+    def report(values: dict[str, Any]) -> None:
+        on_progress(
+            Progress(
+                rows_read=int(values.get("read_rows", 0)),
+                bytes_read=int(values.get("read_bytes", 0)),
+                total_rows_to_read=int(values.get("total_rows_to_read", 0)),
+                elapsed_seconds=int(values.get("elapsed_ns", 0)) / 1e9,
+            )
+        )
+
+    return report
 
 
 class ChdbBackend:
@@ -50,13 +67,22 @@ class ChdbBackend:
         on_progress: ProgressCallback | None = None,
     ) -> QueryResult:
         statement = sql.rstrip().rstrip(";") + settings_clause(merged_settings(settings))
+        on_progress = on_progress or current_execution().on_progress
+        # chDB versions with per-block progress take a callback on the connection; older ones
+        # report only the final statistics below.
+        live = getattr(getattr(self._session, "_conn", None), "set_progress_callback", None)
         started = time.monotonic()
         with self._lock:
+            if live is not None:
+                live(_live_progress(on_progress) if on_progress else None)
             try:
                 raw = self._session.query(statement, "JSONCompact", params=text_params(params))
             except Exception as exc:  # chDB raises its own error types
                 self._drain()
                 raise classify_error(str(exc)) from exc
+            finally:
+                if live is not None and on_progress:
+                    live(None)
         result = parse_json_compact(raw.bytes())
         result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
         if on_progress is not None:

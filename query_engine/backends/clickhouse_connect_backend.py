@@ -18,6 +18,7 @@ from query_engine.backends.base import (
     parse_json_compact,
 )
 from query_engine.backends.binding import normalize_params
+from query_engine.context import current as current_execution
 
 
 def client_kwargs(url: str, database: str) -> dict[str, Any]:
@@ -59,6 +60,9 @@ class ClickHouseConnectBackend:
         on_progress: ProgressCallback | None = None,
     ) -> QueryResult:
         all_settings = merged_settings(settings)
+        # An async job's statements carry its id, so cancelling the job can kill them.
+        query_id = query_id or current_execution().query_id
+        on_progress = on_progress or current_execution().on_progress
         if query_id:
             all_settings["query_id"] = query_id
         started = time.monotonic()

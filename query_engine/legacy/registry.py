@@ -18,6 +18,7 @@ CONVERTERS: dict[str, Converter] = {}
 # Modules that register converters; each insight kind adds its own line.
 CONVERTER_MODULES: list[str] = [
     "query_engine.legacy.trends",
+    "query_engine.legacy.funnels",
     "query_engine.legacy.retention_paths",
 ]
 _loaded = False

@@ -59,8 +59,29 @@ def earliest_timestamp(team_id: int, *, kind: str) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00").replace(" ", "T")).replace(tzinfo=UTC)
 
 
+MAX_BUCKETS = 10_000
+
+
 def window_for(spec: InsightSpec, team: TeamContext, *, kind: str, exact: bool = False) -> DateWindow:
+    """The query's date window; 400 when the range is backwards or has too many buckets."""
     earliest = earliest_timestamp(team.id, kind=kind) if spec.date_range.date_from == "all" else None
+    window = _resolve(spec, team, earliest, exact)
+    if window.date_from > window.date_to:
+        raise QueryError("date_from is after date_to.", attr="dateRange__date_from")
+    if _bucket_count(window) > MAX_BUCKETS:
+        raise QueryError(
+            f"The date range has more than {MAX_BUCKETS} {spec.interval} intervals; use a larger interval.",
+            attr="interval",
+        )
+    return window
+
+
+def _bucket_count(window: DateWindow) -> int:
+    seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2419200}[window.interval]
+    return int((window.date_to - window.date_from).total_seconds() // seconds) + 1
+
+
+def _resolve(spec: InsightSpec, team: TeamContext, earliest: datetime | None, exact: bool) -> DateWindow:
     return resolve_window(
         date_from=spec.date_range.date_from,
         date_to=spec.date_range.date_to,
@@ -129,7 +150,3 @@ def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[
 
 def bucket_index(window: DateWindow) -> dict[str, int]:
     return {b.strftime("%Y-%m-%d %H:%M:%S"): i for i, b in enumerate(window.buckets)}
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()

@@ -1,6 +1,6 @@
 """LifecycleQuery runner: new / returning / resurrecting / dormant actors per
-interval (engine.md §8). SQL returns each actor's active buckets and creation
-bucket; the status rules are applied here.
+interval (engine.md §8). The status rules run in ClickHouse (see
+``query_engine.sql.actors``); this fills the four zero-padded series.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from query_engine.actions import load_actions
 from query_engine.dates import localize, step
 from query_engine.nodes import lifecycle_spec
-from query_engine.runners.common import run_sql, series_label, window_for
+from query_engine.runners.common import bucket_index, run_sql, series_label, window_for
 from query_engine.runners.registry import register
 from query_engine.sql.actors import lifecycle_query
 from query_engine.sql.context import TeamContext
@@ -19,27 +19,6 @@ from query_engine.sql.trends import SeriesRequest
 
 KIND = "LifecycleQuery"
 STATUSES = ("new", "returning", "resurrecting", "dormant")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
-
-
-def statuses(active: list[datetime], created: datetime, interval: str) -> list[tuple[datetime, str]]:
-    """(period, status) pairs for one actor's sorted activity periods."""
-    out = []
-    for j, period in enumerate(active):
-        previous = created if j == 0 else active[j - 1]
-        if previous == period:
-            out.append((period, "new"))
-        elif j > 0 and step(previous, interval) == period:
-            out.append((period, "returning"))
-        else:
-            out.append((period, "resurrecting"))
-        following = active[j + 1] if j + 1 < len(active) else None
-        if following != step(period, interval):
-            out.append((step(period, interval), "dormant"))
-    return out
 
 
 @register(KIND)
@@ -69,20 +48,15 @@ class LifecycleRunner:
             actions=self.actions,
         )
         sql, params = lifecycle_query(req, localize(step(first, interval, -1), window.tz))
-        index = {b: i for i, b in enumerate(buckets)}
-        counts = {status: [set() for _ in buckets] for status in STATUSES}
-        for actor, active, created in run_sql(sql, params, kind=KIND).rows:
-            for period, status in statuses([_parse(a) for a in active], _parse(created), interval):
-                if period in index:
-                    counts[status][index[period]].add(actor)
-        return {
-            "results": [self._entry(series, status, counts[status], window) for status in STATUSES],
-            "timings": [],
-        }
+        index = bucket_index(window)
+        counts = {status: [0.0] * len(buckets) for status in STATUSES}
+        for period, status, actors in run_sql(sql, params, kind=KIND).rows:
+            if period in index:
+                counts[status][index[period]] = float(-actors if status == "dormant" else actors)
+        results = [self._entry(series, status, counts[status], window) for status in STATUSES]
+        return {"results": results, "timings": []}
 
-    def _entry(self, series, status: str, actors: list[set], window) -> dict[str, Any]:
-        sign = -1 if status == "dormant" else 1
-        data = [float(sign * len(a)) for a in actors]
+    def _entry(self, series, status: str, data: list[float], window) -> dict[str, Any]:
         name = series_label(series, self.actions)
         action = {
             "id": name if series.kind == "events" else str(series.action_id),

@@ -29,6 +29,8 @@ RUNNER_MODULES: list[str] = [
     "query_engine.runners.trends",
     "query_engine.runners.stickiness",
     "query_engine.runners.lifecycle",
+    "query_engine.runners.funnels.runner",
+    "query_engine.runners.funnel_correlation.runner",
     "query_engine.runners.retention.runner",
     "query_engine.runners.paths.runner",
 ]

@@ -7,12 +7,13 @@ bucket present (zeros filled); entries follow engine.md §2.3 / §2.4.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow, localize
-from query_engine.model import TOTAL_VALUE_DISPLAYS, InsightSpec, Series
+from query_engine.model import BREAKDOWN_OTHER, TOTAL_VALUE_DISPLAYS, InsightSpec, Series
 from query_engine.nodes import PROPERTY_MATHS, trends_spec
 from query_engine.runners import trends_post as post
 from query_engine.runners.common import (
@@ -42,6 +43,7 @@ class TrendsRunner:
             post.parse_formula(f.formula, len(self.spec.series)) for f in self.spec.formulas
         ]
         self.capped = False
+        self.period: DateWindow | None = None  # the compare period being computed
 
     def calculate(self) -> dict[str, Any]:
         window = window_for(self.spec, self.ctx, kind=KIND, exact=self.spec.display == "BoldNumber")
@@ -50,6 +52,7 @@ class TrendsRunner:
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
         results: list[dict[str, Any]] = []
         for period, compare_label in periods:
+            self.period = period
             entries = [self._series_entries(s, period) for s in self.spec.series]
             if self.formula_trees:
                 results += self._formula_entries(entries, period)
@@ -74,7 +77,7 @@ class TrendsRunner:
         date_from, date_to = window.filter_from, window.date_to
         if self.total_value and series.math in ACTIVE_WINDOW_DAYS:
             date_from = date_to - timedelta(days=ACTIVE_WINDOW_DAYS[series.math])
-            series = Series(**{**series.__dict__, "math": "dau"})
+            series = replace(series, math="dau")
         filters = [self.spec.properties]
         if self.spec.filter_test_accounts:
             filters.append(self.ctx.test_account_filters)
@@ -96,9 +99,9 @@ class TrendsRunner:
         """WAU/MAU at or above their window size are plain DAU (engine.md §2.2)."""
         interval = self.spec.interval
         if series.math == "weekly_active" and interval in ("week", "month"):
-            return Series(**{**series.__dict__, "math": "dau"})
+            return replace(series, math="dau")
         if series.math == "monthly_active" and interval == "month":
-            return Series(**{**series.__dict__, "math": "dau"})
+            return replace(series, math="dau")
         return series
 
     def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
@@ -112,17 +115,14 @@ class TrendsRunner:
         by_value: dict[str, list[float]] = {}
         for row in rows:
             bucket, value = row[0], row[-1]
-            key = row[1] if self.spec.breakdown else ""
+            key = self._key(row[1]) if self.spec.breakdown else ""
             data = by_value.setdefault(key, [0] * width)
             if bucket in index:
                 data[index[bucket]] = float(value) if as_float else value
         if self.spec.breakdown is None:
             return [self._entry(series, window, by_value.get("", [0.0 if as_float else 0] * width))]
-        limited, capped = post.limit_breakdowns(
-            by_value, limit=self.spec.breakdown.limit, hide_other=self.spec.breakdown.hide_other
-        )
-        self.capped = self.capped or capped
-        return [self._entry(series, window, data, breakdown_value=value) for value, data in limited]
+        limited, capped = self._limit(by_value)
+        return [self._entry(series, window, data, breakdown_value=self._value(v)) for v, data in limited]
 
     def _total_entries(
         self, series: Series, window: DateWindow, rows: list, as_float: bool
@@ -130,20 +130,36 @@ class TrendsRunner:
         if self.spec.breakdown is None:
             value = rows[0][-1] if rows else 0
             return [self._total_entry(series, float(value) if as_float else value)]
-        by_value = {row[1]: [row[-1]] for row in rows}
+        by_value = {self._key(row[1]): [row[-1]] for row in rows}
+        limited, capped = self._limit(by_value)
+        return [self._total_entry(series, data[0], breakdown_value=self._value(v)) for v, data in limited]
+
+    # --- breakdown values -------------------------------------------------------
+
+    def _key(self, value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
+
+    def _value(self, key: Any) -> Any:
+        return list(key) if isinstance(key, tuple) else key
+
+    def _limit(self, by_value: dict[Any, list]) -> tuple[list[tuple[Any, list]], bool]:
+        breakdown = self.spec.breakdown
+        assert breakdown is not None
+        other = tuple([BREAKDOWN_OTHER] * len(breakdown.parts())) if breakdown.multi else BREAKDOWN_OTHER
         limited, capped = post.limit_breakdowns(
-            by_value, limit=self.spec.breakdown.limit, hide_other=self.spec.breakdown.hide_other
+            by_value, limit=breakdown.limit, hide_other=breakdown.hide_other, other=other
         )
         self.capped = self.capped or capped
-        return [self._total_entry(series, data[0], breakdown_value=v) for v, data in limited]
+        return limited, capped
 
     def _label(self, series: Series, breakdown_value: Any) -> str:
         base = series_label(series, self.actions)
         if breakdown_value is None:
             return base
+        shown = "::".join(breakdown_value) if isinstance(breakdown_value, list) else str(breakdown_value)
         if len(self.spec.series) == 1:
-            return str(breakdown_value)
-        return f"{base} - {breakdown_value}"
+            return shown
+        return f"{base} - {shown}"
 
     def _base(self, series: Series, breakdown_value: Any) -> dict[str, Any]:
         raw_series = (self.query.get("series") or [{}])[series.order]
@@ -181,14 +197,17 @@ class TrendsRunner:
             "insight": "TRENDS",
             "interval": spec.interval,
             "display": spec.display,
-            "date_from": spec.date_range.date_from,
-            "date_to": spec.date_range.date_to,
+            "date_from": self.period.date_from.isoformat(),
+            "date_to": self.period.date_to.isoformat(),
             "filter_test_accounts": spec.filter_test_accounts,
             "entity_type": "events",
             "properties": self.query.get("properties"),
         }
         if spec.breakdown:
-            echo.update({"breakdown": spec.breakdown.property, "breakdown_type": spec.breakdown.type})
+            if spec.breakdown.multi:
+                echo["breakdowns"] = [{"property": p, "type": t} for p, t, _ in spec.breakdown.parts()]
+            else:
+                echo.update({"breakdown": spec.breakdown.property, "breakdown_type": spec.breakdown.type})
         if spec.formulas:
             echo["formula"] = spec.formulas[0].formula
         return {k: v for k, v in echo.items() if v is not None}

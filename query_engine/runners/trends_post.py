@@ -14,14 +14,14 @@ from insights_api.errors import QueryError
 from query_engine.model import BREAKDOWN_NULL, BREAKDOWN_OTHER
 
 
-def _rank_key(item: tuple[str, float]) -> tuple[float, str]:
+def _rank_key(item: tuple[Any, float]) -> tuple[float, Any]:
     value, total = item
     return (-total, value)
 
 
 def limit_breakdowns(
-    values: dict[str, list[float]], *, limit: int, hide_other: bool
-) -> tuple[list[tuple[str, list[float]]], bool]:
+    values: dict[Any, list[float]], *, limit: int, hide_other: bool, other: Any = BREAKDOWN_OTHER
+) -> tuple[list[tuple[Any, list[float]]], bool]:
     """Top ``limit`` values by total (ties by value), the rest merged into 'other'.
 
     Returns the ordered (value, data) list — regular values, then null, then
@@ -37,7 +37,7 @@ def limit_breakdowns(
     if rest and not hide_other:
         width = len(next(iter(values.values())))
         merged = [sum(values[v][i] for v in rest) for i in range(width)]
-        result.append((BREAKDOWN_OTHER, merged))
+        result.append((other, merged))
     return result, bool(rest)
 
 
@@ -123,6 +123,8 @@ def letters(count: int) -> list[str]:
 
 def breakdown_sort_key(entry: dict[str, Any]) -> tuple[int, float, float]:
     value = entry.get("breakdown_value")
+    if isinstance(value, list):  # multi-breakdown: ranked on its first part
+        value = value[0] if value else None
     rank = 2 if value == BREAKDOWN_OTHER else 1 if value == BREAKDOWN_NULL else 0
     total = entry.get("aggregated_value") if "aggregated_value" in entry else sum(entry.get("data") or [])
     return (rank, -(total or 0), -(entry.get("count") or 0))

@@ -21,10 +21,19 @@ def stickiness_query(req: SeriesRequest, operator: str, min_events: int) -> tupl
     """Rows (intervals_active, actors): actors active in exactly k buckets."""
     params = Params()
     bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
+    source = events_source(params, req.team.id, with_person=not req.team.aggregate_by_distinct_id)
+    if operator == "gte" and min_events <= 1:
+        # Any event makes an interval count: one aggregation level is enough.
+        per_actor = (
+            f"SELECT {actor_expr(req)} AS actor, count(DISTINCT {bucket}) AS intervals_active\n"
+            f"{source}\n{series_where(req, params, req.date_from)}\nGROUP BY actor"
+        )
+        sql = f"SELECT intervals_active, count() AS actors FROM (\n{per_actor}\n) GROUP BY intervals_active"
+        return sql, params.values
     threshold = params.add(min_events, "Int64")
     inner = (
         f"SELECT {actor_expr(req)} AS actor, {bucket} AS bucket_start, count() AS events_in_bucket\n"
-        f"{events_source(params, req.team.id, with_person=not req.team.aggregate_by_distinct_id)}\n"
+        f"{source}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY actor, bucket_start\nHAVING events_in_bucket {CRITERIA[operator]} {threshold}"
     )
@@ -36,26 +45,54 @@ def stickiness_query(req: SeriesRequest, operator: str, min_events: int) -> tupl
     return sql, params.values
 
 
+# Interval → "one interval" SQL; names come from this table only.
+ONE_INTERVAL = {
+    "minute": "toIntervalMinute(1)",
+    "hour": "toIntervalHour(1)",
+    "day": "toIntervalDay(1)",
+    "week": "toIntervalWeek(1)",
+    "month": "toIntervalMonth(1)",
+}
+
+# Per actor: every active period gets new / returning / resurrecting (compared
+# with the previous active period, or the creation period for the first one),
+# and every active period not followed by the next one adds a dormant entry
+# one period later. ``epoch`` marks "no entry" and is filtered out.
+STATUS_PAIRS = """arrayConcat(
+    arrayMap((d, i) -> (d, multiIf(
+        if(i = 1, created, active[i - 1]) = d, 'new',
+        i > 1 AND active[i - 1] + {one} = d, 'returning',
+        'resurrecting')), active, arrayEnumerate(active)),
+    arrayFilter(x -> x.2 != '', arrayMap((d, i) -> if(
+        i < length(active) AND active[i + 1] = d + {one}, (d, ''), (d + {one}, 'dormant')),
+        active, arrayEnumerate(active)))
+)"""
+
+
 def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]:
-    """Rows (actor, [active bucket texts], created bucket text) for the window.
+    """Rows (period text, status, actors) — engine.md §8, computed in ClickHouse.
 
     ``date_from`` is one interval before the first bucket so the first
-    bucket's "returning" can be told apart from "resurrecting".
+    bucket's "returning" can be told apart from "resurrecting"; periods
+    outside the window are dropped by the caller.
     """
     params = Params()
     bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
-    created = format_bucket(
-        bucket_expr(
-            params, req.interval, req.team.tz, req.team.week_start_day, column="min(events.person_created_at)"
-        )
+    created = bucket_expr(
+        params, req.interval, req.team.tz, req.team.week_start_day, column="min(events.person_created_at)"
     )
     person_profile = json_value("properties", params.add("$process_person_profile"))
-    sql = (
-        f"SELECT {actor_expr(req)} AS actor, arraySort(groupUniqArray({format_bucket(bucket)})) AS active,\n"
+    per_actor = (
+        f"SELECT {actor_expr(req)} AS actor, arraySort(groupUniqArray({bucket})) AS active,\n"
         f"  {created} AS created\n"
         f"{events_source(params, req.team.id, with_person=True)}\n"
         f"{series_where(req, params, date_from)}\n"
         f"  AND ifNull({person_profile} != 'false', 1)\n"
         "GROUP BY actor"
+    )
+    pairs = STATUS_PAIRS.format(one=ONE_INTERVAL[req.interval])
+    sql = (
+        f"SELECT {format_bucket('pair.1')} AS period, pair.2 AS status, count() AS actors\n"
+        f"FROM (\n{per_actor}\n)\nARRAY JOIN {pairs} AS pair\nGROUP BY period, status"
     )
     return sql, params.values

@@ -1,7 +1,7 @@
 """Property filters → a ClickHouse boolean expression with bound keys and values.
 
-Semantics (engine.md §1.5): the value is ``JSONExtractRaw`` of the key, JSON
-strings are unescaped, and both ``""`` and JSON ``null`` read as NULL. Every
+Semantics (engine.md §1.5): the value is the key's JSON text, JSON strings
+are unescaped, and both ``""`` and JSON ``null`` read as NULL. Every
 leaf yields 0/1, never NULL, so NOT/OR groups behave: negative operators
 match a missing property, positive ones do not.
 """
@@ -25,11 +25,13 @@ DATE_OPERATORS = {"is_date_exact": "=", "is_date_before": "<", "is_date_after": 
 
 
 def json_value(column: str, key_placeholder: str) -> str:
-    """Nullable(String) value of one JSON key: unescaped, '' and null → NULL."""
-    raw = f"JSONExtractRaw({column}, {key_placeholder})"
-    return (
-        f"nullIf(multiIf(startsWith({raw}, '\"'), JSONExtractString({raw}), {raw} = 'null', '', {raw}), '')"
-    )
+    """Nullable(String) value of one JSON key: strings unescaped, other values as
+    JSON text (``1``, ``true``), and both ``""`` and ``null``/missing → NULL.
+
+    One parse of the document; the same text as PostHog's
+    ``JSONExtractRaw`` + unquote, except that numbers come back normalised.
+    """
+    return f"nullIf(JSONExtract({column}, {key_placeholder}, 'Nullable(String)'), '')"
 
 
 def property_value(prop_type: str, key: str, params: Params) -> str:

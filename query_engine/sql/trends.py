@@ -90,12 +90,18 @@ def aggregate(req: SeriesRequest, params: Params) -> str:
     raise QueryError(f"Unsupported math {math!r}.", attr="series__math")
 
 
-def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
-    value = property_value(breakdown.type, str(breakdown.property), params)
-    if breakdown.normalize_url:
+def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params) -> str:
+    value = property_value(kind, prop, params)
+    if normalize_url:
         trimmed = f"trim(TRAILING '/?#' FROM {value})"
         value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
+
+
+def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
+    """String value per event (null marker for missing); an array for multi-breakdowns."""
+    values = [_breakdown_value(prop, kind, norm, params) for prop, kind, norm in breakdown.parts()]
+    return f"[{', '.join(values)}]" if breakdown.multi else values[0]
 
 
 def series_where(
@@ -200,24 +206,32 @@ def _first_seen(req: SeriesRequest, params: Params) -> str:
 
 
 def _active_users(req: SeriesRequest, params: Params) -> str:
-    """Trailing 7/30-day active actors for each bucket start b: activity day in (b − W, b]."""
+    """Trailing 7/30-day active actors for each bucket start b: activity day in (b − W, b].
+
+    Day buckets: each (actor, active day) fans out to the W days it counts for
+    (cheap, independent of the range length); other intervals test the
+    activity against every bucket start.
+    """
     days = ACTIVE_WINDOW_DAYS[req.series.math]
     bd_select, bd_col = _breakdown_select(req, params)
     unit = "hour" if req.interval in ("hour", "minute") else "day"
     activity = bucket_expr(params, unit, req.team.tz, req.team.week_start_day)
-    buckets = params.add(list(req.buckets_utc), "Array(DateTime64(6, 'UTC'))")
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, {activity} AS active_at\n"
         f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
         f"{series_where(req, params, req.date_from - timedelta(days=days))}\n"
         f"GROUP BY actor{bd_col}, active_at"
     )
-    tz = params.named("tz", req.team.tz.key, "String")
-    spread = (
-        "SELECT toTimeZone(arrayJoin(arrayFilter("
-        f"b -> active_at <= b AND active_at > b - toIntervalDay({days}), {buckets})), {tz})"
-        f" AS bucket_start{bd_col}, actor FROM (\n{inner}\n)"
-    )
+    if req.interval == "day":
+        fan_out = f"arrayJoin(arrayMap(i -> active_at + toIntervalDay(i), range({days})))"
+    else:
+        buckets = params.add(list(req.buckets_utc), "Array(DateTime64(6, 'UTC'))")
+        tz = params.named("tz", req.team.tz.key, "String")
+        fan_out = (
+            "toTimeZone(arrayJoin(arrayFilter("
+            f"b -> active_at <= b AND active_at > b - toIntervalDay({days}), {buckets})), {tz})"
+        )
+    spread = f"SELECT {fan_out} AS bucket_start{bd_col}, actor FROM (\n{inner}\n)"
     middle = (
         f"SELECT bucket_start{bd_col}, count(DISTINCT actor) AS value FROM (\n{spread}\n)"
         f" GROUP BY bucket_start{bd_col}"

@@ -29,7 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--days", dest="days", type=int, default=30, help="Days of history, ending today")
         parser.add_argument("--seed", dest="seed", type=int, default=42, help="Random seed")
         parser.add_argument(
-            "--end-date", dest="end_date", default=None, help="Last day (YYYY-MM-DD, default: today, UTC)"
+            "--end-date",
+            dest="end_date",
+            default=None,
+            help="Last day (YYYY-MM-DD, UTC); default: the data ends now",
         )
 
     def handle(self, *args, project: int, events: int, days: int, seed: int, **options) -> None:
@@ -37,11 +40,12 @@ class Command(BaseCommand):
             raise CommandError(f"Project {project} does not exist.")
         if events < 0 or days < 1:
             raise CommandError("--events must be >= 0 and --days >= 1.")
-        last_day = (
-            date.fromisoformat(options["end_date"]) if options.get("end_date") else datetime.now(UTC).date()
-        )
-        # The data ends at the end of the last day, so a fixed seed and end date repeat exactly.
-        end = datetime.combine(last_day, time.max, tzinfo=UTC)
+        if options.get("end_date"):
+            # A fixed seed and end date repeat exactly: the data ends at the end of that day.
+            end = datetime.combine(date.fromisoformat(options["end_date"]), time.max, tzinfo=UTC)
+        else:
+            # Without one the data ends now, so none of it lies in the future.
+            end = datetime.now(UTC)
         traffic = DemoTraffic(seed=seed, days=days, end=end).events()
         writer = get_writer()
         written = 0

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-from analytics.models import Team
+from analytics.models import Team, User
+from analytics.services.demo import create_demo_insights
 from analytics.services.tenancy import create_project_with_owner
 
 DEMO_EMAIL = "demo@example.com"
@@ -33,6 +34,13 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         call_command("migrate_clickhouse", stdout=self.stdout)
         credentials = self._demo_credentials()
+        if not credentials.get("insights_created"):
+            team = Team.objects.get(pk=credentials["project_id"])
+            owner = User.objects.get(email=DEMO_EMAIL)
+            created = create_demo_insights(team=team, user=owner)
+            self.stdout.write(f"Created {len(created)} demo insights.")
+            credentials["insights_created"] = True
+            self._save(credentials)
         if events and not credentials.get("events_loaded") and "generate_demo_data" in get_commands():
             call_command(
                 "generate_demo_data", project=credentials["project_id"], events=events, days=days, seed=42

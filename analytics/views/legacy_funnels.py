@@ -1,0 +1,124 @@
+"""Legacy compute endpoints ``insights/funnel/`` and ``insights/funnel/correlation/``.
+
+GET reads the filter dict from the query string (list/dict values as JSON
+text), POST from the JSON body (query-string keys are merged in first).
+The filter becomes a ``FunnelsQuery`` (or a ``FunnelCorrelationQuery``
+around one), is computed through ``query_results`` and returned in the
+legacy envelope (api.md §10). ``refresh=true`` recomputes; otherwise a
+fresh cached result is served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access_control.views import TeamScopedMixin
+from query_engine.execution import ExecutionMode
+from query_engine.legacy.funnels import funnels_query
+from query_engine.legacy.trends import decode, truthy
+from query_engine.results import query_results
+
+CORRELATION_KEYS = {
+    "funnel_correlation_type": "funnelCorrelationType",
+    "funnel_correlation_names": "funnelCorrelationNames",
+    "funnel_correlation_exclude_names": "funnelCorrelationExcludeNames",
+    "funnel_correlation_exclude_event_names": "funnelCorrelationExcludeEventNames",
+    "funnel_correlation_event_names": "funnelCorrelationEventNames",
+    "funnel_correlation_event_exclude_property_names": "funnelCorrelationEventExcludePropertyNames",
+}
+NOT_FILTERS = ("format", "refresh")
+
+
+def request_filters(request: Request) -> dict[str, Any]:
+    filters: dict[str, Any] = dict(request.query_params.items())
+    if request.method == "POST" and isinstance(request.data, dict):
+        filters.update(request.data)
+    return filters
+
+
+def people_url(filters: dict[str, Any], step: int, breakdown: Any = None) -> str:
+    """Where PostHog's legacy engine points for the actors of one step."""
+    params = {k: v for k, v in filters.items() if k not in NOT_FILTERS}
+    params = {k: v if isinstance(v, str) else _json(v) for k, v in params.items()}
+    params["funnel_step"] = str(step)
+    if breakdown is not None:
+        params["funnel_step_breakdown"] = _json(breakdown)
+    return f"{settings.SITE_URL}/api/person/funnel/?{urlencode(params)}"
+
+
+def _json(value: Any) -> str:
+    import orjson
+
+    return orjson.dumps(value).decode()
+
+
+def with_people_urls(result: Any, filters: dict[str, Any]) -> Any:
+    """Steps results gain ``converted_people_url``/``dropped_people_url`` as the legacy engine gave."""
+    if not isinstance(result, list) or not result:
+        return result
+    funnels = result if isinstance(result[0], list) else [result]
+    for steps in funnels:
+        for step in steps:
+            if not isinstance(step, dict) or "order" not in step:
+                return result
+            number, breakdown = step["order"] + 1, step.get("breakdown_value")
+            step["converted_people_url"] = people_url(filters, number, breakdown)
+            step["dropped_people_url"] = people_url(filters, -number, breakdown) if number > 1 else None
+    return result
+
+
+def envelope(team: Any, response: dict[str, Any], result: Any) -> dict[str, Any]:
+    return {
+        "result": result,
+        "timezone": team.timezone,
+        "last_refresh": response.get("last_refresh"),
+        "is_cached": response.get("is_cached", False),
+        "timings": response.get("timings") or [],
+        "next": None,
+    }
+
+
+class LegacyFunnelView(TeamScopedMixin, APIView):
+    scope_object = "insight"
+    required_scopes = ["insight:read"]
+    throttle_scope = "clickhouse"
+
+    def get(self, request: Request, **kwargs: Any) -> Response:
+        return self.compute(request_filters(request))
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        return self.compute(request_filters(request))
+
+    def query(self, filters: dict[str, Any]) -> dict[str, Any]:
+        return funnels_query(filters)
+
+    def compute(self, filters: dict[str, Any]) -> Response:
+        mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
+        response = query_results(team=self.team, query=self.query(filters), mode=mode)
+        return Response(envelope(self.team, response, self.shape(response.get("results"), filters)))
+
+    def shape(self, result: Any, filters: dict[str, Any]) -> Any:
+        return with_people_urls(result, filters)
+
+
+class LegacyFunnelCorrelationView(LegacyFunnelView):
+    """Same filter dict plus the ``funnel_correlation_*`` keys."""
+
+    def query(self, filters: dict[str, Any]) -> dict[str, Any]:
+        query: dict[str, Any] = {
+            "kind": "FunnelCorrelationQuery",
+            "source": {"kind": "FunnelsActorsQuery", "source": funnels_query(filters)},
+        }
+        for old, new in CORRELATION_KEYS.items():
+            if filters.get(old) not in (None, ""):
+                query[new] = decode(filters[old], old)
+        return query
+
+    def shape(self, result: Any, filters: dict[str, Any]) -> Any:
+        return result

@@ -1,0 +1,92 @@
+"""Polling and cancelling async queries: ``GET``/``DELETE /api/projects/:id/query/:query_id/``."""
+
+from __future__ import annotations
+
+import logging
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access_control.views import TeamScopedMixin
+from query_engine import status as status_store
+from query_engine.backends import get_backend
+from query_engine.live_progress import with_running_statement
+
+logger = logging.getLogger(__name__)
+TRUE = {"true", "1", "yes"}
+
+
+def _flag(request: Request, *names: str) -> bool:
+    return any(str(request.query_params.get(name, "")).lower() in TRUE for name in names)
+
+
+def _http_status(record: status_store.QueryStatus) -> int:
+    if not record.complete:
+        return status.HTTP_202_ACCEPTED
+    if not record.error:
+        return status.HTTP_200_OK
+    return status.HTTP_400_BAD_REQUEST if record.error_message else status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+class QueryStatusView(TeamScopedMixin, APIView):
+    """202 while running, 200 done, 400 failed with a message, 500 failed without; 404 unknown."""
+
+    scope_object = "query"
+    required_scopes = ["query:read"]
+    throttle_scope = "query_status"
+
+    def _record(self, query_id: str) -> status_store.QueryStatus:
+        record = status_store.get(self.team.id, query_id)
+        if record is None:
+            raise NotFound("Query not found. It may never have been queued, or its status expired.")
+        return record
+
+    @extend_schema(
+        parameters=[OpenApiParameter("show_progress", OpenApiTypes.BOOL, description="Add query_progress.")],
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, team_id: str, query_id: str) -> Response:
+        record = self._record(query_id)
+        progress = None
+        if _flag(request, "show_progress", "showProgress") and record.running:
+            stored = status_store.progress(self.team.id, query_id)
+            progress = with_running_statement(query_id, stored, record.pickup_time)
+        return Response({"query_status": record.public(progress=progress)}, status=_http_status(record))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dequeue_only", OpenApiTypes.BOOL, description="Only revoke the task.")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def delete(self, request: Request, team_id: str, query_id: str) -> Response:
+        record = status_store.get(self.team.id, query_id)
+        if record is not None and record.complete:
+            return Response({"message": "Query already complete"})
+        if _flag(request, "dequeue_only"):
+            if record is not None and record.pickup_time is not None:
+                return Response({"message": "Query already running; dequeue_only leaves it running"})
+            self._stop(query_id, record)
+            return Response({"message": "Query dequeued"})
+        self._stop(query_id, record)
+        get_backend().cancel(query_id)
+        return Response({"message": "Query cancelled"})
+
+    def _stop(self, query_id: str, record: status_store.QueryStatus | None) -> None:
+        if record is not None and record.task_id:
+            status_store.mark_cancelled(record.task_id)
+            _revoke(record.task_id)
+        status_store.delete(self.team.id, query_id)
+
+
+def _revoke(task_id: str) -> None:
+    """Tell workers to skip the task; the cancel flag covers a worker that misses the broadcast."""
+    from insights_api.celery import app
+
+    try:
+        app.control.revoke(task_id)
+    except Exception:  # the broker being away must not turn a cancel into a 500
+        logger.warning("could not broadcast revoke for task %s", task_id, exc_info=True)

@@ -1,0 +1,232 @@
+"""Benchmark: cached insight retrieves against gunicorn (one process, threads).
+
+Starts the server the way ``bin/serve`` does (gunicorn, 1 worker, N threads) on
+a fresh data directory, stores events through the capture endpoint, creates a
+trends insight, computes it once (``refresh=blocking``), then has C concurrent
+keep-alive clients ``GET /api/projects/:id/insights/:id/`` (the default
+``refresh``, i.e. served from the cache) for a fixed time. Prints latency
+percentiles and requests/s as JSON.
+
+Rate limiting is switched off for the run (240/min per key would otherwise be
+what is measured). DATABASE_URL / REDIS_URL pass through, so the same script
+measures embedded mode (SQLite, in-process cache) or PostgreSQL + Redis.
+
+    .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def call(base: str, method: str, path: str, key: str | None, body: dict | None = None) -> dict:
+    request = urllib.request.Request(base + path, method=method)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, data, timeout=60) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def prepare(base: str, project: dict) -> str:
+    """Events, an insight, one blocking computation; returns the insight's path."""
+    now = datetime.now(UTC)
+    events = [
+        {
+            "event": "$pageview",
+            "distinct_id": f"user-{i % 50}",
+            "timestamp": (now - timedelta(hours=i % 150)).isoformat(),
+            "properties": {"$browser": ["Chrome", "Firefox", "Safari"][i % 3]},
+        }
+        for i in range(2000)
+    ]
+    call(base, "POST", "/batch/", None, {"api_key": project["api_token"], "batch": events})
+    team = project["project_id"]
+    insight = call(
+        base,
+        "POST",
+        f"/api/projects/{team}/insights/",
+        project["personal_api_key"],
+        {
+            "name": "Pageviews by browser",
+            "query": {
+                "kind": "InsightVizNode",
+                "source": {
+                    "kind": "TrendsQuery",
+                    "series": [{"kind": "EventsNode", "event": "$pageview"}],
+                    "breakdownFilter": {"breakdown": "$browser", "breakdown_type": "event"},
+                    "dateRange": {"date_from": "-7d"},
+                },
+            },
+        },
+    )
+    path = f"/api/projects/{team}/insights/{insight['id']}/"
+    warm = call(base, "GET", path + "?refresh=blocking", project["personal_api_key"])
+    assert warm["result"], "the insight computed no result"
+    cached = call(base, "GET", path, project["personal_api_key"])
+    assert cached["is_cached"] is True, "the retrieve is not served from the cache"
+    return path
+
+
+def finished_job(base: str, project: dict) -> str:
+    """A finished async job's poll path: a request that reads only the key, the team and the cache."""
+    team, key = project["project_id"], project["personal_api_key"]
+    body = {"query": {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}}
+    job = call(base, "POST", f"/api/projects/{team}/query/", key, {**body, "refresh": "force_async"})
+    path = f"/api/projects/{team}/query/{job['query_status']['id']}/"
+    for _ in range(300):
+        if call(base, "GET", path, key)["query_status"]["complete"]:
+            return path
+        time.sleep(0.1)
+    raise RuntimeError("the async job did not finish")
+
+
+async def client(
+    port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    while time.perf_counter() < stop_at:
+        started = time.perf_counter()
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        code = int(status_line.split()[1])
+        if code != 200:
+            errors.append(code)
+    writer.close()
+
+
+async def load(port: int, path: str, key: str, clients: int, seconds: float) -> tuple[list[float], list[int]]:
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
+        "Connection: keep-alive\r\n\r\n"
+    ).encode()
+    latencies: list[float] = []
+    errors: list[int] = []
+    stop_at = time.perf_counter() + seconds
+    await asyncio.gather(*(client(port, request, stop_at, latencies, errors) for _ in range(clients)))
+    return latencies, errors
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of gunicorn's master and its worker (threads included), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for process in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--floor", action="store_true", help="load GET /query/:id/ of a finished job (auth + cache only)"
+    )
+    args = parser.parse_args()
+
+    var = tempfile.mkdtemp(prefix="bench-cached-")
+    env = {**os.environ, "INSIGHTS_VAR_DIR": var, "THROTTLE_ENABLED": "false", "SECRET_KEY": "bench"}
+    manage(env, "migrate", "--noinput")
+    manage(env, "migrate_clickhouse")
+    project = json.loads(manage(env, "create_project", "--name", "Bench", "--json"))
+    port = free_port()
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "insights_api.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", str(args.threads), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/_health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        path = prepare(base, project)
+        key = project["personal_api_key"]
+        if args.floor:
+            path = finished_job(base, project)
+        asyncio.run(load(port, path, key, args.clients, 2.0))  # warm-up
+        cpu_before = cpu_seconds(server.pid)
+        latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds))
+        cpu_used = cpu_seconds(server.pid) - cpu_before
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(
+        json.dumps(
+            {
+                "path": "poll a finished job" if args.floor else "cached insight retrieve",
+                "clients": args.clients,
+                "threads": args.threads,
+                "seconds": args.seconds,
+                "requests": len(latencies),
+                "non_200": len(errors),
+                "requests_per_second": round(len(latencies) / args.seconds, 1),
+                "p50_ms": round(statistics.median(latencies) * 1000, 2),
+                "p90_ms": round(percentile(latencies, 0.9) * 1000, 2),
+                "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                # CPU the server spent per request: with one process (GIL) the ceiling
+                # on an idle machine is about 1000 / this many requests per second.
+                "server_cpu_ms_per_request": round(cpu_used * 1000 / max(len(latencies), 1), 2),
+                "load_average_1m": os.getloadavg()[0],
+                "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
+                "cache": "redis" if os.environ.get("REDIS_URL") else "in-process",
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Benchmark cases, one module per insight area; each defines ``CASES: list[Case]``."""

@@ -1,0 +1,1 @@
+"""Funnel correlation: which events and properties go with converting (engine.md §4)."""

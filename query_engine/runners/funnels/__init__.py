@@ -1,0 +1,1 @@
+"""Funnels: ordered, strict and unordered; steps, trends and time-to-convert."""

@@ -1,0 +1,101 @@
+"""``FunnelSpec`` → ``FunnelSQL``: step, exclusion and filter conditions compiled with bound params."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from query_engine.dates import DateWindow
+from query_engine.model import ActionDef, Series
+from query_engine.runners.funnels.spec import FunnelSpec
+from query_engine.runners.funnels.sql import Exclusion, FunnelSQL
+from query_engine.sql.context import TeamContext, bucket_expr
+from query_engine.sql.events import (
+    FilterContext,
+    entity_condition,
+    events_source,
+    filters_condition,
+    person_id_expr,
+    range_condition,
+    team_condition,
+)
+from query_engine.sql.params import Params
+from query_engine.sql.properties import property_value
+
+GROUP_COLUMNS = {i: f"`$group_{i}`" for i in range(5)}
+
+
+def _series_condition(
+    series: Series, params: Params, ctx: FilterContext, actions: dict[int, ActionDef]
+) -> str:
+    entity = entity_condition(series, params, ctx, actions)
+    props = filters_condition([series.properties], params, ctx)
+    kept = [c for c in (entity, props) if c != "1"]
+    return " AND ".join(kept) if kept else "1"
+
+
+def _breakdown_exprs(spec: FunnelSpec, params: Params) -> tuple[str, ...]:
+    if spec.breakdown is None:
+        return ()
+    exprs = []
+    for key in spec.breakdown.properties:
+        value = property_value(spec.breakdown.type, key, params)
+        if spec.breakdown.normalize_url:
+            trimmed = f"trim(TRAILING '/?#' FROM {value})"
+            value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
+        exprs.append(value)
+    return tuple(exprs)
+
+
+def _where(
+    spec: FunnelSpec, team: TeamContext, window: DateWindow, params: Params, ctx: FilterContext
+) -> str:
+    groups = [spec.properties]
+    if spec.filter_test_accounts:
+        groups.append(team.test_account_filters)
+    conditions = [
+        team_condition(params, team.id),
+        # Every step must lie inside the date range; the window does not extend past date_to.
+        range_condition(params, window.date_from, window.date_to),
+        filters_condition(groups, params, ctx),
+    ]
+    if spec.aggregation_group_type_index is not None:
+        conditions.append(f"{GROUP_COLUMNS[spec.aggregation_group_type_index]} != ''")
+    kept = [c for c in conditions if c and c != "1"]
+    return "WHERE " + "\n  AND ".join(kept)
+
+
+def compile_funnel(
+    spec: FunnelSpec, team: TeamContext, window: DateWindow, actions: dict[int, ActionDef]
+) -> tuple[FunnelSQL, Params]:
+    params = Params()
+    ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
+    grouped = spec.aggregation_group_type_index is not None
+    if grouped:
+        actor = GROUP_COLUMNS[spec.aggregation_group_type_index or 0]
+    elif team.aggregate_by_distinct_id:
+        actor = "events.distinct_id"
+    else:
+        actor = f"toString({person_id_expr()})"
+    with_person = not grouped and not team.aggregate_by_distinct_id
+    source = events_source(params, team.id, with_person=with_person)
+    steps = tuple(_series_condition(s, params, ctx, actions) for s in spec.series)
+    exclusions = tuple(
+        Exclusion(_series_condition(x.series, params, ctx, actions), x.from_step, x.to_step)
+        for x in spec.exclusions
+    )
+    funnel = FunnelSQL(
+        steps=steps,
+        source=source,
+        where=_where(spec, team, window, params, ctx),
+        actor=actor,
+        window=params.add(float(spec.window_seconds), "Float64"),
+        order=spec.order,
+        exclusions=exclusions,
+        breakdown=_breakdown_exprs(spec, params),
+        attribution=spec.attribution if spec.breakdown else "first_touch",
+        attribution_step=spec.attribution_step,
+        period=bucket_expr(params, spec.interval, team.tz, team.week_start_day)
+        if spec.viz_type == "trends"
+        else None,
+    )
+    return funnel, params

@@ -1,0 +1,100 @@
+"""The three funnel visualisations as SQL over the per-actor results of ``sql``."""
+
+from __future__ import annotations
+
+from query_engine.runners.funnels.sql import (
+    FunnelSQL,
+    actor_results,
+    event_type,
+    events_select,
+    grouped_events,
+    match_fold,
+    prop_values,
+)
+
+
+def _counts(n: int) -> str:
+    return ", ".join(f"countIf(step_reached >= {i}) AS s{i}" for i in range(n))
+
+
+def _order(n: int, prefix: str = "s") -> str:
+    return ", ".join(f"{prefix}{i} DESC" for i in reversed(range(n)))
+
+
+def steps_query(funnel: FunnelSQL, limit: str | None) -> str:
+    """Per breakdown value: step counts and conversion-time lists, beyond ``limit`` merged into Other.
+
+    Conversion times of zero seconds are left out of the average and median (engine.md §3.3).
+    """
+    n = funnel.n
+    times = ", ".join(f"groupArrayIf(timings[{i}], timings[{i}] > 0) AS c{i}" for i in range(1, n))
+    per_breakdown = (
+        f"SELECT breakdown, {_counts(n)}{', ' + times if times else ''}\n"
+        f"FROM ({actor_results(funnel)})\nGROUP BY breakdown"
+    )
+    final = "breakdown" if limit is None else f"if(rn <= {limit}, breakdown, ['Other'])"
+    sums = ", ".join(f"sum(s{i}) AS s{i}" for i in range(n))
+    stats = "".join(
+        f", if(empty(groupArrayArray(c{i}) AS all{i}), NULL, arrayAvg(all{i})) AS avg{i}"
+        f", if(empty(all{i}), NULL, arrayReduce('median', all{i})) AS median{i}"
+        for i in range(1, n)
+    )
+    return (
+        f"SELECT {final} AS final_breakdown, {sums}{stats}\n"
+        f"FROM (\n  SELECT *, row_number() OVER (ORDER BY {_order(n)}, breakdown) AS rn\n"
+        f"  FROM ({per_breakdown})\n)\n"
+        f"GROUP BY final_breakdown\nORDER BY {_order(n)}, final_breakdown"
+    )
+
+
+def _period_events(funnel: FunnelSQL) -> str:
+    """Events for attempts entering in ``period``: step 1 elsewhere no longer starts one."""
+    breakdown = ", e.b" if funnel.breakdown else ""
+    moved = f"CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p{breakdown}) AS {event_type(funnel)})"
+    return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, ev))"
+
+
+def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
+    """Per (entrance period, breakdown): actors reaching ``from_step`` and ``to_step``."""
+    events = _period_events(funnel)
+    actors = (
+        f"SELECT aggregation_target, prop_val, period,\n  {match_fold(funnel, events)}\n"
+        f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
+        f"    {prop_values(funnel)} AS prop_vals,\n"
+        "    arrayDistinct(arrayMap(e -> e.p, arrayFilter(e -> bitTest(e.m, 0), ev))) AS periods\n"
+        f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
+        "ARRAY JOIN prop_vals AS prop_val\nARRAY JOIN periods AS period"
+    )
+    return (
+        f"SELECT period, prop_val AS breakdown, countIf(m.1 >= {from_step + 1}) AS reached_from,\n"
+        f"  countIf(m.1 >= {to_step + 1}) AS reached_to\n"
+        f"FROM ({actors})\nWHERE m.3 = 0\nGROUP BY period, breakdown\nORDER BY period, breakdown"
+    )
+
+
+def time_to_convert_query(funnel: FunnelSQL, from_step: int, to_step: int, bin_count: str | None) -> str:
+    """Histogram of per-actor time from ``from_step`` to ``to_step`` (engine.md §3.7)."""
+    times = (
+        f"SELECT arraySum(arraySlice(timings, {from_step + 1}, {to_step - from_step})) AS time\n"
+        f"FROM ({actor_results(funnel)})\nWHERE step_reached >= {to_step}"
+    )
+    bins = (
+        f"least(greatest({bin_count}, 1), 90)"
+        if bin_count
+        else "least(greatest(toInt64(ceil(cbrt(n))), 1), 60)"
+    )
+    stats = (
+        "SELECT floor(min(time)) AS lo, ceil(max(time)) AS hi, count() AS n,\n"
+        f"  round(avg(time), 2) AS average, {bins} AS bin_count,\n"
+        "  if(ceil((hi - lo) / bin_count) = 0, 60, ceil((hi - lo) / bin_count)) AS width\n"
+        "FROM times HAVING n > 0"
+    )
+    return (
+        f"WITH times AS ({times}), stats AS ({stats})\n"
+        "SELECT any(bin_lo) AS lo, any(bin_width) AS width, any(bins) AS bin_count,\n"
+        "  any(avg_time) AS average,\n"
+        "  groupArray((bin, c)) AS counts\n"
+        "FROM (\n  SELECT toInt64(floor((time - lo) / width)) AS bin, count() AS c, any(lo) AS bin_lo,\n"
+        "    any(width) AS bin_width, any(bin_count) AS bins, any(average) AS avg_time\n"
+        "  FROM times CROSS JOIN stats GROUP BY bin\n)"
+    )

@@ -1,0 +1,62 @@
+"""Identical concurrent refreshes compute once.
+
+A lock per result cache key, taken with the cache's atomic ``add`` (Redis
+``SET NX`` in production, a process-wide lock in embedded mode). The holder
+records when it started, so a waiter can tell whether the computation it
+waited for began after its own request (what a forced refresh needs).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+from django.conf import settings
+from django.core.cache import cache
+
+POLL_SECONDS = 0.02
+MAX_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Holder:
+    token: str
+    started: datetime
+
+
+def lock_key(name: str) -> str:
+    return f"refresh_lock:{name}"
+
+
+def acquire(name: str) -> Holder | None:
+    holder = Holder(token=uuid.uuid4().hex, started=datetime.now(UTC))
+    value = orjson.dumps({"token": holder.token, "started": holder.started.isoformat()})
+    if cache.add(lock_key(name), value, settings.REFRESH_LOCK_SECONDS):
+        return holder
+    return None
+
+
+def current(name: str) -> Holder | None:
+    raw = cache.get(lock_key(name))
+    if raw is None:
+        return None
+    data = orjson.loads(raw)
+    return Holder(token=data["token"], started=datetime.fromisoformat(data["started"]))
+
+
+def release(name: str, holder: Holder) -> None:
+    # Only the holder deletes: an expired lock may already belong to someone else.
+    now_holding = current(name)
+    if now_holding is not None and now_holding.token == holder.token:
+        cache.delete(lock_key(name))
+
+
+def wait_released(name: str, *, deadline: float) -> None:
+    """Block until nobody holds the lock, or until ``deadline`` (monotonic seconds)."""
+    delay = POLL_SECONDS
+    while current(name) is not None and time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 1.5, MAX_POLL_SECONDS)
