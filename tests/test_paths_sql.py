@@ -16,8 +16,7 @@ FROM (
   SELECT arraySlice(compact, 1, {step_limit:Int64}) AS path
   FROM (
     SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
-        session, arrayEnumerate(session)) AS compact,
-      arrayMap(e -> e.1, compact) AS items
+        session, arrayEnumerate(session)) AS compact
     FROM (
       SELECT timeline
       FROM (

@@ -93,7 +93,7 @@ def test_first_ever_occurrence_compares_the_first_unfiltered_target():
 def test_one_entity_shares_the_array_of_active_periods():
     same = replace(spec(), returning="events.event = {p0:String}", minimum_occurrences=1, breakdown=None)
     sql = retention_sql(same, Params())
-    assert "arraySort(groupUniqArrayIf(period_index, is_target)) AS returns,\n    returns AS starts" in sql
+    assert "arraySort(groupUniqArray(period_index)) AS returns,\n    returns AS starts" in sql
     assert (
         "ARRAY JOIN returns AS start_index\nARRAY JOIN returns AS return_index\nWHERE return_index >= start_index"
         in sql

@@ -122,6 +122,8 @@ def anchor(value: str) -> str:
 def _anchor_columns(spec: PathsSql, params: Params) -> tuple[str, str]:
     """Extra columns locating the anchors, and the condition that a session has them."""
     columns, conditions = [], []
+    if spec.start_point is not None or spec.end_point is not None:
+        columns.append("arrayMap(e -> e.1, compact) AS items")
     if spec.start_point is not None:
         columns.append(
             f"indexOf(items, {params.named('start_point', anchor(spec.start_point), 'String')}) AS start_at"
@@ -201,8 +203,7 @@ FROM (
   SELECT {limited} AS path
   FROM (
     SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
-        session, arrayEnumerate(session)) AS compact,
-      arrayMap(e -> e.1, compact) AS items{anchors}{cut}
+        session, arrayEnumerate(session)) AS compact{anchors}{cut}
     FROM (
       SELECT timeline
       FROM (

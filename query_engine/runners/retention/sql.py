@@ -140,7 +140,8 @@ def _same_entity(spec: RetentionSql) -> bool:
 def _returns(spec: RetentionSql, params: Params) -> str:
     """Sorted periods (in the window) in which the actor came back often enough."""
     if _same_entity(spec):
-        return "arraySort(groupUniqArrayIf(period_index, is_target))"
+        # The WHERE clause already keeps only target events inside the window.
+        return "arraySort(groupUniqArray(period_index))"
     if spec.minimum_occurrences <= 1:
         return "arraySort(groupUniqArrayIf(period_index, is_return AND period_index >= 0))"
     minimum = params.named("minimum_occurrences", spec.minimum_occurrences, "Int64")
