@@ -6,6 +6,7 @@ batches and without HTTP, so millions load in minutes.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 from itertools import islice
@@ -45,9 +46,9 @@ class Command(BaseCommand):
         traffic = DemoTraffic(seed=seed, days=days, end=end).events()
         writer = get_writer()
         written = 0
-        progress = tqdm(
-            total=events, unit="events", disable=options.get("verbosity", 1) < 1, file=self.stderr
-        )
+        # sys.stderr, not self.stderr: Django's wrapper would end every refresh with a newline.
+        quiet = options.get("verbosity", 1) < 1
+        progress = tqdm(total=events, unit="events", disable=quiet, file=sys.stderr)
         # Generate the next batch while the previous one is written: chDB releases the
         # GIL while it inserts. One writer thread keeps batches (and persons) in order.
         pending: Future | None = None
