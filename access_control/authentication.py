@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import orjson
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -75,3 +76,21 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
 def personal_api_key(request: Request) -> PersonalAPIKey | None:
     return request.auth if isinstance(request.auth, PersonalAPIKey) else None
+
+
+class PersonalAPIKeyScheme(OpenApiAuthenticationExtension):
+    """Documents personal API keys as bearer tokens in the OpenAPI schema."""
+
+    target_class = PersonalAPIKeyAuthentication
+    name = "PersonalAPIKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "A personal API key (phx_…)."}
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = SessionAuthentication
+    name = "SessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
