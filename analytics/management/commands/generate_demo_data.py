@@ -27,10 +27,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", dest="project", type=int, required=True, help="Project (team) id")
         parser.add_argument("--events", dest="events", type=int, default=50_000, help="Number of events")
-        parser.add_argument("--days", dest="days", type=int, default=30, help="Days of history, ending today")
+        parser.add_argument("--days", dest="days", type=int, default=30, help="Days of history")
         parser.add_argument("--seed", dest="seed", type=int, default=42, help="Random seed")
         parser.add_argument(
-            "--end-date", dest="end_date", default=None, help="Last day (YYYY-MM-DD, default: today, UTC)"
+            "--end-date",
+            dest="end_date",
+            default=None,
+            help="Last day, included (YYYY-MM-DD, UTC); default: the data ends now",
         )
 
     def handle(self, *args, project: int, events: int, days: int, seed: int, **options) -> None:
@@ -38,11 +41,12 @@ class Command(BaseCommand):
             raise CommandError(f"Project {project} does not exist.")
         if events < 0 or days < 1:
             raise CommandError("--events must be >= 0 and --days >= 1.")
-        last_day = (
-            date.fromisoformat(options["end_date"]) if options.get("end_date") else datetime.now(UTC).date()
-        )
-        # The data ends at the end of the last day, so a fixed seed and end date repeat exactly.
-        end = datetime.combine(last_day, time.max, tzinfo=UTC)
+        if options.get("end_date"):
+            # The end of a fixed day: the same seed and end date repeat exactly.
+            end = datetime.combine(date.fromisoformat(options["end_date"]), time.max, tzinfo=UTC)
+        else:
+            # Up to now, never in the future; the same seed gives the same events shifted in time.
+            end = datetime.now(UTC)
         traffic = DemoTraffic(seed=seed, days=days, end=end).events()
         writer = get_writer()
         written = 0
