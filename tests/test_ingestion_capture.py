@@ -6,6 +6,7 @@ import base64
 import gzip
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -277,3 +278,39 @@ def test_groups_fill_group_columns_in_order_of_first_appearance(client, team, cl
         ["b", "globex", "7", ""],
         ["c", "", "", ""],
     ]
+
+
+def test_posthog_js_shaped_request_with_client_clock_in_query(client, team, clickhouse):
+    # posthog-js: gzip body of an event array, token in properties, client send time in `_`.
+    # The browser clock is 2 hours behind: its event at 08:00:00 was sent at 08:00:30 (its time),
+    # so the event is stored 30 s before the server received the request.
+    sent_ms = int(datetime(2030, 1, 1, 8, 0, 30, tzinfo=UTC).timestamp() * 1000)
+    events = [
+        {
+            "event": "$pageview",
+            "properties": {
+                "token": team.api_token,
+                "distinct_id": "browser-1",
+                "$current_url": "https://x.io/",
+                "$session_id": "s-1",
+            },
+            "timestamp": "2030-01-01T08:00:00.000Z",
+        }
+    ]
+    body = gzip.compress(json.dumps(events).encode())
+    response = post(
+        client,
+        f"/e/?compression=gzip-js&ver=1.200.0&_={sent_ms}",
+        body,
+        content_type="text/plain",
+        HTTP_ORIGIN="https://x.io",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://x.io"
+    row = clickhouse.execute(
+        "SELECT distinct_id, `$session_id`, dateDiff('millisecond', timestamp, created_at) FROM events "
+        "WHERE team_id = {t:Int64}",
+        {"t": team.id},
+    ).rows[0]
+    assert row[:2] == ["browser-1", "s-1"]
+    assert 29_000 <= row[2] <= 32_000

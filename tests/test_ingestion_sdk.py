@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 from posthog import Posthog
+from posthog import request as posthog_request
 from posthog.request import APIError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sdk(live_server, team, clickhouse):
+def sdk(live_server, team, clickhouse, monkeypatch):
+    # A fresh connection per request: a kept-alive one can hold a server thread (and its
+    # database connection) open after the test, past the test database's teardown.
+    monkeypatch.setattr(posthog_request, "_pooling_enabled", False)
     clients = []
 
     def make(token: str | None = None, **options) -> Posthog:

@@ -13,7 +13,7 @@ import base64
 import binascii
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,8 +35,6 @@ class CapturePayload:
     token: str
     events: list[Any]
     sent_at: datetime | None = None
-    historical_migration: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
@@ -157,5 +155,4 @@ def to_payload(document: Any, query: Mapping[str, str]) -> CapturePayload:
         token=token,
         events=events,
         sent_at=_sent_at(envelope, query),
-        historical_migration=bool(envelope.get("historical_migration")),
     )

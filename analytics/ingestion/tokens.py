@@ -31,8 +31,3 @@ def team_id_for_token(token: str) -> int:
     with _lock:
         _cache[token] = (team_id, now + CACHE_SECONDS)
     return team_id
-
-
-def clear_token_cache() -> None:
-    with _lock:
-        _cache.clear()

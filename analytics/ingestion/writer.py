@@ -1,5 +1,8 @@
 """Write captured events to ClickHouse: dedup, persons, then one insert per table.
 
+ClickHouse is the only store of persons (PostHog keeps them in Postgres and streams
+them to ClickHouse; here the writer reads and writes the ClickHouse tables directly).
+
 Persons-on-events contract (what the query engine may rely on)
 --------------------------------------------------------------
 * Every ``events`` row carries ``person_id`` (UUID), ``person_properties`` (JSON text of
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +68,6 @@ class WriteStats:
     duplicates: int = 0
     persons_written: int = 0
     merges: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # Columns whose DEFAULT extracts them from properties: sent explicitly, so ClickHouse

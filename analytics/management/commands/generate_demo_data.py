@@ -6,6 +6,7 @@ batches and without HTTP, so millions load in minutes.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 from itertools import islice
@@ -26,13 +27,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", dest="project", type=int, required=True, help="Project (team) id")
         parser.add_argument("--events", dest="events", type=int, default=50_000, help="Number of events")
-        parser.add_argument("--days", dest="days", type=int, default=30, help="Days of history, ending today")
+        parser.add_argument("--days", dest="days", type=int, default=30, help="Days of history")
         parser.add_argument("--seed", dest="seed", type=int, default=42, help="Random seed")
         parser.add_argument(
             "--end-date",
             dest="end_date",
             default=None,
-            help="Last day (YYYY-MM-DD, UTC); default: the data ends now",
+            help="Last day, included (YYYY-MM-DD, UTC); default: the data ends now",
         )
 
     def handle(self, *args, project: int, events: int, days: int, seed: int, **options) -> None:
@@ -41,17 +42,17 @@ class Command(BaseCommand):
         if events < 0 or days < 1:
             raise CommandError("--events must be >= 0 and --days >= 1.")
         if options.get("end_date"):
-            # A fixed seed and end date repeat exactly: the data ends at the end of that day.
+            # The end of a fixed day: the same seed and end date repeat exactly.
             end = datetime.combine(date.fromisoformat(options["end_date"]), time.max, tzinfo=UTC)
         else:
-            # Without one the data ends now, so none of it lies in the future.
+            # Up to now, never in the future; the same seed gives the same events shifted in time.
             end = datetime.now(UTC)
         traffic = DemoTraffic(seed=seed, days=days, end=end).events()
         writer = get_writer()
         written = 0
-        progress = tqdm(
-            total=events, unit="events", disable=options.get("verbosity", 1) < 1, file=self.stderr
-        )
+        # sys.stderr, not self.stderr: Django's wrapper would end every refresh with a newline.
+        quiet = options.get("verbosity", 1) < 1
+        progress = tqdm(total=events, unit="events", disable=quiet, file=sys.stderr)
         # Generate the next batch while the previous one is written: chDB releases the
         # GIL while it inserts. One writer thread keeps batches (and persons) in order.
         pending: Future | None = None
