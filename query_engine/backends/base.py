@@ -7,6 +7,7 @@ results are identical whichever engine answers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -107,6 +108,22 @@ def parse_json_compact(payload: bytes) -> QueryResult:
         bytes_read=int(stats.get("bytes_read", 0) or 0),
         elapsed_seconds=float(stats.get("elapsed", 0.0) or 0.0),
     )
+
+
+def finish_result(payload: bytes, *, started: float, on_progress: ProgressCallback | None) -> QueryResult:
+    """Parse a finished statement's output and report its statistics as final progress."""
+    result = parse_json_compact(payload)
+    result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
+    if on_progress is not None:
+        on_progress(
+            Progress(
+                rows_read=result.rows_read,
+                bytes_read=result.bytes_read,
+                total_rows_to_read=result.rows_read,
+                elapsed_seconds=result.elapsed_seconds,
+            )
+        )
+    return result
 
 
 def encode_json_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:

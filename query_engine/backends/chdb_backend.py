@@ -19,8 +19,8 @@ from query_engine.backends.base import (
     QueryResult,
     classify_error,
     encode_json_rows,
+    finish_result,
     merged_settings,
-    parse_json_compact,
     settings_clause,
 )
 from query_engine.backends.binding import text_params
@@ -83,19 +83,7 @@ class ChdbBackend:
             finally:
                 if live is not None and on_progress:
                     live(None)
-        result = parse_json_compact(raw.bytes())
-        result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
-        if on_progress is not None:
-            # chDB reports statistics once the query ends; report them as final progress.
-            on_progress(
-                Progress(
-                    rows_read=result.rows_read,
-                    bytes_read=result.bytes_read,
-                    total_rows_to_read=result.rows_read,
-                    elapsed_seconds=result.elapsed_seconds,
-                )
-            )
-        return result
+        return finish_result(raw.bytes(), started=started, on_progress=on_progress)
 
     def _drain(self) -> None:
         """chDB prepends a failed query's partial output to the next result; flush it."""

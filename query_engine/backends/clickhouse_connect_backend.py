@@ -9,13 +9,12 @@ from urllib.parse import parse_qs, urlparse
 
 from query_engine.backends.base import (
     BackendError,
-    Progress,
     ProgressCallback,
     QueryResult,
     classify_error,
     encode_json_rows,
+    finish_result,
     merged_settings,
-    parse_json_compact,
 )
 from query_engine.backends.binding import normalize_params
 from query_engine.context import current as current_execution
@@ -75,18 +74,7 @@ class ClickHouseConnectBackend:
             )
         except Exception as exc:
             raise classify_error(str(exc)) from exc
-        result = parse_json_compact(raw)
-        result.elapsed_seconds = result.elapsed_seconds or time.monotonic() - started
-        if on_progress is not None:
-            on_progress(
-                Progress(
-                    rows_read=result.rows_read,
-                    bytes_read=result.bytes_read,
-                    total_rows_to_read=result.rows_read,
-                    elapsed_seconds=result.elapsed_seconds,
-                )
-            )
-        return result
+        return finish_result(raw, started=started, on_progress=on_progress)
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
