@@ -6,16 +6,18 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 
-class _Timing(serializers.Serializer):
+class TimingSerializer(serializers.Serializer):
     k = serializers.CharField()
     t = serializers.FloatField()
 
 
-class _Envelope(serializers.Serializer):
+class LegacyEnvelopeSerializer(serializers.Serializer):
+    """The envelope every legacy compute route answers with (api.md §10)."""
+
     timezone = serializers.CharField()
     last_refresh = serializers.DateTimeField(allow_null=True)
     is_cached = serializers.BooleanField()
-    timings = _Timing(many=True)
+    timings = TimingSerializer(many=True)
     next = serializers.CharField(allow_null=True)
 
 
@@ -32,7 +34,7 @@ class RetentionRowSerializer(serializers.Serializer):
     people_url = serializers.CharField(allow_null=True)
 
 
-class RetentionResponseSerializer(_Envelope):
+class RetentionResponseSerializer(LegacyEnvelopeSerializer):
     result = RetentionRowSerializer(many=True)
 
 
@@ -43,7 +45,7 @@ class PathEdgeSerializer(serializers.Serializer):
     average_conversion_time = serializers.FloatField(help_text="Milliseconds.")
 
 
-class PathsResponseSerializer(_Envelope):
+class PathsResponseSerializer(LegacyEnvelopeSerializer):
     result = PathEdgeSerializer(many=True)
 
 

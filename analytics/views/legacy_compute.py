@@ -14,12 +14,15 @@ import io
 import re
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.serializers.compute_schemas import TREND_PARAMS, TrendResponseSerializer
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode
 from query_engine.legacy.registry import filters_to_query
@@ -78,6 +81,10 @@ def request_filters(request: Request) -> dict[str, Any]:
     return filters
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=TREND_PARAMS, request=None, responses=TrendResponseSerializer),
+    post=extend_schema(request=OpenApiTypes.OBJECT, responses=TrendResponseSerializer),
+)
 class LegacyTrendView(TeamScopedMixin, APIView):
     scope_object = "insight"
     required_scopes = ["insight:read"]

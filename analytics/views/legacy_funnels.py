@@ -14,11 +14,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.serializers.compute_schemas import (
+    FUNNEL_PARAMS,
+    CorrelationResponseSerializer,
+    FunnelResponseSerializer,
+)
 from query_engine.execution import ExecutionMode
 from query_engine.legacy.funnels import funnels_query
 from query_engine.legacy.trends import decode, truthy
@@ -84,6 +91,10 @@ def envelope(team: Any, response: dict[str, Any], result: Any) -> dict[str, Any]
     }
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=FunnelResponseSerializer),
+    post=extend_schema(request=OpenApiTypes.OBJECT, responses=FunnelResponseSerializer),
+)
 class LegacyFunnelView(TeamScopedMixin, APIView):
     scope_object = "insight"
     required_scopes = ["insight:read"]
@@ -107,6 +118,10 @@ class LegacyFunnelView(TeamScopedMixin, APIView):
         return with_people_urls(result, filters)
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=CorrelationResponseSerializer),
+    post=extend_schema(request=OpenApiTypes.OBJECT, responses=CorrelationResponseSerializer),
+)
 class LegacyFunnelCorrelationView(LegacyFunnelView):
     """Same filter dict plus the ``funnel_correlation_*`` keys."""
 

@@ -9,16 +9,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.serializers.compute_schemas import QueryRequestSerializer, QueryResponseSerializer
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode, parse_refresh
 from query_engine.results import query_results
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=QueryRequestSerializer, responses={200: QueryResponseSerializer, 202: QueryResponseSerializer}
+    )
+)
 class QueryView(TeamScopedMixin, APIView):
     scope_object = "query"
     required_scopes = ["query:read"]
