@@ -108,7 +108,6 @@ CLICKHOUSE_URL = env_str("CLICKHOUSE_URL")
 CLICKHOUSE_DATABASE = env_str("CLICKHOUSE_DATABASE", "insights")
 CHDB_PATH = env_str("CHDB_PATH") or str(VAR_DIR / "chdb")
 CLICKHOUSE_MAX_EXECUTION_TIME = env_int("CLICKHOUSE_MAX_EXECUTION_TIME", 60)
-CLICKHOUSE_CLUSTER = env_str("CLICKHOUSE_CLUSTER")
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
