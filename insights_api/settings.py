@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves Swagger UI and the browsable API's assets without a separate web server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,7 +206,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Only needed for collectstatic; WhiteNoise serves from the apps' folders.
+STATIC_ROOT = env_str("STATIC_ROOT") or None
+# Serve straight from the installed apps' static folders: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
 
 LOGGING = {
     "version": 1,

@@ -66,3 +66,11 @@ def test_openapi_documents_compute_routes_on_both_prefixes(client):
             assert f"/api/{prefix}/{{team_id}}/{route}" in paths, route
     query_post = paths["/api/projects/{team_id}/query/"]["post"]
     assert "202" in query_post["responses"] and "requestBody" in query_post
+
+
+def test_swagger_ui_assets_are_served_without_debug(client):
+    html = client.get("/api/schema/swagger-ui/").content.decode()
+    asset = next(part.split('"')[0] for part in html.split('src="')[1:] if "swagger-ui" in part)
+    response = client.get(asset)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
