@@ -119,12 +119,16 @@ class InsightViewSet(
 
     def get_object(self) -> Insight:
         lookup = str(self.kwargs[self.lookup_field])
-        queryset = self.get_queryset()
+        # One row by key: the list ordering and the team join cost query compilation
+        # time on every retrieve and change nothing here (the team is already resolved).
+        queryset = self.get_queryset().order_by().select_related(None)
+        queryset = queryset.select_related("created_by", "last_modified_by")
         insight = queryset.filter(pk=int(lookup)).first() if lookup.isdigit() else None
         if insight is None:
             insight = queryset.filter(short_id=lookup).first()
         if insight is None:
             raise NotFound()
+        insight.team = self.team
         self._check_access(insight)
         return insight
 
