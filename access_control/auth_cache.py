@@ -1,10 +1,11 @@
-"""A few seconds' cache of who a request is: key → key with user, (user, organization) → membership.
+"""A few seconds' cache of who a request is and where: key → key with user,
+(user, organization) → membership, team id → team with organization and project.
 
 Every cached retrieve used to pay a query (and its ORM compilation) for each of
 these. Entries live in the Django cache, so processes sharing Redis share them,
 and every change that could alter an answer deletes the entry at once
 (``access_control.signals``): revoking or deleting a key, saving or deleting a
-user (deactivation), saving or deleting a membership. The TTL only bounds what
+user (deactivation), a membership, a team, its organization or its project. The TTL only bounds what
 a change made outside the ORM's signals (raw SQL, ``QuerySet.update``) could
 leave behind.
 """
@@ -56,3 +57,24 @@ def membership(user_id: int, organization_id: Any, load: Callable[[], Any]) -> A
 
 def forget_membership(user_id: int, organization_id: Any) -> None:
     cache.delete(membership_entry(user_id, organization_id))
+
+
+def team_entry(team_id: int) -> str:
+    return f"auth:team:{team_id}"
+
+
+def team(team_id: int, load: Callable[[], Any]) -> Any:
+    """The team (organization and project loaded) for an id, loaded on a miss; unknown ids are not cached."""
+    entry = team_entry(team_id)
+    found = cache.get(entry)
+    if found is None:
+        found = load()
+        if found is not None:
+            cache.set(entry, found, TTL_SECONDS)
+    return found
+
+
+def forget_teams(team_ids: Iterable[int]) -> None:
+    entries = [team_entry(team_id) for team_id in team_ids]
+    if entries:
+        cache.delete_many(entries)

@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 
 from access_control import auth_cache
 from access_control.models import PersonalAPIKey
-from analytics.models import OrganizationMembership
+from analytics.models import Organization, OrganizationMembership, Project, Team
 
 
 def _key_changed(sender, instance: PersonalAPIKey, **kwargs) -> None:
@@ -24,6 +24,18 @@ def _membership_changed(sender, instance: OrganizationMembership, **kwargs) -> N
     auth_cache.forget_membership(instance.user_id, instance.organization_id)
 
 
+def _team_changed(sender, instance: Team, **kwargs) -> None:
+    auth_cache.forget_teams([instance.pk])
+
+
+def _organization_changed(sender, instance: Organization, **kwargs) -> None:
+    auth_cache.forget_teams(Team.objects.filter(organization_id=instance.pk).values_list("id", flat=True))
+
+
+def _project_changed(sender, instance: Project, **kwargs) -> None:
+    auth_cache.forget_teams(Team.objects.filter(project_id=instance.pk).values_list("id", flat=True))
+
+
 def connect() -> None:
     user_model = get_user_model()
     for signal in (post_save, post_delete):
@@ -32,3 +44,6 @@ def connect() -> None:
         signal.connect(
             _membership_changed, sender=OrganizationMembership, dispatch_uid=f"auth_cache_member_{signal}"
         )
+        signal.connect(_team_changed, sender=Team, dispatch_uid=f"auth_cache_team_{signal}")
+        signal.connect(_organization_changed, sender=Organization, dispatch_uid=f"auth_cache_org_{signal}")
+        signal.connect(_project_changed, sender=Project, dispatch_uid=f"auth_cache_project_{signal}")

@@ -25,7 +25,9 @@ def resolve_team(*, user, raw_id: str) -> Team:
             team_id = int(raw_id)
         except (TypeError, ValueError):
             raise NotFound(PROJECT_NOT_FOUND) from None
-    team = Team.objects.select_related("organization", "project").filter(pk=team_id).first()
+    team = auth_cache.team(
+        team_id, lambda: Team.objects.select_related("organization", "project").filter(pk=team_id).first()
+    )
     if team is None or not user_membership(user=user, team=team):
         raise NotFound(PROJECT_NOT_FOUND)
     return team

@@ -73,3 +73,16 @@ def test_changing_a_cached_membership_level_applies_at_once(client, owner, membe
     membership.level = OrganizationMembership.Level.ADMIN
     membership.save()
     assert client.get(url, **member.auth).json()["user_access_level"] == "manager"
+
+
+def test_changing_a_cached_team_applies_at_once(client, owner):
+    assert client.get(project(owner), **owner.auth).json()["timezone"] == "UTC"
+    owner.team.timezone = "Europe/Paris"
+    owner.team.save()
+    assert client.get(project(owner), **owner.auth).json()["timezone"] == "Europe/Paris"
+
+
+def test_deleting_a_cached_team_is_404_at_once(client, owner):
+    assert client.get(project(owner), **owner.auth).status_code == 200
+    owner.team.delete()  # the membership stays: only the team's own entry can say it is gone
+    assert client.get(project(owner), **owner.auth).status_code == 404
