@@ -52,6 +52,10 @@ LIST_PARAMS = [
 ]
 
 
+def _only_row(queryset: QuerySet[Insight]) -> Insight | None:
+    return next(iter(queryset[:1]), None)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=LIST_PARAMS),
     retrieve=extend_schema(
@@ -123,9 +127,11 @@ class InsightViewSet(
         # time on every retrieve and change nothing here (the team is already resolved).
         queryset = self.get_queryset().order_by().select_related(None)
         queryset = queryset.select_related("created_by", "last_modified_by")
-        insight = queryset.filter(pk=int(lookup)).first() if lookup.isdigit() else None
+        # Both lookups are unique (pk; team + short_id), so no ORDER BY: ordering makes
+        # Django hash every selected column while compiling.
+        insight = _only_row(queryset.filter(pk=int(lookup))) if lookup.isdigit() else None
         if insight is None:
-            insight = queryset.filter(short_id=lookup).first()
+            insight = _only_row(queryset.filter(short_id=lookup))
         if insight is None:
             raise NotFound()
         insight.team = self.team
