@@ -16,9 +16,21 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 
 TTL_SECONDS = 10
 NO_MEMBERSHIP = "none"  # cached "not a member" (None cannot be told from a miss)
+
+
+def _delete(entries: list[str]) -> None:
+    """Deletes now and again after the surrounding transaction commits.
+
+    Between the change and its commit another request still reads the old row
+    and could cache it again; the second delete removes that.
+    """
+    if entries:
+        cache.delete_many(entries)
+        transaction.on_commit(lambda: cache.delete_many(entries))
 
 
 def key_entry(secure_value: str) -> str:
@@ -39,9 +51,7 @@ def set_key(key: Any) -> None:
 
 
 def forget_keys(secure_values: Iterable[str]) -> None:
-    entries = [key_entry(value) for value in secure_values]
-    if entries:
-        cache.delete_many(entries)
+    _delete([key_entry(value) for value in secure_values])
 
 
 def membership(user_id: int, organization_id: Any, load: Callable[[], Any]) -> Any:
@@ -56,7 +66,7 @@ def membership(user_id: int, organization_id: Any, load: Callable[[], Any]) -> A
 
 
 def forget_membership(user_id: int, organization_id: Any) -> None:
-    cache.delete(membership_entry(user_id, organization_id))
+    _delete([membership_entry(user_id, organization_id)])
 
 
 def team_entry(team_id: int) -> str:
@@ -75,6 +85,4 @@ def team(team_id: int, load: Callable[[], Any]) -> Any:
 
 
 def forget_teams(team_ids: Iterable[int]) -> None:
-    entries = [team_entry(team_id) for team_id in team_ids]
-    if entries:
-        cache.delete_many(entries)
+    _delete([team_entry(team_id) for team_id in team_ids])

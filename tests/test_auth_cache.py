@@ -86,3 +86,15 @@ def test_deleting_a_cached_team_is_404_at_once(client, owner):
     assert client.get(project(owner), **owner.auth).status_code == 200
     owner.team.delete()  # the membership stays: only the team's own entry can say it is gone
     assert client.get(project(owner), **owner.auth).status_code == 404
+
+
+def test_an_entry_cached_again_before_commit_is_deleted_on_commit(
+    client, owner, django_capture_on_commit_callbacks
+):
+    assert client.get(project(owner), **owner.auth).status_code == 200
+    stale = auth_cache.get_key(hash_key(owner.key))
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_personal_api_key(key=PersonalAPIKey.objects.get(user=owner.user))
+        auth_cache.set_key(stale)  # a concurrent request that read the row before the commit
+    assert auth_cache.get_key(hash_key(owner.key)) is None
+    assert client.get(project(owner), **owner.auth).status_code == 401
