@@ -52,6 +52,10 @@ LIST_PARAMS = [
 ]
 
 
+# User columns the response never shows (UserBasicSerializer): not selected on retrieve.
+USER_UNSHOWN = ("password", "last_login", "is_superuser", "username", "is_staff", "is_active", "date_joined")
+
+
 def _only_row(queryset: QuerySet[Insight]) -> Insight | None:
     return next(iter(queryset[:1]), None)
 
@@ -126,7 +130,9 @@ class InsightViewSet(
         # One row by key: the list ordering and the team join cost query compilation
         # time on every retrieve and change nothing here (the team is already resolved).
         queryset = self.get_queryset().order_by().select_related(None)
-        queryset = queryset.select_related("created_by", "last_modified_by")
+        queryset = queryset.select_related("created_by", "last_modified_by").defer(
+            *(f"{user}__{field}" for user in ("created_by", "last_modified_by") for field in USER_UNSHOWN)
+        )
         # Both lookups are unique (pk; team + short_id), so no ORDER BY: ordering makes
         # Django hash every selected column while compiling.
         insight = _only_row(queryset.filter(pk=int(lookup))) if lookup.isdigit() else None
