@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from access_control import auth_cache
 from access_control.models import PersonalAPIKey, generate_key_value, hash_key, mask
 from access_control.scopes import is_valid_scope
 
@@ -44,17 +45,24 @@ def create_personal_api_key(
 
 
 def find_active_key(value: str) -> PersonalAPIKey | None:
-    try:
-        key = PersonalAPIKey.objects.select_related("user").get(
-            secure_value=hash_key(value), revoked_at__isnull=True
-        )
-    except PersonalAPIKey.DoesNotExist:
-        return None
-    if not key.user.is_active:
-        return None
+    """The unrevoked key of an active user with this value, from the identity cache when there."""
+    secure_value = hash_key(value)
+    key = auth_cache.get_key(secure_value)
+    if key is None:
+        try:
+            key = PersonalAPIKey.objects.select_related("user").get(
+                secure_value=secure_value, revoked_at__isnull=True
+            )
+        except PersonalAPIKey.DoesNotExist:
+            return None
+        if not key.user.is_active:
+            return None
+        auth_cache.set_key(key)
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         PersonalAPIKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+        auth_cache.set_key(key)
     return key
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from access_control import auth_cache
 from analytics.models import OrganizationMembership, Team
 
 PROJECT_NOT_FOUND = "Project not found."
@@ -24,7 +25,9 @@ def resolve_team(*, user, raw_id: str) -> Team:
             team_id = int(raw_id)
         except (TypeError, ValueError):
             raise NotFound(PROJECT_NOT_FOUND) from None
-    team = Team.objects.select_related("organization", "project").filter(pk=team_id).first()
+    team = auth_cache.team(
+        team_id, lambda: Team.objects.select_related("organization", "project").filter(pk=team_id).first()
+    )
     if team is None or not user_membership(user=user, team=team):
         raise NotFound(PROJECT_NOT_FOUND)
     return team
@@ -34,15 +37,19 @@ def user_membership(*, user, team: Team) -> OrganizationMembership | None:
     """The user's membership in the team's organization, looked up once per request.
 
     A user object lives for one request, so the memo on it never outlives a
-    membership change.
+    membership change; the shared cache behind it is cleared on every change.
     """
     if user is None or not user.is_authenticated:
         return None
     memo = user.__dict__.setdefault("_memberships", {})
     if team.organization_id not in memo:
-        memo[team.organization_id] = OrganizationMembership.objects.filter(
-            user=user, organization_id=team.organization_id
-        ).first()
+        memo[team.organization_id] = auth_cache.membership(
+            user.pk,
+            team.organization_id,
+            lambda: OrganizationMembership.objects.filter(
+                user=user, organization_id=team.organization_id
+            ).first(),
+        )
     return memo[team.organization_id]
 
 

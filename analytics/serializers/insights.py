@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import Insight, RestrictionLevel
+from analytics.serializers.field_cache import CachedFieldsMixin
 from analytics.serializers.query_nodes import validate_query_node
 from analytics.serializers.users import UserBasicSerializer
 from analytics.services.insight_access import (
@@ -65,7 +66,7 @@ def _parse_json_text(value: Any) -> Any:
     return value
 
 
-class InsightBasicSerializer(serializers.ModelSerializer):
+class InsightBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """``?basic=true`` and ``my_last_viewed``: metadata only, no query is run."""
 
     filters = serializers.SerializerMethodField()

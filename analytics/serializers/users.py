@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from analytics.models import User
+from analytics.serializers.field_cache import CachedFieldsMixin
 
 
-class UserBasicSerializer(serializers.ModelSerializer):
+class UserBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """The user shape embedded in other resources (``created_by`` and the like)."""
 
     class Meta:

@@ -52,6 +52,14 @@ LIST_PARAMS = [
 ]
 
 
+# User columns the response never shows (UserBasicSerializer): not selected on retrieve.
+USER_UNSHOWN = ("password", "last_login", "is_superuser", "username", "is_staff", "is_active", "date_joined")
+
+
+def _only_row(queryset: QuerySet[Insight]) -> Insight | None:
+    return next(iter(queryset[:1]), None)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=LIST_PARAMS),
     retrieve=extend_schema(
@@ -119,12 +127,20 @@ class InsightViewSet(
 
     def get_object(self) -> Insight:
         lookup = str(self.kwargs[self.lookup_field])
-        queryset = self.get_queryset()
-        insight = queryset.filter(pk=int(lookup)).first() if lookup.isdigit() else None
+        # One row by key: the list ordering and the team join cost query compilation
+        # time on every retrieve and change nothing here (the team is already resolved).
+        queryset = self.get_queryset().order_by().select_related(None)
+        queryset = queryset.select_related("created_by", "last_modified_by").defer(
+            *(f"{user}__{field}" for user in ("created_by", "last_modified_by") for field in USER_UNSHOWN)
+        )
+        # Both lookups are unique (pk; team + short_id), so no ORDER BY: ordering makes
+        # Django hash every selected column while compiling.
+        insight = _only_row(queryset.filter(pk=int(lookup))) if lookup.isdigit() else None
         if insight is None:
-            insight = queryset.filter(short_id=lookup).first()
+            insight = _only_row(queryset.filter(short_id=lookup))
         if insight is None:
             raise NotFound()
+        insight.team = self.team
         self._check_access(insight)
         return insight
 
