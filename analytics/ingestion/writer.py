@@ -42,14 +42,14 @@ from typing import Any
 
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.groups import assign_group_columns
-from analytics.ingestion.person_store import PersonStore
+from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import merge_partner
 from analytics.ingestion.timestamps import clickhouse_datetime
 from query_engine.backends import Backend, get_backend
 
 EXISTING_UUIDS_SQL = """
 SELECT DISTINCT uuid FROM event_uuids
-WHERE team_id = {team_id:Int64} AND uuid IN {uuids:Array(UUID)}
+WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(UUID)')
 """
 
 
@@ -169,7 +169,7 @@ class EventWriter:
         self, team_id: int, items: list[tuple[_Job, CapturedEvent]]
     ) -> list[tuple[_Job, CapturedEvent]]:
         uuids = sorted({event.uuid for _, event in items})
-        result = self.backend.execute(EXISTING_UUIDS_SQL, {"team_id": team_id, "uuids": uuids})
+        result = self.backend.execute(EXISTING_UUIDS_SQL, {"team_id": team_id, "uuids": json_list(uuids)})
         seen = {row[0] for row in result.rows}
         fresh = []
         for job, event in items:
