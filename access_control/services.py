@@ -47,7 +47,12 @@ def create_personal_api_key(
 def find_active_key(value: str) -> PersonalAPIKey | None:
     """The unrevoked key of an active user with this value, from the identity cache when there."""
     secure_value = hash_key(value)
-    key = auth_cache.get_key(secure_value)
+    return active_key(secure_value, cached=auth_cache.get_key(secure_value))
+
+
+def active_key(secure_value: str, *, cached: PersonalAPIKey | None) -> PersonalAPIKey | None:
+    """``find_active_key`` for a caller that already read the identity cache (``cached``: what it found)."""
+    key = cached
     if key is None:
         try:
             key = PersonalAPIKey.objects.select_related("user").get(

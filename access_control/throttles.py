@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -40,3 +42,24 @@ class BurstRateThrottle(_PersonalKeyThrottle):
 class SustainedRateThrottle(_PersonalKeyThrottle):
     scope = "sustained"
     setting_name = "THROTTLE_SUSTAINED"
+
+
+# A request whose limits were already checked (and counted) before the view carries
+# the waits here; the view then answers 429 without counting it a second time.
+THROTTLE_WAITS_ATTR = "checked_throttle_waits"
+THROTTLE_CLASSES = (BurstRateThrottle, SustainedRateThrottle)
+
+
+def throttle_waits(key, route_class: str) -> list[float | None]:
+    """Check and count one request of ``key`` on ``route_class``, as DRF's ``check_throttles`` does.
+
+    Returns the waits of the limits it exceeds (empty: allowed).
+    """
+    request = SimpleNamespace(auth=key)
+    view = SimpleNamespace(throttle_scope=route_class)
+    waits = []
+    for throttle_class in THROTTLE_CLASSES:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, view):
+            waits.append(throttle.wait())
+    return waits

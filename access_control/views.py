@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from access_control.permissions import APIScopePermission, TeamMemberPermission
 from access_control.teams import resolve_team
-from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
+from access_control.throttles import THROTTLE_CLASSES, THROTTLE_WAITS_ATTR
 from analytics.models import Team
 
 
@@ -20,7 +20,14 @@ class TeamScopedMixin:
 
     scope_object: str | None = None
     permission_classes = [IsAuthenticated, TeamMemberPermission, APIScopePermission]
-    throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
+    throttle_classes = list(THROTTLE_CLASSES)
+
+    def check_throttles(self, request) -> None:
+        waits = getattr(request._request, THROTTLE_WAITS_ATTR, None)
+        if waits is None:
+            super().check_throttles(request)
+        elif waits:
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
 
     @cached_property
     def team(self) -> Team:

@@ -5,13 +5,17 @@ a fresh data directory, stores events through the capture endpoint, creates a
 trends insight, computes it once (``refresh=blocking``), then has C concurrent
 keep-alive clients ``GET /api/projects/:id/insights/:id/`` (the default
 ``refresh``, i.e. served from the cache) for a fixed time. Prints latency
-percentiles and requests/s as JSON.
+percentiles and requests/s as JSON. With ``--rate R`` the clients send R requests/s
+in all on a fixed schedule (open loop) and latency counts from when each request
+was due: the latency at a given throughput, which a closed loop cannot show (with
+C clients always waiting, p50 is about C / throughput, whatever the server does).
 
 Rate limiting is switched off for the run (240/min per key would otherwise be
 what is measured). DATABASE_URL / REDIS_URL pass through, so the same script
 measures embedded mode (SQLite, in-process cache) or PostgreSQL + Redis.
 
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10
+    .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10 --rate 500
 """
 
 from __future__ import annotations
@@ -112,11 +116,28 @@ def finished_job(base: str, project: dict) -> str:
 
 
 async def client(
-    port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]
+    port: int,
+    request: bytes,
+    stop_at: float,
+    latencies: list[float],
+    errors: list[int],
+    interval: float | None = None,
+    offset: float = 0.0,
 ) -> None:
+    """One keep-alive connection: back to back, or one request every ``interval`` seconds.
+
+    With an interval (open loop) a request's latency counts from when it was due, not
+    from when it was sent, so a slow response also counts against the requests it
+    delayed (no coordinated omission).
+    """
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    while time.perf_counter() < stop_at:
-        started = time.perf_counter()
+    due = time.perf_counter() + offset
+    while True:
+        if interval is not None:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        started = due if interval is not None else time.perf_counter()
+        if started >= stop_at:
+            break
         writer.write(request)
         await writer.drain()
         status_line = await reader.readline()
@@ -133,10 +154,15 @@ async def client(
         code = int(status_line.split()[1])
         if code != 200:
             errors.append(code)
+        if interval is not None:
+            due += interval
     writer.close()
 
 
-async def load(port: int, path: str, key: str, clients: int, seconds: float) -> tuple[list[float], list[int]]:
+async def load(
+    port: int, path: str, key: str, clients: int, seconds: float, rate: float | None = None
+) -> tuple[list[float], list[int]]:
+    """``clients`` connections for ``seconds``; with ``rate``, that many requests/s in all (open loop)."""
     request = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
         "Connection: keep-alive\r\n\r\n"
@@ -144,7 +170,13 @@ async def load(port: int, path: str, key: str, clients: int, seconds: float) -> 
     latencies: list[float] = []
     errors: list[int] = []
     stop_at = time.perf_counter() + seconds
-    await asyncio.gather(*(client(port, request, stop_at, latencies, errors) for _ in range(clients)))
+    interval = clients / rate if rate else None
+    await asyncio.gather(
+        *(
+            client(port, request, stop_at, latencies, errors, interval, (interval or 0) * index / clients)
+            for index in range(clients)
+        )
+    )
     return latencies, errors
 
 
@@ -168,6 +200,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--rate", type=float, help="open loop: this many requests/s in all, latency counted from when due"
+    )
     parser.add_argument(
         "--floor", action="store_true", help="load GET /query/:id/ of a finished job (auth + cache only)"
     )
@@ -198,7 +233,7 @@ def main() -> None:
             path = finished_job(base, project)
         asyncio.run(load(port, path, key, args.clients, 2.0))  # warm-up
         cpu_before = cpu_seconds(server.pid)
-        latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds))
+        latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds, args.rate))
         cpu_used = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
@@ -208,6 +243,7 @@ def main() -> None:
             {
                 "path": "poll a finished job" if args.floor else "cached insight retrieve",
                 "clients": args.clients,
+                "offered_rate": args.rate,
                 "threads": args.threads,
                 "seconds": args.seconds,
                 "requests": len(latencies),

@@ -29,6 +29,7 @@ from query_engine import jobs, singleflight
 from query_engine import status as status_store
 from query_engine.execution import ExecutionMode
 from query_engine.runners.registry import runner_for
+from query_engine.signals import results_changed
 
 CACHE_TTL_SECONDS = int(status_store.COMPLETE_TTL.total_seconds())
 ASYNC_MODES = {ExecutionMode.ASYNC, ExecutionMode.LAZY_ASYNC, ExecutionMode.ASYNC_EXCEPT_ON_CACHE_MISS}
@@ -97,6 +98,7 @@ def compute(*, team: Any, query: dict[str, Any], key: str) -> dict[str, Any]:
     )
     if not response.get("error"):
         django_cache.set(key, orjson.dumps(response), CACHE_TTL_SECONDS)
+        results_changed.send(sender=compute, team_id=team.id)
     return {**response, "is_cached": False}
 
 

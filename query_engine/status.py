@@ -21,6 +21,8 @@ from typing import Any
 import orjson
 from django.core.cache import cache
 
+from query_engine.signals import results_changed
+
 PENDING_TTL = timedelta(minutes=20)
 # The result cache's TTL: a completed record outlives nothing it produced.
 COMPLETE_TTL = timedelta(days=7)
@@ -102,6 +104,7 @@ class QueryStatus:
 def _write(status: QueryStatus, ttl: timedelta) -> QueryStatus:
     status.expiration_time = iso(_now() + ttl)
     cache.set(status_key(status.team_id, status.id), orjson.dumps(asdict(status)), int(ttl.total_seconds()))
+    results_changed.send(sender=_write, team_id=status.team_id)
     return status
 
 
@@ -156,6 +159,7 @@ def failed(status: QueryStatus, message: str | None) -> QueryStatus:
 
 def delete(team_id: int, query_id: str) -> None:
     cache.delete_many([status_key(team_id, query_id), progress_key(team_id, query_id)])
+    results_changed.send(sender=delete, team_id=team_id)
 
 
 def mark_cancelled(task_id: str) -> None:

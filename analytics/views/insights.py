@@ -18,10 +18,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access_control.authentication import PersonalAPIKeyAuthentication, SessionAuthentication
+from access_control.authentication import (
+    PersonalAPIKeyAuthentication,
+    SessionAuthentication,
+    personal_api_key,
+)
 from access_control.views import TeamScopedMixin
 from analytics.models import Dashboard, Insight, Team
 from analytics.renderers import FlatCSVRenderer
+from analytics.response_cache.stored import StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer, live_tiles
 from analytics.services.insight_access import at_least, hidden_insight_ids, user_access_level
 from analytics.services.insights import create_insight, update_insight
@@ -180,7 +185,22 @@ class InsightViewSet(
             on_it = any(tile.dashboard_id == int(dashboard_id) for tile in live_tiles(insight))
             if on_it:
                 context["dashboard"] = Dashboard.objects.get(pk=int(dashboard_id))
-        return Response(self.get_serializer_class()(insight, context=context).data)
+        data = self.get_serializer_class()(insight, context=context).data
+        response = Response(data)
+        response.store_hint = self._store_hint(data, context)
+        return response
+
+    def _store_hint(self, data: dict[str, Any], context: dict[str, Any]) -> StoreHint | None:
+        """May the response middleware serve this response again (see ``analytics.response_cache``)?"""
+        if context["mode"] != ExecutionMode.FORCE_CACHE or context.get("sharing"):
+            return None
+        if personal_api_key(self.request) is None or data.get("query_status") is not None:
+            return None  # a running job's status changes without any write the store sees
+        return StoreHint(
+            organization_id=str(self.team.organization_id),
+            results_key=data.get("filters_hash"),
+            results_present=data.get("last_refresh") is not None,
+        )
 
     def perform_create(self, serializer: InsightSerializer) -> None:
         serializer.instance = create_insight(

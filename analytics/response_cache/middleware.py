@@ -1,0 +1,90 @@
+"""Answer repeated cached-results insight retrieves with the bytes the view rendered last time.
+
+Served only when, at this request: the key is active (the identity cache, which
+revocation and deactivation clear at once), it grants ``insight:read`` for this
+team, both generations are those the response was rendered under (no metadata,
+results or status write since), the cached results are still there (or still
+absent), and the rate limits allow the request (counted once, as the view would).
+Anything else goes through the view, which may store its response for next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from access_control import auth_cache
+from access_control.models import hash_key
+from access_control.scopes import grants
+from access_control.services import active_key
+from access_control.throttles import THROTTLE_WAITS_ATTR, throttle_waits
+from analytics.response_cache import generations
+from analytics.response_cache.stored import ENTRY_TTL_SECONDS, Candidate, StoredResponse, candidate
+
+ROUTE_CLASS = "insights"  # InsightViewSet.throttle_scope
+READ_SCOPE = "insight:read"
+
+
+class InsightResponseCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found = candidate(request)
+        if found is None:
+            return self.get_response(request)
+        served = self._serve(request, found)
+        if served is not None:
+            return served
+        # Read before the view reads anything: a write during rendering makes the response stale.
+        tokens = generations.current(found.team_id)
+        response = self.get_response(request)
+        self._store(found, tokens, response)
+        return response
+
+    def _serve(self, request: HttpRequest, found: Candidate) -> HttpResponse | None:
+        # One round trip for the key's identity entry, the stored response and both generations.
+        secure_value = hash_key(found.key_value)
+        identity = auth_cache.key_entry(secure_value)
+        hit = cache.get_many([identity, found.entry_key, *generations.entries(found.team_id)])
+        key = active_key(secure_value, cached=hit.get(identity))
+        if key is None:
+            return None
+        stored = hit.get(found.entry_key)
+        if not isinstance(stored, StoredResponse) or stored.generations != generations.of(hit, found.team_id):
+            return None
+        if stored.results_key is not None and cache.has_key(stored.results_key) != stored.results_present:
+            return None  # the results expired, were evicted or appeared
+        if not grants(key.scopes or [], READ_SCOPE):
+            return None
+        if key.scoped_teams and found.team_id not in key.scoped_teams:
+            return None
+        if key.scoped_organizations and stored.organization_id not in key.scoped_organizations:
+            return None
+        waits = throttle_waits(key, ROUTE_CLASS)
+        if waits:
+            setattr(request, THROTTLE_WAITS_ATTR, waits)  # the view answers 429 without counting again
+            return None
+        response = HttpResponse(stored.body, status=stored.status)
+        for name, value in stored.headers:
+            response[name] = value
+        return response
+
+    def _store(self, found: Candidate, tokens: tuple[str, str], response: HttpResponse) -> None:
+        hint = getattr(response, "store_hint", None)
+        if hint is None or response.status_code != 200 or response.streaming or response.cookies:
+            return
+        if not response.get("Content-Type", "").startswith("application/json"):
+            return
+        stored = StoredResponse(
+            generations=tokens,
+            organization_id=hint.organization_id,
+            results_key=hint.results_key,
+            results_present=hint.results_present,
+            status=response.status_code,
+            headers=tuple(response.items()),
+            body=response.content,
+        )
+        cache.set(found.entry_key, stored, ENTRY_TTL_SECONDS)
