@@ -16,6 +16,7 @@ measures embedded mode (SQLite, in-process cache) or PostgreSQL + Redis.
 
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10 --rate 500
+    .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10 --wrk   # apt install wrk
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -195,6 +197,42 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_ms(text: str) -> float:
+    number = re.match(r"[0-9.]+", text)
+    assert number is not None, text
+    return float(number.group()) * WRK_UNITS[text[number.end() :]]
+
+
+def wrk_load(base: str, path: str, key: str, clients: int, seconds: float) -> dict[str, float]:
+    """The same closed loop with wrk (a C client): the Python client's own CPU is out of the picture."""
+    header = f"Authorization: Bearer {key}"
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{round(seconds)}s", "--latency", "-H", header]
+    output = subprocess.run([*command, base + path], capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.MULTILINE))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "non_200": int(non_2xx.group(1)) if non_2xx else 0,
+        "p50_ms": wrk_ms(percentiles["50"]),
+        "p90_ms": wrk_ms(percentiles["90"]),
+        "p99_ms": wrk_ms(percentiles["99"]),
+    }
+
+
+def python_load(port: int, path: str, key: str, args: argparse.Namespace) -> dict[str, float]:
+    latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds, args.rate))
+    return {
+        "requests": len(latencies),
+        "non_200": len(errors),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p90_ms": round(percentile(latencies, 0.9) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=8)
@@ -203,10 +241,13 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, help="open loop: this many requests/s in all, latency counted from when due"
     )
+    parser.add_argument("--wrk", action="store_true", help="load with wrk (closed loop) instead of Python")
     parser.add_argument(
         "--floor", action="store_true", help="load GET /query/:id/ of a finished job (auth + cache only)"
     )
     args = parser.parse_args()
+    if args.wrk and args.rate:
+        parser.error("--rate needs the Python client (wrk runs a closed loop)")
 
     var = tempfile.mkdtemp(prefix="bench-cached-")
     env = {**os.environ, "INSIGHTS_VAR_DIR": var, "THROTTLE_ENABLED": "false", "SECRET_KEY": "bench"}
@@ -233,7 +274,10 @@ def main() -> None:
             path = finished_job(base, project)
         asyncio.run(load(port, path, key, args.clients, 2.0))  # warm-up
         cpu_before = cpu_seconds(server.pid)
-        latencies, errors = asyncio.run(load(port, path, key, args.clients, args.seconds, args.rate))
+        if args.wrk:
+            stats = wrk_load(base, path, key, args.clients, args.seconds)
+        else:
+            stats = python_load(port, path, key, args)
         cpu_used = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
@@ -242,19 +286,16 @@ def main() -> None:
         json.dumps(
             {
                 "path": "poll a finished job" if args.floor else "cached insight retrieve",
+                "client": "wrk" if args.wrk else "python",
                 "clients": args.clients,
                 "offered_rate": args.rate,
                 "threads": args.threads,
                 "seconds": args.seconds,
-                "requests": len(latencies),
-                "non_200": len(errors),
-                "requests_per_second": round(len(latencies) / args.seconds, 1),
-                "p50_ms": round(statistics.median(latencies) * 1000, 2),
-                "p90_ms": round(percentile(latencies, 0.9) * 1000, 2),
-                "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                **stats,
+                "requests_per_second": round(stats["requests"] / args.seconds, 1),
                 # CPU the server spent per request: with one process (GIL) the ceiling
                 # on an idle machine is about 1000 / this many requests per second.
-                "server_cpu_ms_per_request": round(cpu_used * 1000 / max(len(latencies), 1), 2),
+                "server_cpu_ms_per_request": round(cpu_used * 1000 / max(stats["requests"], 1), 2),
                 "load_average_1m": os.getloadavg()[0],
                 "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
                 "cache": "redis" if os.environ.get("REDIS_URL") else "in-process",
