@@ -30,7 +30,13 @@ A call to ``write`` returns once the rows are inserted (so they are queryable).
 Concurrent calls are group-committed: whichever caller holds the write lock takes
 every pending batch and writes them together, so many small requests cost one set
 of ClickHouse statements. Before taking them it waits up to a few milliseconds for
-more requests to arrive while the group is small. Person state is read once per team per group.
+more requests to arrive while the group is small.
+
+Person state and the uuid dedup: with a ClickHouse server (several processes may write)
+each group reads the persons of its distinct ids and looks its uuids up, once per team.
+With chDB the writer's process is the only writer (``backend.single_writer``), so it
+keeps each team's persons and stored-uuid fingerprints in memory (``team_memory``) and
+looks up only uuids the fingerprints say may be stored.
 """
 
 from __future__ import annotations
@@ -42,10 +48,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from analytics.ingestion.events import CapturedEvent
+from analytics.ingestion.fingerprints import fingerprints
 from analytics.ingestion.groups import assign_group_columns
 from analytics.ingestion.person_store import PersonStore, json_list
-from analytics.ingestion.persons import merge_partner
+from analytics.ingestion.persons import PersonBook, merge_partner
+from analytics.ingestion.team_memory import TeamMemory, WriterMemory
 from analytics.ingestion.timestamps import clickhouse_datetime
 from query_engine.backends import Backend, get_backend
 
@@ -120,6 +130,7 @@ class EventWriter:
         self._pending_lock = threading.Lock()
         self._arrived = threading.Condition(self._pending_lock)
         self._write_lock = threading.Lock()
+        self._memory = WriterMemory()
 
     @property
     def backend(self) -> Backend:
@@ -168,6 +179,11 @@ class EventWriter:
             job = _Job(team_id=team_id, events=events)
             return self._write_jobs([job], dedup=dedup)
 
+    def forget(self) -> None:
+        """Drop in-memory team state; call after the store changed behind the writer's back."""
+        with self._write_lock:
+            self._memory.forget()
+
     def _write_jobs(self, jobs: list[_Job], *, dedup: bool = True) -> WriteStats:
         stats = WriteStats()
         by_team: dict[int, list[tuple[_Job, CapturedEvent]]] = defaultdict(list)
@@ -175,28 +191,49 @@ class EventWriter:
             by_team[job.team_id].extend((job, event) for event in job.events)
         created_at = clickhouse_datetime(datetime.now(UTC))
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for team_id, items in by_team.items():
-            fresh = self._drop_duplicates(team_id, items) if dedup else items
-            stats.duplicates += len(items) - len(fresh)
-            assign_group_columns(self.backend, team_id, [event for _, event in fresh])
-            self._process_persons(team_id, [event for _, event in fresh], rows, stats)
-            for job, event in fresh:
-                job.stored += 1
-                rows["events"].append(event_row(team_id, event, created_at))
-        # Persons before events; event_uuids is filled by a materialized view in the
-        # same insert as events, so an event is never marked seen without being stored.
-        for table in ("person", "person_distinct_id2", "person_distinct_id_overrides", "events"):
-            if rows[table]:
-                self.backend.insert_json_rows(table, rows[table])
+        backend = self.backend
+        written: list[tuple[TeamMemory, np.ndarray]] = []
+        try:
+            for team_id, items in by_team.items():
+                memory = self._memory.team(backend, team_id) if backend.single_writer else None
+                uuids = list({event.uuid: None for _, event in items})
+                prints = fingerprints(uuids) if memory is not None else None
+                if dedup:
+                    candidates = memory.maybe_seen(uuids, prints) if memory is not None else uuids
+                    fresh = self._drop_duplicates(team_id, items, candidates)
+                else:
+                    fresh = items
+                stats.duplicates += len(items) - len(fresh)
+                assign_group_columns(backend, team_id, [event for _, event in fresh])
+                book = memory.book if memory is not None else None
+                self._process_persons(team_id, [event for _, event in fresh], rows, stats, book)
+                for job, event in fresh:
+                    job.stored += 1
+                    rows["events"].append(event_row(team_id, event, created_at))
+                if memory is not None:
+                    written.append((memory, prints))
+            # Persons before events; event_uuids is filled by a materialized view in the
+            # same insert as events, so an event is never marked seen without being stored.
+            for table in ("person", "person_distinct_id2", "person_distinct_id_overrides", "events"):
+                if rows[table]:
+                    backend.insert_json_rows(table, rows[table])
+        except BaseException:
+            # In-memory state may now be ahead of the store: reload it on the next batch.
+            self._memory.forget(list(by_team))
+            raise
+        for memory, prints in written:
+            memory.committed(prints)
         stats.stored = len(rows["events"])
         return stats
 
     def _drop_duplicates(
-        self, team_id: int, items: list[tuple[_Job, CapturedEvent]]
+        self, team_id: int, items: list[tuple[_Job, CapturedEvent]], candidates: list[str]
     ) -> list[tuple[_Job, CapturedEvent]]:
-        uuids = sorted({event.uuid for _, event in items})
-        result = self.backend.execute(EXISTING_UUIDS_SQL, {"team_id": team_id, "uuids": json_list(uuids)})
-        seen = {row[0] for row in result.rows}
+        """Drop events whose uuid is stored (among ``candidates``) or repeats in the batch."""
+        seen: set[str] = set()
+        if candidates:
+            params = {"team_id": team_id, "uuids": json_list(sorted(candidates))}
+            seen.update(row[0] for row in self.backend.execute(EXISTING_UUIDS_SQL, params).rows)
         fresh = []
         for job, event in items:
             if event.uuid not in seen:
@@ -205,16 +242,18 @@ class EventWriter:
         return fresh
 
     def _process_persons(
-        self, team_id: int, events: list[CapturedEvent], rows: dict[str, list], stats: WriteStats
+        self,
+        team_id: int,
+        events: list[CapturedEvent],
+        rows: dict[str, list],
+        stats: WriteStats,
+        book: PersonBook | None,
     ) -> None:
+        """Stamp events with persons; ``book`` is the team's in-memory book, else one is looked up."""
         if not events:
             return
-        distinct_ids = {event.distinct_id for event in events}
-        merging: set[str] = set()
-        for event in events:
-            if partner := merge_partner(event):
-                merging.update((partner, event.distinct_id))
-        book = PersonStore(self.backend).book(team_id, distinct_ids | merging, merging)
+        if book is None:
+            book = self._looked_up_book(team_id, events)
         for event in events:
             book.process(event)
         person_rows = book.person_rows()
@@ -223,6 +262,14 @@ class EventWriter:
         rows["person_distinct_id_overrides"].extend(book.override_rows())
         stats.persons_written += len(person_rows)
         stats.merges += len(book.overrides)
+
+    def _looked_up_book(self, team_id: int, events: list[CapturedEvent]) -> PersonBook:
+        distinct_ids = {event.distinct_id for event in events}
+        merging: set[str] = set()
+        for event in events:
+            if partner := merge_partner(event):
+                merging.update((partner, event.distinct_id))
+        return PersonStore(self.backend).book(team_id, distinct_ids | merging, merging)
 
 
 _writer: EventWriter | None = None
