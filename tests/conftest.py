@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from analytics.models import OrganizationMembership
 from analytics.ingestion.writer import get_writer
+from analytics.models import OrganizationMembership
 from query_engine.backends import get_backend
 from query_engine.schema.apply import apply_migrations
 from tests.factories import Persona, make_org_with_team, persona
