@@ -94,17 +94,15 @@ class WriteStats:
 EXTRACTED_COLUMNS = ("$session_id", "$window_id", "$group_0", "$group_1", "$group_2", "$group_3", "$group_4")
 
 
-def _extracted(properties: dict[str, Any]) -> dict[str, str]:
-    # The DEFAULT (JSONExtractString) gives '' for missing and non-string values; so do we.
-    return {
-        column: value if isinstance(value := properties.get(column), str) else ""
-        for column in EXTRACTED_COLUMNS
-    }
+# The row when properties carry none of them; the DEFAULT (JSONExtractString) gives ''
+# for missing and non-string values, and so do we.
+_NOT_EXTRACTED = dict.fromkeys(EXTRACTED_COLUMNS, "")
 
 
 def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, Any]:
-    return {
-        **_extracted(event.properties),
+    properties = event.properties
+    row = {
+        **_NOT_EXTRACTED,
         "uuid": event.uuid,
         "team_id": team_id,
         "event": event.event,
@@ -113,12 +111,16 @@ def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, 
         "timestamp": clickhouse_datetime(event.timestamp),
         # Sent as a JSON object: ClickHouse stores its text in the String column
         # (input_format_json_read_objects_as_strings, on by default), one encoding pass.
-        "properties": event.properties,
+        "properties": properties,
         "person_properties": event.person_properties,
         "person_created_at": event.person_created_at,
         "elements_chain": event.elements_chain,
         "created_at": created_at,
     }
+    for column in EXTRACTED_COLUMNS:
+        if column in properties and isinstance(value := properties[column], str):
+            row[column] = value
+    return row
 
 
 class EventWriter:
