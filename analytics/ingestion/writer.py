@@ -76,6 +76,9 @@ GROUP_TARGET_EVENTS = 1000
 class _Job:
     team_id: int
     events: list[CapturedEvent]
+    # The events' rows, built by the request's thread before it queues the job: only the
+    # person columns are left to fill under the write lock, which every request waits on.
+    rows: list[dict[str, Any]]
     stored: int = 0
     done: bool = False
     error: BaseException | None = None
@@ -100,6 +103,7 @@ _NOT_EXTRACTED = dict.fromkeys(EXTRACTED_COLUMNS, "")
 
 
 def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, Any]:
+    """The ``events`` row; the person columns are filled by ``stamp_person`` later."""
     properties = event.properties
     row = {
         **_NOT_EXTRACTED,
@@ -107,20 +111,33 @@ def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, 
         "team_id": team_id,
         "event": event.event,
         "distinct_id": event.distinct_id,
-        "person_id": event.person_id,
         "timestamp": clickhouse_datetime(event.timestamp),
         # Sent as a JSON object: ClickHouse stores its text in the String column
         # (input_format_json_read_objects_as_strings, on by default), one encoding pass.
         "properties": properties,
-        "person_properties": event.person_properties,
-        "person_created_at": event.person_created_at,
         "elements_chain": event.elements_chain,
         "created_at": created_at,
     }
+    extract_columns(row, properties)
+    return row
+
+
+def extract_columns(row: dict[str, Any], properties: dict[str, Any]) -> None:
     for column in EXTRACTED_COLUMNS:
         if column in properties and isinstance(value := properties[column], str):
             row[column] = value
+
+
+def stamp_person(row: dict[str, Any], event: CapturedEvent) -> dict[str, Any]:
+    row["person_id"] = event.person_id
+    row["person_properties"] = event.person_properties
+    row["person_created_at"] = event.person_created_at
     return row
+
+
+def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
+    created_at = clickhouse_datetime(datetime.now(UTC))
+    return _Job(team_id=team_id, events=events, rows=[event_row(team_id, e, created_at) for e in events])
 
 
 class EventWriter:
@@ -139,7 +156,7 @@ class EventWriter:
         return self._backend or get_backend()
 
     def write(self, team_id: int, events: list[CapturedEvent]) -> int:
-        job = _Job(team_id=team_id, events=events)
+        job = prepared_job(team_id, events)
         with self._pending_lock:
             self._pending.append(job)
             self._arrived.notify()
@@ -177,8 +194,8 @@ class EventWriter:
 
     def write_direct(self, team_id: int, events: list[CapturedEvent], *, dedup: bool = True) -> WriteStats:
         """Write one batch now, in the caller's thread (bulk loaders use this)."""
+        job = prepared_job(team_id, events)
         with self._write_lock:
-            job = _Job(team_id=team_id, events=events)
             return self._write_jobs([job], dedup=dedup)
 
     def forget(self) -> None:
@@ -188,17 +205,16 @@ class EventWriter:
 
     def _write_jobs(self, jobs: list[_Job], *, dedup: bool = True) -> WriteStats:
         stats = WriteStats()
-        by_team: dict[int, list[tuple[_Job, CapturedEvent]]] = defaultdict(list)
+        by_team: dict[int, list[tuple[_Job, CapturedEvent, dict[str, Any]]]] = defaultdict(list)
         for job in jobs:
-            by_team[job.team_id].extend((job, event) for event in job.events)
-        created_at = clickhouse_datetime(datetime.now(UTC))
+            by_team[job.team_id].extend(zip([job] * len(job.events), job.events, job.rows, strict=True))
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         backend = self.backend
         written: list[tuple[TeamMemory, np.ndarray]] = []
         try:
             for team_id, items in by_team.items():
                 memory = self._memory.team(backend, team_id) if backend.single_writer else None
-                uuids = list({event.uuid: None for _, event in items})
+                uuids = list({event.uuid: None for _, event, _ in items})
                 prints = fingerprints(uuids) if memory is not None else None
                 if dedup:
                     candidates = memory.maybe_seen(uuids, prints) if memory is not None else uuids
@@ -206,12 +222,14 @@ class EventWriter:
                 else:
                     fresh = items
                 stats.duplicates += len(items) - len(fresh)
-                assign_group_columns(backend, team_id, [event for _, event in fresh])
+                events = [event for _, event, _ in fresh]
+                for event, row in assign_group_columns(backend, team_id, events, [row for *_, row in fresh]):
+                    extract_columns(row, event.properties)
                 book = memory.book if memory is not None else None
-                self._process_persons(team_id, [event for _, event in fresh], rows, stats, book)
-                for job, event in fresh:
+                self._process_persons(team_id, events, rows, stats, book)
+                for job, event, row in fresh:
                     job.stored += 1
-                    rows["events"].append(event_row(team_id, event, created_at))
+                    rows["events"].append(stamp_person(row, event))
                 if memory is not None:
                     written.append((memory, prints))
             # Persons before events; event_uuids is filled by a materialized view in the
@@ -229,18 +247,18 @@ class EventWriter:
         return stats
 
     def _drop_duplicates(
-        self, team_id: int, items: list[tuple[_Job, CapturedEvent]], candidates: list[str]
-    ) -> list[tuple[_Job, CapturedEvent]]:
+        self, team_id: int, items: list[tuple[_Job, CapturedEvent, dict[str, Any]]], candidates: list[str]
+    ) -> list[tuple[_Job, CapturedEvent, dict[str, Any]]]:
         """Drop events whose uuid is stored (among ``candidates``) or repeats in the batch."""
         seen: set[str] = set()
         if candidates:
             params = {"team_id": team_id, "uuids": json_list(sorted(candidates))}
             seen.update(row[0] for row in self.backend.execute(EXISTING_UUIDS_SQL, params).rows)
         fresh = []
-        for job, event in items:
-            if event.uuid not in seen:
-                seen.add(event.uuid)
-                fresh.append((job, event))
+        for item in items:
+            if item[1].uuid not in seen:
+                seen.add(item[1].uuid)
+                fresh.append(item)
         return fresh
 
     def _process_persons(
