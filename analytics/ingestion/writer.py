@@ -140,6 +140,12 @@ def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
     return _Job(team_id=team_id, events=events, rows=[event_row(team_id, e, created_at) for e in events])
 
 
+# Request threads' pure-Python work (decoding, validation, row building) runs one at a
+# time: the GIL serialises it anyway, and fewer threads contending for the GIL let the
+# writer thread (the critical path) get it back promptly after each chDB statement.
+PYTHON_WORK = threading.Semaphore(1)
+
+
 class EventWriter:
     """Stores events durably; ``write`` returns the number stored (duplicates excluded)."""
 
@@ -156,7 +162,8 @@ class EventWriter:
         return self._backend or get_backend()
 
     def write(self, team_id: int, events: list[CapturedEvent]) -> int:
-        job = prepared_job(team_id, events)
+        with PYTHON_WORK:
+            job = prepared_job(team_id, events)
         with self._pending_lock:
             self._pending.append(job)
             self._arrived.notify()
