@@ -19,7 +19,7 @@ FINGERPRINT_SQL = "reinterpretAsUInt64(MD5(toString({expr})))"
 
 
 def fingerprints(values: Iterable[str]) -> np.ndarray:
-    digests = b"".join(md5(value.encode()).digest()[:8] for value in values)
+    digests = b"".join(md5(value.encode(), usedforsecurity=False).digest()[:8] for value in values)
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
