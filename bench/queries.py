@@ -86,6 +86,9 @@ def scale_up(team_id: int, copies: int) -> None:
             "ARRAY JOIN range(1, {copies:UInt32}) AS k WHERE team_id = {team:Int64}",
             {"copies": copies, "team": team_id},
         )
+    from analytics.ingestion.writer import get_writer
+
+    get_writer().forget()  # its in-memory persons and uuids no longer describe the tables
 
 
 def load_dataset(events: int, scale: int):

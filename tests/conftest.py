@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from analytics.ingestion.writer import get_writer
 from analytics.models import OrganizationMembership
 from query_engine.backends import get_backend
 from query_engine.schema.apply import apply_migrations
@@ -38,6 +39,7 @@ def clickhouse(clickhouse_schema):
     """The event store, emptied before the test (team ids repeat across tests)."""
     for table in EVENT_TABLES:
         clickhouse_schema.command(f"TRUNCATE TABLE IF EXISTS {table}")
+    get_writer().forget()  # its in-memory persons and uuids described the old tables
     return clickhouse_schema
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from analytics.ingestion.events import CapturedEvent
-from analytics.ingestion.persons import DistinctIdState, Person, PersonBook, person_uuid
+from analytics.ingestion.persons import PERSON_NAMESPACE, DistinctIdState, Person, PersonBook, person_uuid
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -74,3 +75,10 @@ def test_alias_links_a_new_id_without_overrides():
     book.process(later)
     assert later.person_id == person_uuid(1, "old")
     assert book.override_rows() == []
+
+
+def test_person_uuid_is_uuid5_of_team_and_distinct_id():
+    for team_id, distinct_id in ((1, "a"), (7, "user-123"), (42, "héllo"), (3, "x" * 200)):
+        assert person_uuid(team_id, distinct_id) == str(
+            uuid.uuid5(PERSON_NAMESPACE, f"{team_id}:{distinct_id}")
+        )

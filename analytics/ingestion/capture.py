@@ -11,7 +11,7 @@ from analytics.ingestion.decoding import decode_body, to_payload
 from analytics.ingestion.errors import EventRejected
 from analytics.ingestion.events import CapturedEvent, parse_event
 from analytics.ingestion.tokens import team_id_for_token
-from analytics.ingestion.writer import get_writer
+from analytics.ingestion.writer import PYTHON_WORK, get_writer
 
 
 @dataclass
@@ -49,12 +49,14 @@ def capture(
 
     Valid events are stored even when others in the same request are rejected.
     """
-    document = decode_body(
-        body, query=query, content_type=content_type, content_encoding=content_encoding, limit=limit
-    )
-    payload = to_payload(document, query)
+    with PYTHON_WORK:
+        document = decode_body(
+            body, query=query, content_type=content_type, content_encoding=content_encoding, limit=limit
+        )
+        payload = to_payload(document, query)
     team_id = team_id_for_token(payload.token)
-    valid, rejected = validate_events(payload.events, sent_at=payload.sent_at, now=datetime.now(UTC))
+    with PYTHON_WORK:
+        valid, rejected = validate_events(payload.events, sent_at=payload.sent_at, now=datetime.now(UTC))
     stored = get_writer().write(team_id, valid) if valid else 0
     return CaptureOutcome(
         team_id=team_id, received=len(payload.events), accepted=len(valid), stored=stored, rejected=rejected

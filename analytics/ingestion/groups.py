@@ -7,12 +7,13 @@ per batch, only for batches that carry groups.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from analytics.ingestion.events import CapturedEvent
 from query_engine.backends import Backend
 
 MAX_GROUP_TYPES = 5
+T = TypeVar("T")
 
 MAPPING_SQL = """
 SELECT group_type, min(group_type_index) FROM group_type_mapping
@@ -30,14 +31,22 @@ def _groups(event: CapturedEvent) -> dict[str, Any]:
     return groups if isinstance(groups, dict) else {}
 
 
-def assign_group_columns(backend: Backend, team_id: int, events: list[CapturedEvent]) -> None:
-    """Set ``$group_N`` on events with groups, registering new group types as needed."""
-    with_groups = [(event, groups) for event in events if (groups := _groups(event))]
+def assign_group_columns(
+    backend: Backend, team_id: int, events: list[CapturedEvent], rows: list[T]
+) -> list[tuple[CapturedEvent, T]]:
+    """Set ``$group_N`` on events with groups, registering new group types as needed.
+
+    Returns the events that carry groups, each with its item of ``rows`` (a list parallel to
+    ``events``), so the caller can update what it derived from their properties.
+    """
+    with_groups = [
+        (event, groups, row) for event, row in zip(events, rows, strict=True) if (groups := _groups(event))
+    ]
     if not with_groups:
-        return
+        return []
     mapping = {row[0]: int(row[1]) for row in backend.execute(MAPPING_SQL, {"team_id": team_id}).rows}
     new_rows = []
-    for event, groups in with_groups:
+    for event, groups, _ in with_groups:
         for group_type, key in groups.items():
             index = mapping.get(group_type)
             if index is None and len(mapping) < MAX_GROUP_TYPES:
@@ -47,3 +56,4 @@ def assign_group_columns(backend: Backend, team_id: int, events: list[CapturedEv
                 event.properties[f"$group_{index}"] = key if isinstance(key, str) else str(key)
     if new_rows:
         backend.insert_json_rows("group_type_mapping", new_rows)
+    return [(event, row) for event, _, row in with_groups]

@@ -67,12 +67,12 @@ class PersonStore:
             result = self.backend.execute(
                 DISTINCT_IDS_SQL, {"team_id": team_id, "distinct_ids": json_list(ids)}
             )
-            mapping.update(_states(result.rows))
+            mapping.update(states_from_rows(result.rows))
         merging_persons = sorted({mapping[did].person_id for did in merging if did in mapping})
         if merging_persons:
             params = {"team_id": team_id, "person_ids": json_list(merging_persons)}
             result = self.backend.execute(DISTINCT_IDS_OF_PERSONS_SQL, params)
-            for distinct_id, state in _states(result.rows).items():
+            for distinct_id, state in states_from_rows(result.rows).items():
                 mapping.setdefault(distinct_id, state)
         persons = self._persons(team_id, sorted({state.person_id for state in mapping.values()}))
         return PersonBook(team_id, mapping=mapping, persons=persons)
@@ -81,17 +81,23 @@ class PersonStore:
         if not person_ids:
             return {}
         result = self.backend.execute(PERSONS_SQL, {"team_id": team_id, "person_ids": json_list(person_ids)})
-        persons = {}
-        for person_id, created_at, properties, is_identified, version in result.rows:
-            persons[person_id] = Person(
-                id=person_id,
-                created_at=_datetime(created_at),
-                properties=orjson.loads(properties or "{}"),
-                is_identified=bool(is_identified),
-                stored_version=int(version),
-            )
-        return persons
+        return persons_from_rows(result.rows)
 
 
-def _states(rows: list[list]) -> dict[str, DistinctIdState]:
+def states_from_rows(rows: list[list]) -> dict[str, DistinctIdState]:
+    """``(distinct_id, person_id, version)`` rows as distinct-id states."""
     return {distinct_id: DistinctIdState(person_id, int(version)) for distinct_id, person_id, version in rows}
+
+
+def persons_from_rows(rows: list[list]) -> dict[str, Person]:
+    """``(id, created_at, properties, is_identified, version)`` rows as persons by id."""
+    return {
+        person_id: Person(
+            id=person_id,
+            created_at=_datetime(created_at),
+            properties=orjson.loads(properties or "{}"),
+            is_identified=bool(is_identified),
+            stored_version=int(version),
+        )
+        for person_id, created_at, properties, is_identified, version in rows
+    }

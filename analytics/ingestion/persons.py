@@ -4,6 +4,8 @@
 batch, applies each event in arrival order (identify/alias merges, ``$set``,
 ``$set_once``, ``$unset``), stamps the event with its person, and at the end lists
 the rows to write: changed persons, changed distinct-id mappings and overrides.
+A book can outlive its batch (the single writer keeps one per team in memory): once
+the rows are stored, ``committed`` makes the stored state the new baseline.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import sha1
 from typing import Any
 
 import orjson
@@ -21,12 +24,19 @@ from analytics.ingestion.timestamps import clickhouse_datetime
 # Person ids derive from (team, distinct id), so two writers creating the same
 # person at once produce the same id and ReplacingMergeTree keeps one.
 PERSON_NAMESPACE = uuid_module.UUID("5d1e3c4a-7f0b-4c55-9f1e-2b8a6c3d9e10")
+_NAMESPACE_BYTES = PERSON_NAMESPACE.bytes
 PERSONLESS_CREATED_AT = "1970-01-01 00:00:00.000000"
 MERGE_EVENTS = ("$identify", "$create_alias", "$merge_dangerously")
 
 
 def person_uuid(team_id: int, distinct_id: str) -> str:
-    return str(uuid_module.uuid5(PERSON_NAMESPACE, f"{team_id}:{distinct_id}"))
+    """``str(uuid5(PERSON_NAMESPACE, "team:distinct_id"))``, built without UUID objects (2x faster)."""
+    name = _NAMESPACE_BYTES + f"{team_id}:{distinct_id}".encode()
+    digest = bytearray(sha1(name, usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass
@@ -98,6 +108,9 @@ class PersonBook:
         self.mapping = mapping
         self.persons = persons
         self.overrides: dict[str, DistinctIdState] = {}
+        # What changed since the last commit, so listing rows never walks every person.
+        self._dirty_persons: dict[str, Person] = {}
+        self._dirty_ids: dict[str, DistinctIdState] = {}
         self._members: dict[str, set[str]] = {}
         for distinct_id, state in mapping.items():
             self._members.setdefault(state.person_id, set()).add(distinct_id)
@@ -112,10 +125,12 @@ class PersonBook:
         if partner is not None:
             self._merge(partner, event.distinct_id, event, dangerous=event.event == "$merge_dangerously")
         person = self._person_for(event.distinct_id, event.timestamp)
-        self._apply_updates(person, event)
+        changed = self._apply_updates(person, event)
         if event.timestamp < person.created_at:
             person.created_at = event.timestamp
-            person.touch()
+            changed = True
+        if changed:
+            self._touch(person)
         event.person_id = person.id
         event.person_properties = person.snapshot()
         event.person_created_at = person.created_at_text()
@@ -131,7 +146,7 @@ class PersonBook:
         if state is not None and state.person_id in self.persons:
             return self.persons[state.person_id]
         person = Person(id=person_uuid(self.team_id, distinct_id), created_at=timestamp, properties={})
-        person.touch()
+        self._touch(person)
         self.persons[person.id] = person
         self._assign(distinct_id, person.id)
         return person
@@ -143,11 +158,17 @@ class PersonBook:
             self._members[current.person_id].discard(distinct_id)
         state = DistinctIdState(person_id=person_id, version=version, changed=True)
         self.mapping[distinct_id] = state
+        self._dirty_ids[distinct_id] = state
         self._members.setdefault(person_id, set()).add(distinct_id)
         return state
 
+    def _touch(self, person: Person) -> None:
+        person.touch()
+        self._dirty_persons[person.id] = person
+
     @staticmethod
-    def _apply_updates(person: Person, event: CapturedEvent) -> None:
+    def _apply_updates(person: Person, event: CapturedEvent) -> bool:
+        """Apply the event's person updates; True when the properties changed."""
         changed = False
         for key, value in event.set_once.items():
             if key not in person.properties:
@@ -161,8 +182,7 @@ class PersonBook:
             if key in person.properties:
                 del person.properties[key]
                 changed = True
-        if changed:
-            person.touch()
+        return changed
 
     # --- merges ---------------------------------------------------------------
 
@@ -189,14 +209,14 @@ class PersonBook:
             self._merge_people(into=person, other=other)
         if not person.is_identified:
             person.is_identified = True
-            person.touch()
+            self._touch(person)
 
     def _merge_people(self, *, into: Person, other: Person) -> None:
         into.properties = {**other.properties, **into.properties}
         into.created_at = min(into.created_at, other.created_at)
-        into.touch()
+        self._touch(into)
         other.is_deleted = True
-        other.touch()
+        self._touch(other)
         for distinct_id in sorted(self._members.get(other.id, ())):
             self.overrides[distinct_id] = self._assign(distinct_id, into.id)
 
@@ -204,10 +224,8 @@ class PersonBook:
 
     def person_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for person in self.persons.values():
-            if not person.changed:
-                continue
-            version = 0 if person.stored_version is None else person.stored_version + 1
+        for person in self._dirty_persons.values():
+            version = _next_version(person)
             rows.append(
                 {
                     "id": person.id,
@@ -222,7 +240,7 @@ class PersonBook:
         return rows
 
     def distinct_id_rows(self) -> list[dict[str, Any]]:
-        return [self._distinct_id_row(did, s) for did, s in self.mapping.items() if s.changed]
+        return [self._distinct_id_row(did, s) for did, s in self._dirty_ids.items()]
 
     def override_rows(self) -> list[dict[str, Any]]:
         return [self._distinct_id_row(did, s) for did, s in self.overrides.items()]
@@ -235,6 +253,25 @@ class PersonBook:
             "is_deleted": 0,
             "version": state.version,
         }
+
+    def committed(self) -> None:
+        """The listed rows are stored: they are the baseline of the next batch's changes."""
+        for person in self._dirty_persons.values():
+            person.stored_version = _next_version(person)
+            person.changed = False
+            if person.is_deleted:
+                # Merged away: no distinct id leads to it any more.
+                self.persons.pop(person.id, None)
+                self._members.pop(person.id, None)
+        for state in self._dirty_ids.values():
+            state.changed = False
+        self._dirty_persons.clear()
+        self._dirty_ids.clear()
+        self.overrides.clear()
+
+
+def _next_version(person: Person) -> int:
+    return 0 if person.stored_version is None else person.stored_version + 1
 
 
 _MISSING = object()

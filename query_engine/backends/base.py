@@ -58,6 +58,9 @@ class QueryCancelled(BackendError):
 
 class Backend(Protocol):
     name: str
+    # True when this process is the only one that can write the store (chDB: one process
+    # per data directory), so it may keep what it wrote in memory instead of reading it back.
+    single_writer: bool
 
     def execute(
         self,
@@ -70,6 +73,10 @@ class Backend(Protocol):
     ) -> QueryResult: ...
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The statement's result in ``RowBinary`` (bulk numeric columns, no JSON)."""
+        ...
 
     def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int: ...
 

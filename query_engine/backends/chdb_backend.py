@@ -45,6 +45,7 @@ def _live_progress(on_progress: ProgressCallback):
 
 class ChdbBackend:
     name = "chdb"
+    single_writer = True  # chDB locks its data directory to one process
 
     def __init__(self, path: str, database: str) -> None:
         from chdb import session
@@ -91,6 +92,14 @@ class ChdbBackend:
             self._session.query("SELECT 1", "JSONCompact")
         except Exception:  # the session is unusable either way; the next query reports it
             return
+
+    def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        with self._lock:
+            try:
+                return self._session.query(sql, "RowBinary", params=text_params(params)).bytes()
+            except Exception as exc:
+                self._drain()
+                raise classify_error(str(exc)) from exc
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:

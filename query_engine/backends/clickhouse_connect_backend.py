@@ -37,6 +37,7 @@ def client_kwargs(url: str, database: str) -> dict[str, Any]:
 
 class ClickHouseConnectBackend:
     name = "clickhouse-connect"
+    single_writer = False  # any number of processes may write to a server
 
     def __init__(self, url: str, database: str) -> None:
         import clickhouse_connect
@@ -75,6 +76,12 @@ class ClickHouseConnectBackend:
         except Exception as exc:
             raise classify_error(str(exc)) from exc
         return finish_result(raw, started=started, on_progress=on_progress)
+
+    def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        try:
+            return self._client.raw_query(sql, parameters=normalize_params(params), fmt="RowBinary")
+        except Exception as exc:
+            raise classify_error(str(exc)) from exc
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:

@@ -1,0 +1,169 @@
+"""Where the writer gets person state and stored uuids from: memory (chDB) or lookups.
+
+chDB's process is the only writer (``single_writer``), so the writer keeps each team's
+persons and uuid fingerprints in memory; with a ClickHouse server it looks them up per
+batch. Both must store the same rows, also across a restart (memory cleared) and after a
+failed write.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import numpy as np
+import pytest
+
+from analytics.ingestion import team_memory
+from analytics.ingestion.fingerprints import FINGERPRINT_SQL, FingerprintSet, fingerprints
+from analytics.ingestion.writer import get_writer
+from query_engine.backends import BackendError
+from tests.capture import capture_events
+
+pytestmark = pytest.mark.django_db
+
+U = [str(uuid.UUID(int=n + 1)) for n in range(8)]
+
+
+@pytest.fixture(params=["memory", "lookups"])
+def mode(request, clickhouse, monkeypatch) -> str:
+    if request.param == "lookups":
+        monkeypatch.setattr(clickhouse, "single_writer", False)
+    return request.param
+
+
+def ev(uuid_text, event, distinct_id, minute, **properties):
+    return {
+        "uuid": uuid_text,
+        "event": event,
+        "distinct_id": distinct_id,
+        "timestamp": f"2024-03-01T10:{minute:02d}:00Z",
+        "properties": properties,
+    }
+
+
+def stored_uuids(backend, team) -> list[str]:
+    return sorted(
+        row[0]
+        for row in backend.execute(
+            "SELECT toString(uuid) FROM events WHERE team_id = {t:Int64}", {"t": team.id}
+        ).rows
+    )
+
+
+def live_persons(backend, team) -> list[tuple[bool, str, int]]:
+    """(identified, properties JSON, version) per live person, sorted."""
+    rows = backend.execute(
+        "SELECT argMax(is_identified, version), argMax(properties, version), max(version) FROM person "
+        "WHERE team_id = {t:Int64} GROUP BY id HAVING argMax(is_deleted, version) = 0",
+        {"t": team.id},
+    ).rows
+    return sorted((bool(identified), props, version) for identified, props, version in rows)
+
+
+def distinct_id_versions(backend, team) -> dict[str, int]:
+    rows = backend.execute(
+        "SELECT distinct_id, max(version) FROM person_distinct_id2 WHERE team_id = {t:Int64} "
+        "GROUP BY distinct_id",
+        {"t": team.id},
+    ).rows
+    return dict(rows)
+
+
+def test_a_restart_sees_stored_uuids_and_persons(client, team, mode, clickhouse):
+    capture_events(
+        client,
+        team,
+        [ev(U[0], "$pageview", "anon", 0, **{"$set": {"plan": "free"}}), ev(U[1], "x", "user", 1)],
+    )
+    get_writer().forget()  # what a new process knows: only the store
+    capture_events(
+        client,
+        team,
+        [
+            ev(U[0], "$pageview", "anon", 0, **{"$set": {"plan": "free"}}),  # a retry: dropped
+            ev(U[2], "$identify", "user", 2, **{"$anon_distinct_id": "anon"}),
+            ev(U[3], "x", "anon", 3, **{"$set": {"plan": "pro"}}),
+        ],
+    )
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2], U[3]]
+    # user's person (version 0) absorbed anon's in one write: version 1, identified,
+    # anon's $set of this batch on top; anon's distinct id moved (version 0 -> 1).
+    assert live_persons(clickhouse, team) == [(True, '{"plan":"pro"}', 1)]
+    assert distinct_id_versions(clickhouse, team) == {"anon": 1, "user": 0}
+
+
+def test_memory_mode_reads_nothing_once_a_team_is_loaded(client, team, mode, clickhouse, monkeypatch):
+    capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"n": 1}})])
+    reads: list[str] = []
+    execute, fetch = clickhouse.execute, clickhouse.fetch_row_binary
+    monkeypatch.setattr(
+        clickhouse, "execute", lambda sql, *a, **k: reads.append(sql) or execute(sql, *a, **k)
+    )
+    monkeypatch.setattr(
+        clickhouse, "fetch_row_binary", lambda sql, *a, **k: reads.append(sql) or fetch(sql, *a, **k)
+    )
+    capture_events(client, team, [ev(U[1], "x", "a", 1, **{"$set": {"n": 2}}), ev(U[2], "x", "b", 2)])
+    if mode == "memory":
+        assert reads == []
+    else:  # uuid dedup, distinct ids, persons
+        assert len(reads) == 3
+    monkeypatch.undo()
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
+    assert live_persons(clickhouse, team) == [(False, '{"n":2}', 1), (False, "{}", 0)]
+
+
+def test_a_fingerprint_hit_is_confirmed_in_the_store(client, team, clickhouse):
+    capture_events(client, team, [ev(U[0], "x", "a", 0)])
+    # Pretend U[1] collides with a stored uuid's fingerprint: the lookup must say "new".
+    memory = get_writer()._memory.team(clickhouse, team.id)
+    memory.uuids.add(fingerprints([U[1]]))
+    capture_events(client, team, [ev(U[1], "x", "a", 1), ev(U[0], "x", "a", 2)])
+    assert stored_uuids(clickhouse, team) == [U[0], U[1]]
+
+
+def test_python_and_clickhouse_fingerprints_agree(clickhouse):
+    sql = "SELECT " + FINGERPRINT_SQL.format(expr="toUUID({u:String})")
+    for text in (U[0], "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"):
+        assert clickhouse.execute(sql, {"u": text}).rows[0][0] == int(fingerprints([text])[0])
+
+
+def test_fingerprint_set_keeps_every_value_across_run_merges():
+    values = FingerprintSet(np.array([5, 3, 3], dtype=np.uint64))
+    for start in range(10, 200, 10):  # 19 adds: runs merge as they grow
+        values.add(np.arange(start, start + 5, dtype=np.uint64))
+    assert len(values) == 2 + 19 * 5
+    probe = np.array([3, 4, 5, 10, 14, 15, 194, 195], dtype=np.uint64)
+    assert values.contains(probe).tolist() == [True, False, True, True, True, False, True, False]
+
+
+def test_a_team_past_the_memory_limit_falls_back_to_lookups(client, team, clickhouse, monkeypatch):
+    monkeypatch.setattr(team_memory, "MAX_DISTINCT_IDS", 2)
+    capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"k": "a"}}), ev(U[1], "x", "b", 1)])
+    capture_events(client, team, [ev(U[2], "x", "c", 2)])  # the third distinct id: over the limit
+    assert get_writer()._memory.team(clickhouse, team.id).book is None
+    capture_events(client, team, [ev(U[3], "x", "a", 3, **{"$set": {"k": "a2"}}), ev(U[1], "x", "b", 4)])
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2], U[3]]
+    assert live_persons(clickhouse, team) == [(False, '{"k":"a2"}', 1), (False, "{}", 0), (False, "{}", 0)]
+
+
+def test_a_failed_write_is_retried_without_duplicates_or_lost_versions(client, team, clickhouse, monkeypatch):
+    capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})])
+    insert = clickhouse.insert_json_rows
+
+    def failing(table, rows):
+        if table == "events":
+            raise BackendError("disk full")
+        return insert(table, rows)
+
+    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
+    batch = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
+    response = client.post(
+        "/batch/", json.dumps({"api_key": team.api_token, "batch": batch}), content_type="application/json"
+    )
+    assert response.status_code == 503  # persons were written, events were not
+    monkeypatch.undo()
+    capture_events(client, team, batch)  # the client retries
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
+    # The failed attempt stored a's version 1 already; the retry changes nothing more.
+    assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
