@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from access_control.models import PersonalAPIKey
 from analytics.models import AccessControl, Insight, OrganizationMembership, Tag
 from analytics.response_cache import generations
+from analytics.response_cache.stored import StoredResponse, candidate
 from query_engine import status as status_store
 from tests.capture import capture_events
 
@@ -202,3 +203,12 @@ def test_a_change_committed_later_changes_the_generation_again(owner, django_cap
         during = generations.current(owner.team.id)
     # …which the commit makes stale.
     assert generations.current(owner.team.id) != during
+
+
+def test_an_entry_in_another_format_is_a_miss_and_is_replaced(client, owner, url):
+    first = stored(client, owner, url)
+    entry_key = candidate(RequestFactory().get(url, **owner.auth)).entry_key
+    cache.set(entry_key, ("insight-response/0", "written by another version"))
+    again = client.get(url, **owner.auth)
+    assert again.status_code == 200 and again.content == first.content
+    assert StoredResponse.from_entry(cache.get(entry_key)).body == first.content

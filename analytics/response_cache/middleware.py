@@ -52,8 +52,8 @@ class InsightResponseCacheMiddleware:
         key = active_key(secure_value, cached=hit.get(identity))
         if key is None:
             return None
-        stored = hit.get(found.entry_key)
-        if not isinstance(stored, StoredResponse) or stored.generations != generations.of(hit, found.team_id):
+        stored = StoredResponse.from_entry(hit.get(found.entry_key))
+        if stored is None or stored.generations != generations.of(hit, found.team_id):
             return None
         if stored.results_key is not None and cache.has_key(stored.results_key) != stored.results_present:
             return None  # the results expired, were evicted or appeared
@@ -87,4 +87,4 @@ class InsightResponseCacheMiddleware:
             headers=tuple(response.items()),
             body=response.content,
         )
-        cache.set(found.entry_key, stored, ENTRY_TTL_SECONDS)
+        cache.set(found.entry_key, stored.to_entry(), ENTRY_TTL_SECONDS)

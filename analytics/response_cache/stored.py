@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -29,6 +29,11 @@ class Candidate:
     entry_key: str
 
 
+# Stored as a plain tuple tagged with this: unpickling it needs none of this project's classes,
+# so entries written by another version of the code read as misses, never as errors.
+ENTRY_FORMAT = "insight-response/1"
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     generations: tuple[str, str]
@@ -38,6 +43,18 @@ class StoredResponse:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+    def to_entry(self) -> tuple:
+        return (ENTRY_FORMAT, *astuple(self))
+
+    @classmethod
+    def from_entry(cls, entry: object) -> StoredResponse | None:
+        if not isinstance(entry, tuple) or not entry or entry[0] != ENTRY_FORMAT:
+            return None
+        try:
+            return cls(*entry[1:])
+        except TypeError:
+            return None
 
 
 @dataclass(frozen=True)
