@@ -31,3 +31,14 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def get_many_and_exists(self, keys: list[str], probe: str) -> tuple[dict[str, Any], bool]:
+        """``get_many(keys)`` and ``has_key(probe)`` in one round trip (a pipeline, not a transaction)."""
+        names = {self.make_and_validate_key(key): key for key in keys}
+        pipeline = self._cache.get_client(write=False).pipeline(transaction=False)
+        pipeline.mget(list(names))
+        pipeline.exists(self.make_and_validate_key(probe))
+        values, exists = pipeline.execute()
+        loads = self._cache._serializer.loads
+        pairs = zip(names, values, strict=True)
+        return {names[name]: loads(value) for name, value in pairs if value is not None}, bool(exists)

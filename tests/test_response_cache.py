@@ -108,8 +108,11 @@ def test_new_results_show_at_once(client, owner, url):
     assert client.get(url, **owner.auth).json()["result"][0]["data"] == [2, 2]
 
 
-def test_results_gone_from_the_cache_are_a_miss_at_once(client, owner, url):
+@pytest.mark.parametrize("served_before", [0, 2])
+def test_results_gone_from_the_cache_are_a_miss_at_once(client, owner, url, served_before):
     key = stored(client, owner, url).json()["filters_hash"]
+    for _ in range(served_before):  # served from the store, its results key known to the process
+        assert client.get(url, **owner.auth).json()["result"][0]["data"] == [2, 1]
     cache.delete(key)
     body = client.get(url, **owner.auth).json()
     assert body["result"] is None and body["is_cached"] is False and body["last_refresh"] is None

@@ -23,13 +23,29 @@ from access_control.throttles import THROTTLE_WAITS_ATTR, throttle_waits
 from analytics.response_cache import generations
 from analytics.response_cache.stored import ENTRY_TTL_SECONDS, Candidate, StoredResponse, candidate
 
+MAX_REMEMBERED = 100_000
 ROUTE_CLASS = "insights"  # InsightViewSet.throttle_scope
 READ_SCOPE = "insight:read"
+
+
+def get_many_and_exists(keys: list[str], probe: str) -> tuple[dict[str, object], bool]:
+    """``cache.get_many`` and ``cache.has_key``: one round trip where the backend can (Redis)."""
+    combined = getattr(cache, "get_many_and_exists", None)
+    if combined is not None:
+        return combined(keys, probe)
+    return cache.get_many(keys), cache.has_key(probe)
 
 
 class InsightResponseCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Stored entry → the results key it depends on, so one round trip can check both.
+        self._results_keys: dict[str, str] = {}
+
+    def _remember(self, entry_key: str, results_key: str) -> None:
+        if len(self._results_keys) >= MAX_REMEMBERED:
+            self._results_keys.clear()  # a hint only: forgetting costs one more round trip
+        self._results_keys[entry_key] = results_key
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         found = candidate(request)
@@ -45,18 +61,28 @@ class InsightResponseCacheMiddleware:
         return response
 
     def _serve(self, request: HttpRequest, found: Candidate) -> HttpResponse | None:
-        # One round trip for the key's identity entry, the stored response and both generations.
+        # One round trip for the key's identity entry, the stored response, both generations
+        # and (once this process has seen the entry) whether its cached results still exist.
         secure_value = hash_key(found.key_value)
         identity = auth_cache.key_entry(secure_value)
-        hit = cache.get_many([identity, found.entry_key, *generations.entries(found.team_id)])
+        names = [identity, found.entry_key, *generations.entries(found.team_id)]
+        known_results_key = self._results_keys.get(found.entry_key)
+        if known_results_key is None:
+            hit, results_exist = cache.get_many(names), None
+        else:
+            hit, results_exist = get_many_and_exists(names, known_results_key)
         key = active_key(secure_value, cached=hit.get(identity))
         if key is None:
             return None
         stored = StoredResponse.from_entry(hit.get(found.entry_key))
         if stored is None or stored.generations != generations.of(hit, found.team_id):
             return None
-        if stored.results_key is not None and cache.has_key(stored.results_key) != stored.results_present:
-            return None  # the results expired, were evicted or appeared
+        if stored.results_key is not None:
+            if stored.results_key != known_results_key:
+                results_exist = cache.has_key(stored.results_key)
+                self._remember(found.entry_key, stored.results_key)
+            if results_exist != stored.results_present:
+                return None  # the results expired, were evicted or appeared
         if not grants(key.scopes or [], READ_SCOPE):
             return None
         if key.scoped_teams and found.team_id not in key.scoped_teams:
@@ -88,3 +114,5 @@ class InsightResponseCacheMiddleware:
             body=response.content,
         )
         cache.set(found.entry_key, stored.to_entry(), ENTRY_TTL_SECONDS)
+        if hint.results_key is not None:
+            self._remember(found.entry_key, hint.results_key)
