@@ -253,7 +253,9 @@ def main() -> None:
     env = {**os.environ, "INSIGHTS_VAR_DIR": var, "THROTTLE_ENABLED": "false", "SECRET_KEY": "bench"}
     manage(env, "migrate", "--noinput")
     manage(env, "migrate_clickhouse")
-    project = json.loads(manage(env, "create_project", "--name", "Bench", "--json"))
+    # A fresh owner per run: a reused PostgreSQL database keeps earlier runs' keys (10 at most per user).
+    owner = f"bench-{os.getpid()}-{int(time.time())}@example.com"
+    project = json.loads(manage(env, "create_project", "--name", "Bench", "--email", owner, "--json"))
     port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "insights_api.wsgi:application", "--bind", f"127.0.0.1:{port}",
