@@ -215,3 +215,10 @@ def test_an_entry_in_another_format_is_a_miss_and_is_replaced(client, owner, url
     again = client.get(url, **owner.auth)
     assert again.status_code == 200 and again.content == first.content
     assert StoredResponse.from_entry(cache.get(entry_key)).body == first.content
+
+
+def test_a_disallowed_host_is_400_even_when_stored(client, owner, url, settings):
+    stored(client, owner, url)
+    settings.ALLOWED_HOSTS = ["insights.example.com"]
+    assert client.get(url, HTTP_HOST="evil.example.com", **owner.auth).status_code == 400
+    assert client.get(url, HTTP_HOST="insights.example.com", **owner.auth).status_code == 200

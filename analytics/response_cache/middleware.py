@@ -61,6 +61,7 @@ class InsightResponseCacheMiddleware:
         return response
 
     def _serve(self, request: HttpRequest, found: Candidate) -> HttpResponse | None:
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it behind us (400 otherwise)
         # One round trip for the key's identity entry, the stored response, both generations
         # and (once this process has seen the entry) whether its cached results still exist.
         secure_value = hash_key(found.key_value)
