@@ -155,3 +155,30 @@ def test_access_controls_validation_and_scopes(client, url, team, owner):
         ).status_code
         == 403
     )
+
+
+def test_detail_actions_need_access_to_the_insight(client, url, team, owner, member):
+    insight = Insight.objects.create(team=team, name="Guarded", created_by=owner.user)
+    membership = OrganizationMembership.objects.get(user=member.user)
+    rule = {"access_level": "viewer", "organization_member": membership.id}
+    client.put(url(f"{insight.id}/access_controls/"), rule, format="json", **owner.auth)
+    # A viewer sees the sharing state and the activity but may not publish or rotate the link.
+    assert client.get(url(f"{insight.id}/sharing/"), **member.auth).status_code == 200
+    assert client.get(url(f"{insight.id}/activity/"), **member.auth).status_code == 200
+    publish = client.patch(url(f"{insight.id}/sharing/"), {"enabled": True}, format="json", **member.auth)
+    assert publish.status_code == 403
+    assert publish.json()["detail"] == "You do not have editor access to this resource."
+    assert client.post(url(f"{insight.id}/sharing/refresh/"), **member.auth).status_code == 403
+    # With no access, no detail action reaches it.
+    client.put(
+        url(f"{insight.id}/access_controls/"), {**rule, "access_level": "none"}, format="json", **owner.auth
+    )
+    for method, suffix in [
+        ("get", "sharing/"),
+        ("get", "activity/"),
+        ("get", "access_controls/"),
+        ("post", "viewed/"),
+    ]:
+        response = getattr(client, method)(url(f"{insight.id}/{suffix}"), **member.auth)
+        assert response.status_code == 403, suffix
+    assert client.get(url(f"{insight.id}/sharing/"), **owner.auth).json()["enabled"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
@@ -183,3 +184,13 @@ def update_insight(*, insight: Insight, user: Any, data: dict[str, Any]) -> Insi
             changes=changes,
         )
     return insight
+
+
+def find_insight(queryset: QuerySet[Insight], lookup: str) -> Insight | None:
+    """The insight a URL names, by id or else short id.
+
+    Both lookups are unique (pk; team + short_id), so no ORDER BY: ordering makes
+    Django hash every selected column while compiling.
+    """
+    insight = next(iter(queryset.filter(pk=int(lookup))[:1]), None) if lookup.isdigit() else None
+    return insight or next(iter(queryset.filter(short_id=lookup)[:1]), None)

@@ -24,7 +24,7 @@ from analytics.serializers.activity import ActivityLogSerializer, ActivityPageSe
 from analytics.serializers.insights import InsightBasicSerializer
 from analytics.serializers.sharing import SharingConfigurationSerializer
 from analytics.services.access_controls import access_controls_summary, set_access_control
-from analytics.services.insights import SCOPE, last_viewed, record_views
+from analytics.services.insights import SCOPE, find_insight, last_viewed, record_views
 from analytics.services.sharing import rotate_access_token, set_sharing, sharing_configuration
 from query_engine.backends import get_backend
 
@@ -59,15 +59,17 @@ class InsightActionsMixin:
     def required_scopes(self, value: Any) -> None:
         self.__dict__["_declared_scopes"] = value
 
-    def _insight_for_action(self, *, include_deleted: bool = False, message: str = "Not found.") -> Insight:
-        lookup = str(self.kwargs["pk"])
+    def _insight_for_action(
+        self, *, required: str, include_deleted: bool = False, message: str = "Not found."
+    ) -> Insight:
+        """The insight of a detail action, if the caller has ``required`` access to it."""
         insights = Insight.objects.filter(team=self.team).select_related("team")
         if not include_deleted:
             insights = insights.filter(deleted=False)
-        insight = insights.filter(pk=int(lookup)).first() if lookup.isdigit() else None
-        insight = insight or insights.filter(short_id=lookup).first()
+        insight = find_insight(insights, str(self.kwargs["pk"]))
         if insight is None:
             raise NotFound(message)
+        self._check_access(insight, required)
         return insight
 
     def _activity_page(self, request: Request, entries) -> Response:
@@ -86,7 +88,7 @@ class InsightActionsMixin:
     @action(detail=True, methods=["get"], url_path="activity", required_scopes=["activity_log:read"])
     def activity(self, request: Request, **kwargs: Any) -> Response:
         """Activity of one insight (deleted ones included), newest first."""
-        insight = self._insight_for_action(include_deleted=True)
+        insight = self._insight_for_action(required="viewer", include_deleted=True)
         entries = ActivityLog.objects.filter(team=self.team, scope=SCOPE, item_id=str(insight.id))
         return self._activity_page(request, entries.order_by("-created_at", "-id"))
 
@@ -94,7 +96,7 @@ class InsightActionsMixin:
     @action(detail=True, methods=["post"], url_path="viewed", required_scopes=[READ])
     def viewed(self, request: Request, **kwargs: Any) -> Response:
         """Record that the caller opened this insight."""
-        insight = self._insight_for_action()
+        insight = self._insight_for_action(required="viewer")
         record_views(team=self.team, user=request.user, insight_ids=[insight.id])
         return Response(status=status.HTTP_201_CREATED)
 
@@ -133,7 +135,8 @@ class InsightActionsMixin:
     )
     def sharing(self, request: Request, **kwargs: Any) -> Response:
         """The insight's public link; PATCH ``{"enabled": bool}`` turns it on or off."""
-        insight = self._insight_for_action(message="Insight not found.")
+        required = "viewer" if request.method == "GET" else "editor"
+        insight = self._insight_for_action(required=required, message="Insight not found.")
         if request.method == "GET":
             return Response(SharingConfigurationSerializer(sharing_configuration(insight=insight)).data)
         body = SharingConfigurationSerializer(data=request.data)
@@ -150,7 +153,7 @@ class InsightActionsMixin:
     )
     def sharing_refresh(self, request: Request, **kwargs: Any) -> Response:
         """A new access token; the old one stops working at once."""
-        insight = self._insight_for_action(message="Insight not found.")
+        insight = self._insight_for_action(required="editor", message="Insight not found.")
         config = rotate_access_token(insight=insight, user=request.user)
         return Response(SharingConfigurationSerializer(config).data)
 
@@ -167,8 +170,8 @@ class InsightActionsMixin:
         required_scopes={"GET": ["access_control:read"], "PUT": ["access_control:write"]},
     )
     def access_controls(self, request: Request, **kwargs: Any) -> Response:
-        """Who may view, edit or manage this insight."""
-        insight = self._insight_for_action()
+        """Who may view, edit or manage this insight (changing them takes a manager: the service checks)."""
+        insight = self._insight_for_action(required="viewer")
         if request.method == "GET":
             summary = access_controls_summary(insight=insight, user=request.user)
             return Response(AccessControlsResponseSerializer(summary).data)

@@ -29,7 +29,7 @@ from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer, live_tiles
 from analytics.services.insight_access import at_least, hidden_insight_ids, user_access_level
-from analytics.services.insights import create_insight, update_insight
+from analytics.services.insights import create_insight, find_insight, update_insight
 from analytics.views.insight_actions import InsightActionsMixin
 from analytics.views.insight_filters import InsightFilterSet, truthy
 from analytics.views.sharing_auth import (
@@ -59,10 +59,6 @@ LIST_PARAMS = [
 
 # User columns the response never shows (UserBasicSerializer): not selected on retrieve.
 USER_UNSHOWN = ("password", "last_login", "is_superuser", "username", "is_staff", "is_active", "date_joined")
-
-
-def _only_row(queryset: QuerySet[Insight]) -> Insight | None:
-    return next(iter(queryset[:1]), None)
 
 
 @extend_schema_view(
@@ -138,21 +134,19 @@ class InsightViewSet(
         queryset = queryset.select_related("created_by", "last_modified_by").defer(
             *(f"{user}__{field}" for user in ("created_by", "last_modified_by") for field in USER_UNSHOWN)
         )
-        # Both lookups are unique (pk; team + short_id), so no ORDER BY: ordering makes
-        # Django hash every selected column while compiling.
-        insight = _only_row(queryset.filter(pk=int(lookup))) if lookup.isdigit() else None
-        if insight is None:
-            insight = _only_row(queryset.filter(short_id=lookup))
+        insight = find_insight(queryset, lookup)
         if insight is None:
             raise NotFound()
         insight.team = self.team
         self._check_access(insight)
         return insight
 
-    def _check_access(self, insight: Insight) -> None:
+    def _check_access(self, insight: Insight, required: str | None = None) -> None:
+        """The caller's access level on this insight reaches ``required`` (default: by HTTP method)."""
         if sharing_config(self.request) is not None:
             return
-        required = "viewer" if self.request.method in ("GET", "HEAD", "OPTIONS") else "editor"
+        if required is None:
+            required = "viewer" if self.request.method in ("GET", "HEAD", "OPTIONS") else "editor"
         level = user_access_level(
             user=self.request.user, team=self.team, resource_id=insight.id, creator_id=insight.created_by_id
         )
