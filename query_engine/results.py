@@ -54,6 +54,8 @@ def query_cache_key(*, team: Any, query: dict[str, Any]) -> str:
             "week_start_day": team.week_start_day,
             "test_account_filters": getattr(team, "test_account_filters", None),
             "path_cleaning_filters": getattr(team, "path_cleaning_filters", None),
+            # Counts distinct ids instead of persons (sql/context.py).
+            "aggregate_by_distinct_id": bool(getattr(team, "aggregate_users_by_distinct_id", False)),
             "version": settings.CACHE_VERSION,
         },
         option=orjson.OPT_SORT_KEYS,

@@ -104,6 +104,7 @@ def test_cache_key_ignores_tags_nulls_and_the_viz_wrapper_but_not_what_changes_r
     assert query_cache_key(team=_team(), query={"kind": "InsightVizNode", "source": query}) == key
     assert query_cache_key(team=_team(timezone="Europe/Paris"), query=query) != key
     assert query_cache_key(team=_team(week_start_day=1), query=query) != key
+    assert query_cache_key(team=_team(aggregate_users_by_distinct_id=True), query=query) != key
     assert query_cache_key(team=_team(id=8), query=query) != key
     assert query_cache_key(team=_team(test_account_filters=[{"key": "email"}]), query=query) != key
     assert query_cache_key(team=_team(), query={**query, "interval": "week"}) != key
