@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from insights_api.errors import QueryError
-from query_engine.backends import get_backend
-from query_engine.backends.base import BackendError
 from query_engine.dates import resolve_window
+from query_engine.runners.common import run_sql
 from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
 from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
@@ -24,9 +23,6 @@ from query_engine.sql.events import (
     team_condition,
 )
 from query_engine.sql.params import Params
-
-# ClickHouse: BAD_ARGUMENTS (RE2 refuses the pattern), CANNOT_COMPILE_REGEXP.
-REGEX_ERROR_CODES = {36, 427}
 
 
 def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
@@ -106,14 +102,7 @@ class PathsRunner:
         project_rules = cleaning_rules(self.team.path_cleaning_filters or [], "path_cleaning_filters")
         builder = PathsBuilder(self.options, context, project_rules)
         sql, params = builder.build()
-        try:
-            rows = get_backend().execute(sql, params).rows
-        except BackendError as exc:
-            if exc.code in REGEX_ERROR_CODES and ("re2" in str(exc) or "regexp" in str(exc).lower()):
-                raise QueryError(
-                    "A path cleaning or grouping pattern is not a valid regex.", attr="pathsFilter"
-                ) from exc
-            raise
+        rows = run_sql(sql, params, kind="PathsQuery").rows
         date_from, date_to = builder.window()
         return {
             "results": links(rows),

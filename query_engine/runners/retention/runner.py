@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from query_engine.actions import load_actions
-from query_engine.backends import get_backend
 from query_engine.dates import localize
 from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
+from query_engine.runners.common import run_sql
 from query_engine.runners.registry import register
 from query_engine.runners.retention.options import RetentionOptions, retention_options
 from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
@@ -140,15 +140,14 @@ class RetentionRunner:
         }
 
     def _matrices(self, builder: RetentionBuilder, window: RetentionWindow) -> dict[str, list[list[int]]]:
-        backend = get_backend()
         sql, params = builder.build(window)
-        found = matrices(backend.execute(sql, params).rows, window.intervals)
+        found = matrices(run_sql(sql, params, kind="RetentionQuery").rows, window.intervals)
         breakdown = self.options.breakdown
         if breakdown is not None and len(found) > breakdown.limit:
             # Overflow values merge into "other" per actor, so the matrix is recomputed.
             kept = tuple(ranked_values(found)[: breakdown.limit])
             sql, params = builder.build(window, kept_values=kept)
-            found = matrices(backend.execute(sql, params).rows, window.intervals)
+            found = matrices(run_sql(sql, params, kind="RetentionQuery").rows, window.intervals)
             if breakdown.hide_other:
                 found.pop(BREAKDOWN_OTHER, None)
         return found
