@@ -152,7 +152,6 @@ class InsightSpec:
     stickiness_value: int = 1
     # lifecycle
     toggled_lifecycles: list[str] | None = None
-    aggregation_group_type_index: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -230,6 +230,11 @@ def _common(query: dict[str, Any], kind: str) -> InsightSpec:
             f"Unknown interval {interval!r}; use one of {', '.join(INTERVALS)}.", attr="interval"
         )
     compare = query.get("compareFilter") or {}
+    if query.get("aggregation_group_type_index") is not None:
+        # Counting groups instead of persons is not built; answering with persons would be wrong.
+        raise QueryError(
+            f"{kind} does not support aggregation_group_type_index.", attr="aggregation_group_type_index"
+        )
     return InsightSpec(
         kind=kind,
         series=[parse_series(s, i, f"series__{i}", kind=kind) for i, s in enumerate(series_raw)],
@@ -239,7 +244,6 @@ def _common(query: dict[str, Any], kind: str) -> InsightSpec:
         filter_test_accounts=bool(query.get("filterTestAccounts")),
         compare=bool(compare.get("compare")) if isinstance(compare, dict) else False,
         compare_to=compare.get("compare_to") if isinstance(compare, dict) else None,
-        aggregation_group_type_index=query.get("aggregation_group_type_index"),
         raw=query,
     )
 

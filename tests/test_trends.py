@@ -301,6 +301,8 @@ def test_unknown_query_kind(api, team):
         ),
         ({"series": [{"kind": "ActionsNode", "id": "abc"}]}, "series__0__id"),
         ({"series": [{"kind": "EventsNode", "event": 5}]}, "series__0__event"),
+        # Group aggregation is not built: a 400, not person counts under a group label.
+        ({"aggregation_group_type_index": 0}, "aggregation_group_type_index"),
     ],
 )
 def test_malformed_query_parts_are_400(api, team, fields, attr):
