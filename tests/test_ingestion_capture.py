@@ -314,3 +314,25 @@ def test_posthog_js_shaped_request_with_client_clock_in_query(client, team, clic
     ).rows[0]
     assert row[:2] == ["browser-1", "s-1"]
     assert 29_000 <= row[2] <= 32_000
+
+
+def test_out_of_range_clock_values_reject_one_event_or_are_ignored(client, team, clickhouse):
+    events = [{"event": "ok", "distinct_id": "a"}, {"event": "far", "distinct_id": "b", "offset": 10**20}]
+    response = post(
+        client, "/batch/?_=99999999999999999999", batch_body(team, events), content_type="text/plain"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["accepted"] == 1 and [r["index"] for r in body["rejected"]] == [1]
+    assert "out of range" in body["rejected"][0]["reason"]
+    assert [row[1] for row in stored(clickhouse, team)] == ["a"]
+
+
+def test_a_gzipped_form_field_and_non_ascii_text_keep_their_bytes(client, team, clickhouse):
+    from urllib.parse import quote_from_bytes
+
+    zipped = gzip.compress(batch_body(team, [{"event": "café", "distinct_id": "d"}]))
+    form = f"data={quote_from_bytes(zipped)}&compression=gzip".encode()
+    response = post(client, "/e/", form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert [row[0] for row in stored(clickhouse, team)] == ["café"]

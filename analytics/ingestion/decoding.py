@@ -79,8 +79,9 @@ def decode_body(
 ) -> Any:
     """The JSON document a request carries, whatever its encoding."""
     compression = (query.get("compression") or "").lower()
-    if "form-urlencoded" in content_type or (body[:5] == b"data=" and not body.startswith(GZIP_MAGIC)):
-        form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
+    if "form-urlencoded" in content_type or body[:5] == b"data=":
+        # latin-1 both ways keeps the field's bytes as sent (gzip or base64 alike).
+        form = parse_qs(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
         if "data" not in form:
             raise CaptureError("failed to decode request: form body without a data field")
         compression = (form.get("compression", [compression])[0] or "").lower()
@@ -122,7 +123,10 @@ def _sent_at(document: Mapping[str, Any], query: Mapping[str, str]) -> datetime 
         return parse_timestamp(raw)
     client_ms = query.get("_")
     if client_ms and client_ms.isdigit():
-        sent = datetime.fromtimestamp(int(client_ms) / 1000, tz=UTC)
+        try:
+            sent = datetime.fromtimestamp(int(client_ms) / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # not a plausible client clock: ignore it
+            return None
         return sent if sent.year >= 2021 else None
     return None
 

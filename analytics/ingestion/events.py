@@ -109,7 +109,10 @@ def _timestamp(raw: dict[str, Any], *, sent_at: datetime | None, now: datetime, 
         offset = None
     if properties.get("$ignore_sent_at") is True:
         sent_at = None
-    return event_time(timestamp=timestamp, sent_at=sent_at, offset_ms=offset, now=now)
+    try:
+        return event_time(timestamp=timestamp, sent_at=sent_at, offset_ms=offset, now=now)
+    except (OverflowError, ValueError):  # an offset or skew past datetime's range
+        raise EventRejected("event submitted with an offset or timestamp out of range") from None
 
 
 def parse_event(raw: Any, *, sent_at: datetime | None, now: datetime) -> CapturedEvent:
