@@ -186,3 +186,12 @@ def test_person_created_at_is_the_first_event_time(client, team, clickhouse):
         "SELECT toString(argMax(created_at, version)) FROM person WHERE team_id = {t:Int64}", {"t": team.id}
     ).rows
     assert created == [["2024-03-01 10:05:00.000000"]]
+
+
+def test_identify_finds_the_anonymous_id_as_it_was_stored(client, team, clickhouse):
+    long_anon = "anon-" + "x" * 300  # stored cut to 200 characters, without surrounding spaces
+    capture_events(client, team, [ev("$pageview", long_anon, 0)])
+    capture_events(client, team, [ev("$identify", "user-1", 1, **{"$anon_distinct_id": f"  {long_anon} "})])
+    by_id = persons_by_distinct_id(clickhouse, team)
+    assert person_count(clickhouse, team) == 1
+    assert by_id[long_anon[:200]] == by_id["user-1"]

@@ -54,11 +54,21 @@ def _distinct_id(raw: dict[str, Any], properties: dict[str, Any]) -> str:
         value = properties.get("distinct_id")
     if value is None:
         raise EventRejected("event submitted without a distinct_id")
-    # Numbers become "23", objects compact JSON, as PostHog stringifies them.
-    text = (value if isinstance(value, str) else orjson.dumps(value).decode()).strip()
-    if not text:
+    text = distinct_id_text(value)
+    if text is None:
         raise EventRejected("event submitted with an empty distinct_id")
-    return text[:MAX_DISTINCT_ID_LENGTH]
+    return text
+
+
+def distinct_id_text(value: Any) -> str | None:
+    """A distinct id as stored (None when empty): also for the ids a merge event names.
+
+    Numbers become "23", objects compact JSON, as PostHog stringifies them.
+    """
+    if value is None:
+        return None
+    text = (value if isinstance(value, str) else orjson.dumps(value).decode()).strip()
+    return text[:MAX_DISTINCT_ID_LENGTH] or None
 
 
 def _uuid(raw: dict[str, Any]) -> str:

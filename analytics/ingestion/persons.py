@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from analytics.ingestion.events import CapturedEvent
+from analytics.ingestion.events import CapturedEvent, distinct_id_text
 from analytics.ingestion.timestamps import clickhouse_datetime
 
 # Person ids derive from (team, distinct id), so two writers creating the same
@@ -83,9 +83,7 @@ def merge_partner(event: CapturedEvent) -> str | None:
         other = event.properties.get("alias")
     else:
         return None
-    if other is None or other == "":
-        return None
-    other = other if isinstance(other, str) else orjson.dumps(other).decode()
+    other = distinct_id_text(other)
     return other if other != event.distinct_id else None
 
 
