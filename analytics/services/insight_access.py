@@ -106,10 +106,8 @@ def hidden_insight_ids(*, user: Any, team: Team) -> set[str]:
     found = membership(user=user, team=team)
     if found is None or found.is_admin:
         return set()
-    rules = AccessControl.objects.filter(team=team, resource="insight")
-    own = {r.resource_id: r.access_level for r in rules if r.organization_member_id == found.id}
-    default = {r.resource_id: r.access_level for r in rules if r.organization_member_id is None}
-    candidates = {rid for rid, level in {**default, **own}.items() if level == "none"}
+    rules = _rules(user=user, team=team)  # the same memo user_access_level reads, one query
+    candidates = {rid for rid, by in rules.items() if by.get(found.id, by.get(None)) == "none"}
     if not candidates:
         return set()
     created = set(
