@@ -24,7 +24,7 @@ from access_control.authentication import (
     personal_api_key,
 )
 from access_control.views import TeamScopedMixin
-from analytics.models import Dashboard, Insight, Team
+from analytics.models import Insight, Team
 from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer, live_tiles
@@ -176,9 +176,9 @@ class InsightViewSet(
         context = self.get_serializer_context()
         dashboard_id = request.query_params.get("from_dashboard")
         if dashboard_id and str(dashboard_id).isdigit():
-            on_it = any(tile.dashboard_id == int(dashboard_id) for tile in live_tiles(insight))
-            if on_it:
-                context["dashboard"] = Dashboard.objects.get(pk=int(dashboard_id))
+            tile = next((t for t in live_tiles(insight) if t.dashboard_id == int(dashboard_id)), None)
+            if tile is not None:
+                context["dashboard"] = tile.dashboard  # prefetched with the tiles
         data = self.get_serializer_class()(insight, context=context).data
         response = Response(data)
         response.store_hint = self._store_hint(data, context)
@@ -206,9 +206,9 @@ class InsightViewSet(
             insight=serializer.instance, user=self.request.user, data=serializer.validated_data
         )
         # Fresh relations for the response (tiles and tags may have changed).
-        serializer.instance = Insight.objects.prefetch_related("tags", "dashboard_tiles__dashboard").get(
-            pk=serializer.instance.pk
-        )
+        fresh = Insight.objects.select_related("team", "created_by", "last_modified_by")
+        fresh = fresh.prefetch_related("tags", "dashboard_tiles__dashboard__team")
+        serializer.instance = fresh.get(pk=serializer.instance.pk)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Insights are never hard-deleted; PATCH {"deleted": true} instead.
