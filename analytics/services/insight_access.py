@@ -55,7 +55,10 @@ def can_edit_dashboard(*, dashboard: Dashboard, user: Any) -> bool:
         return False
     if dashboard.created_by_id == user.id or is_project_admin(user=user, team=dashboard.team):
         return True
-    return dashboard.privileges.filter(user=user, level__gte=COLLABORATORS).exists()
+    memo = _request_memo(user, "collaborates")  # lists ask once per insight on the dashboard
+    if dashboard.id not in memo:
+        memo[dashboard.id] = dashboard.privileges.filter(user=user, level__gte=COLLABORATORS).exists()
+    return memo[dashboard.id]
 
 
 def _live_dashboards(insight: Insight) -> list[Dashboard]:
