@@ -1,11 +1,4 @@
-"""Legacy compute endpoint ``insights/trend/`` (trends, stickiness, lifecycle).
-
-GET reads the filter dict from the query string (list/dict values as JSON
-text), POST from the JSON body. The filter becomes a query node, is computed
-through ``query_results`` and returned in the legacy envelope (api.md §10).
-``refresh`` is boolean-ish: true recomputes now, otherwise a fresh cached
-result is served; both block.
-"""
+"""Legacy compute endpoint ``insights/trend/`` (trends, stickiness, lifecycle), as JSON or CSV."""
 
 from __future__ import annotations
 
@@ -17,17 +10,12 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from access_control.views import TeamScopedMixin
 from analytics.serializers.compute_schemas import TREND_PARAMS, TrendResponseSerializer
+from analytics.views.legacy_base import LegacyComputeView
 from insights_api.errors import QueryError
-from query_engine.execution import ExecutionMode
 from query_engine.legacy.registry import filters_to_query
-from query_engine.legacy.trends import truthy
-from query_engine.results import query_results
 
 # Query-node field names → the legacy field a client sent.
 LEGACY_ATTRS = (
@@ -74,52 +62,25 @@ class TrendCSVRenderer(BaseRenderer):
         return out.getvalue().encode()
 
 
-def request_filters(request: Request) -> dict[str, Any]:
-    filters: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "format"}
-    if request.method == "POST" and isinstance(request.data, dict):
-        filters.update(request.data)
-    return filters
-
-
 @extend_schema_view(
     get=extend_schema(parameters=TREND_PARAMS, request=None, responses=TrendResponseSerializer),
     post=extend_schema(request=OpenApiTypes.OBJECT, responses=TrendResponseSerializer),
 )
-class LegacyTrendView(TeamScopedMixin, APIView):
-    scope_object = "insight"
-    required_scopes = ["insight:read"]
-    throttle_scope = "clickhouse"
+class LegacyTrendView(LegacyComputeView):
     renderer_classes = [JSONRenderer, TrendCSVRenderer]
 
-    def get(self, request: Request, **kwargs: Any) -> Response:
-        return self._compute(request_filters(request))
-
-    def post(self, request: Request, **kwargs: Any) -> Response:
-        return self._compute(request_filters(request))
-
-    def _compute(self, filters: dict[str, Any]) -> Response:
+    def query(self, filters: dict[str, Any]) -> dict[str, Any]:
         insight = str(filters.get("insight") or "TRENDS").upper()
         if insight not in ("TRENDS", "STICKINESS", "LIFECYCLE"):
             raise QueryError(f"insight {insight!r} is not computed by this endpoint.", attr="insight")
-        try:
-            query = filters_to_query(filters)["source"]
-            mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
-            response = query_results(team=self.team, query=query, mode=mode)
-        except QueryError as exc:
-            exc.attr = legacy_attr(exc.attr)
-            raise
-        body = {
-            "result": response.get("results"),
-            "timezone": self.team.timezone,
-            "last_refresh": response.get("last_refresh"),
-            "is_cached": response.get("is_cached", False),
-            "timings": response.get("timings") or [],
-            "next": None,
-        }
-        if (
-            getattr(self.request, "accepted_renderer", None)
-            and self.request.accepted_renderer.format == "csv"
-        ):
+        return filters_to_query(filters)["source"]
+
+    def legacy_attr(self, attr: str | None) -> str | None:
+        return legacy_attr(attr)
+
+    def respond(self, body: dict[str, Any], filters: dict[str, Any]) -> Response:
+        accepted = getattr(self.request, "accepted_renderer", None)
+        if accepted is not None and accepted.format == "csv":
             return self._csv(body, filters)
         return Response(body)
 

@@ -1,11 +1,7 @@
 """Legacy compute endpoints ``insights/funnel/`` and ``insights/funnel/correlation/``.
 
-GET reads the filter dict from the query string (list/dict values as JSON
-text), POST from the JSON body (query-string keys are merged in first).
-The filter becomes a ``FunnelsQuery`` (or a ``FunnelCorrelationQuery``
-around one), is computed through ``query_results`` and returned in the
-legacy envelope (api.md §10). ``refresh=true`` recomputes; otherwise a
-fresh cached result is served.
+The filter becomes a ``FunnelsQuery`` (or a ``FunnelCorrelationQuery`` around
+one); steps gain the legacy engine's people URLs.
 """
 
 from __future__ import annotations
@@ -16,20 +12,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from access_control.views import TeamScopedMixin
 from analytics.serializers.compute_schemas import (
     FUNNEL_PARAMS,
     CorrelationResponseSerializer,
     FunnelResponseSerializer,
 )
-from query_engine.execution import ExecutionMode
+from analytics.views.legacy_base import LegacyComputeView
 from query_engine.legacy.funnels import funnels_query
-from query_engine.legacy.trends import decode, truthy
-from query_engine.results import query_results
+from query_engine.legacy.trends import decode
 
 CORRELATION_KEYS = {
     "funnel_correlation_type": "funnelCorrelationType",
@@ -40,13 +31,6 @@ CORRELATION_KEYS = {
     "funnel_correlation_event_exclude_property_names": "funnelCorrelationEventExcludePropertyNames",
 }
 NOT_FILTERS = ("format", "refresh")
-
-
-def request_filters(request: Request) -> dict[str, Any]:
-    filters: dict[str, Any] = dict(request.query_params.items())
-    if request.method == "POST" and isinstance(request.data, dict):
-        filters.update(request.data)
-    return filters
 
 
 def people_url(filters: dict[str, Any], step: int, breakdown: Any = None) -> str:
@@ -80,39 +64,13 @@ def with_people_urls(result: Any, filters: dict[str, Any]) -> Any:
     return result
 
 
-def envelope(team: Any, response: dict[str, Any], result: Any) -> dict[str, Any]:
-    return {
-        "result": result,
-        "timezone": team.timezone,
-        "last_refresh": response.get("last_refresh"),
-        "is_cached": response.get("is_cached", False),
-        "timings": response.get("timings") or [],
-        "next": None,
-    }
-
-
 @extend_schema_view(
     get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=FunnelResponseSerializer),
     post=extend_schema(request=OpenApiTypes.OBJECT, responses=FunnelResponseSerializer),
 )
-class LegacyFunnelView(TeamScopedMixin, APIView):
-    scope_object = "insight"
-    required_scopes = ["insight:read"]
-    throttle_scope = "clickhouse"
-
-    def get(self, request: Request, **kwargs: Any) -> Response:
-        return self.compute(request_filters(request))
-
-    def post(self, request: Request, **kwargs: Any) -> Response:
-        return self.compute(request_filters(request))
-
+class LegacyFunnelView(LegacyComputeView):
     def query(self, filters: dict[str, Any]) -> dict[str, Any]:
         return funnels_query(filters)
-
-    def compute(self, filters: dict[str, Any]) -> Response:
-        mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
-        response = query_results(team=self.team, query=self.query(filters), mode=mode)
-        return Response(envelope(self.team, response, self.shape(response.get("results"), filters)))
 
     def shape(self, result: Any, filters: dict[str, Any]) -> Any:
         return with_people_urls(result, filters)
@@ -135,5 +93,5 @@ class LegacyFunnelCorrelationView(LegacyFunnelView):
                 query[new] = decode(filters[old], old)
         return query
 
-    def shape(self, result: Any, filters: dict[str, Any]) -> Any:
-        return result
+    def shape(self, results: Any, filters: dict[str, Any]) -> Any:
+        return results
