@@ -15,8 +15,14 @@ NO_KEY_ACCESS = "This action does not support Personal API Key access"
 
 
 def required_scopes(view) -> list[str] | None:
-    """Scopes an action needs: declared on the action, else derived from ``scope_object``."""
+    """Scopes an action needs: declared on the action, else derived from ``scope_object``.
+
+    A declaration may depend on the HTTP method: ``{"GET": [...], "PATCH": [...]}``.
+    """
     declared = getattr(view, "required_scopes", None)
+    if isinstance(declared, dict):
+        method = view.request.method
+        return declared.get("GET" if method in ("HEAD", "OPTIONS") else method)
     if declared:
         return list(declared)
     scope_object = getattr(view, "scope_object", None)

@@ -19,6 +19,8 @@ class TeamScopedMixin:
     """
 
     scope_object: str | None = None
+    # Per action (``@action(required_scopes=...)``): a list, or a dict by HTTP method.
+    required_scopes: list[str] | dict[str, list[str]] | None = None
     permission_classes = [IsAuthenticated, TeamMemberPermission, APIScopePermission]
     throttle_classes = list(THROTTLE_CLASSES)
 

@@ -45,19 +45,7 @@ class _CancelSerializer(serializers.Serializer):
 
 
 class InsightActionsMixin:
-    """Declared scopes may depend on the HTTP method (``{"GET": [...], "PATCH": [...]}``)."""
-
-    @property
-    def required_scopes(self) -> list[str] | None:
-        declared = self.__dict__.get("_declared_scopes")
-        if isinstance(declared, dict):
-            method = "GET" if self.request.method in ("HEAD", "OPTIONS") else self.request.method
-            return declared.get(method)
-        return declared
-
-    @required_scopes.setter
-    def required_scopes(self, value: Any) -> None:
-        self.__dict__["_declared_scopes"] = value
+    """The insight viewset's extra actions."""
 
     def _insight_for_action(
         self, *, required: str, include_deleted: bool = False, message: str = "Not found."
