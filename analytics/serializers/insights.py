@@ -20,6 +20,7 @@ from analytics.serializers.users import UserBasicSerializer
 from analytics.services.insight_access import (
     effective_privilege_level,
     effective_restriction_level,
+    live_tiles,
     user_access_level,
 )
 from analytics.services.insight_results import (
@@ -28,10 +29,6 @@ from analytics.services.insight_results import (
     with_dashboard_legacy_filters,
 )
 from query_engine.execution import ExecutionMode
-
-
-def live_tiles(insight: Insight) -> list:
-    return [tile for tile in insight.dashboard_tiles.all() if not tile.deleted and not tile.dashboard.deleted]
 
 
 class DashboardIdsField(serializers.ListField):

@@ -61,12 +61,13 @@ def can_edit_dashboard(*, dashboard: Dashboard, user: Any) -> bool:
     return memo[dashboard.id]
 
 
+def live_tiles(insight: Insight) -> list:
+    """The insight's tiles on dashboards that are not deleted (reads the prefetched tiles)."""
+    return [tile for tile in insight.dashboard_tiles.all() if not tile.deleted and not tile.dashboard.deleted]
+
+
 def _live_dashboards(insight: Insight) -> list[Dashboard]:
-    return [
-        tile.dashboard
-        for tile in insight.dashboard_tiles.all()
-        if not tile.deleted and not tile.dashboard.deleted
-    ]
+    return [tile.dashboard for tile in live_tiles(insight)]
 
 
 def effective_restriction_level(insight: Insight) -> int:

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from analytics.models import Dashboard, DashboardTile, Insight, InsightViewed, Tag, Team
 from analytics.services.activity import changes_between, log_activity
-from analytics.services.insight_access import can_edit_dashboard, effective_privilege_level
+from analytics.services.insight_access import COLLABORATORS, can_edit_dashboard, effective_privilege_level
 
 SCOPE = "Insight"
 # Writing any of these moves last_modified_at (PostHog's "material" fields).
@@ -153,7 +153,7 @@ def _update_activity(before: dict[str, Any], after: dict[str, Any]) -> str:
 @transaction.atomic
 def update_insight(*, insight: Insight, user: Any, data: dict[str, Any]) -> Insight:
     """Apply validated fields; logs the field-level diff as one entry (none if nothing logged changed)."""
-    if effective_privilege_level(insight=insight, user=user) < 37:
+    if effective_privilege_level(insight=insight, user=user) < COLLABORATORS:
         raise PermissionDenied(RESTRICTED_INSIGHT)
     before = snapshot(insight)
     for key in PLAIN_FIELDS:

@@ -27,8 +27,8 @@ from access_control.views import TeamScopedMixin
 from analytics.models import Insight, Team
 from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import StoreHint
-from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer, live_tiles
-from analytics.services.insight_access import at_least, hidden_insight_ids, user_access_level
+from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer
+from analytics.services.insight_access import at_least, hidden_insight_ids, live_tiles, user_access_level
 from analytics.services.insights import create_insight, find_insight, update_insight
 from analytics.views.insight_actions import InsightActionsMixin
 from analytics.views.insight_filters import InsightFilterSet, truthy
