@@ -77,10 +77,7 @@ class ChdbBackend:
             if live is not None:
                 live(_live_progress(on_progress) if on_progress else None)
             try:
-                raw = self._session.query(statement, "JSONCompact", params=text_params(params))
-            except Exception as exc:  # chDB raises its own error types
-                self._drain()
-                raise classify_error(str(exc)) from exc
+                raw = self._query(statement, "JSONCompact", params)
             finally:
                 if live is not None and on_progress:
                     live(None)
@@ -93,32 +90,29 @@ class ChdbBackend:
         except Exception:  # the session is unusable either way; the next query reports it
             return
 
-    def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+    def _query(self, statement: str, fmt: str, params: Mapping[str, Any] | None = None) -> Any:
+        """One statement under the lock; a failure is drained and classified like any other."""
         with self._lock:
             try:
-                return self._session.query(sql, "RowBinary", params=text_params(params)).bytes()
-            except Exception as exc:
+                return self._session.query(statement, fmt, params=text_params(params))
+            except Exception as exc:  # chDB raises its own error types
                 self._drain()
                 raise classify_error(str(exc)) from exc
 
+    def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        return self._query(sql, "RowBinary", params).bytes()
+
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        with self._lock:
-            try:
-                self._session.query(sql, "TabSeparated", params=text_params(params))
-            except Exception as exc:
-                raise classify_error(str(exc)) from exc
+        self._query(sql, "TabSeparated", params)
 
     def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         payload, count = encode_json_rows(rows)
         if not count:
             return 0
         # The rows travel as a JSONEachRow payload after FORMAT, never as SQL.
-        statement = f"INSERT INTO `{self.database}`.`{table}` FORMAT JSONEachRow\n".encode() + payload
-        with self._lock:
-            try:
-                self._session.query(statement.decode(), "TabSeparated")
-            except Exception as exc:
-                raise classify_error(str(exc)) from exc
+        self._query(
+            f"INSERT INTO `{self.database}`.`{table}` FORMAT JSONEachRow\n" + payload.decode(), "TabSeparated"
+        )
         return count
 
     def cancel(self, query_id: str) -> bool:
