@@ -1,4 +1,4 @@
-"""Identical concurrent refreshes compute once.
+"""Identical concurrent refreshes compute once; ``held`` serialises any work across processes.
 
 A lock per result cache key, taken with the cache's atomic ``add`` (Redis
 ``SET NX`` in production, a process-wide lock in embedded mode). The holder
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -60,3 +62,21 @@ def wait_released(name: str, *, deadline: float) -> None:
     while current(name) is not None and time.monotonic() < deadline:
         time.sleep(delay)
         delay = min(delay * 1.5, MAX_POLL_SECONDS)
+
+
+class LockTimeout(Exception):
+    """The lock stayed taken past the wait allowed."""
+
+
+@contextmanager
+def held(name: str, *, wait_seconds: float) -> Iterator[Holder]:
+    """Hold the lock ``name`` for a block, waiting up to ``wait_seconds`` for it (any process)."""
+    deadline = time.monotonic() + wait_seconds
+    while (holder := acquire(name)) is None:
+        if time.monotonic() >= deadline:
+            raise LockTimeout(name)
+        wait_released(name, deadline=deadline)
+    try:
+        yield holder
+    finally:
+        release(name, holder)

@@ -167,3 +167,21 @@ def test_a_failed_write_is_retried_without_duplicates_or_lost_versions(client, t
     assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
     # The failed attempt stored a's version 1 already; the retry changes nothing more.
     assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
+
+
+def test_several_writer_processes_take_turns_per_team(client, team, clickhouse, monkeypatch):
+    """With a ClickHouse server another process may hold a team's write lock: wait, or refuse (503)."""
+    from analytics.ingestion import writer as writer_module
+    from query_engine import singleflight
+
+    monkeypatch.setattr(clickhouse, "single_writer", False)
+    monkeypatch.setattr(writer_module, "WRITE_LOCK_WAIT", 0.3)
+    other_process = singleflight.acquire(f"ingest:{team.id}")
+    body = json.dumps({"api_key": team.api_token, "batch": [ev(U[0], "e", "a", 0)]})
+    refused = client.post("/batch/", body, content_type="application/json")
+    assert refused.status_code == 503
+    assert stored_uuids(clickhouse, team) == []
+    singleflight.release(f"ingest:{team.id}", other_process)
+    capture_events(client, team, [ev(U[0], "e", "a", 0)])
+    assert stored_uuids(clickhouse, team) == [U[0]]
+    assert singleflight.current(f"ingest:{team.id}") is None  # released after the write

@@ -33,7 +33,9 @@ of ClickHouse statements. Before taking them it waits up to a few milliseconds f
 more requests to arrive while the group is small.
 
 Person state and the uuid dedup: with a ClickHouse server (several processes may write)
-each group reads the persons of its distinct ids and looks its uuids up, once per team.
+each group reads the persons of its distinct ids and looks its uuids up, once per team,
+holding the team's lock in the shared cache (Redis) so that those reads and the inserts
+that follow are not interleaved with another process's.
 With chDB the writer's process is the only writer (``backend.single_writer``), so it
 keeps each team's persons and stored-uuid fingerprints in memory (``team_memory``) and
 looks up only uuids the fingerprints say may be stored.
@@ -44,6 +46,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +61,8 @@ from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import PersonBook, merge_partner
 from analytics.ingestion.team_memory import TeamMemory, WriterMemory
 from analytics.ingestion.timestamps import clickhouse_datetime
-from query_engine.backends import Backend, get_backend
+from query_engine import singleflight
+from query_engine.backends import Backend, BackendError, get_backend
 
 EXISTING_UUIDS_SQL = """
 SELECT DISTINCT uuid FROM event_uuids
@@ -70,6 +74,8 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 # a group holds GROUP_TARGET_EVENTS (measured at batch size 100, 4 clients: ~30% less
 # server CPU per event; a lone request pays the wait once).
 GROUP_WAIT_SECONDS = 0.003
+# How long a group waits for another process's write of the same team (ClickHouse server only).
+WRITE_LOCK_WAIT = 30.0
 GROUP_TARGET_EVENTS = 1000
 
 
@@ -172,10 +178,26 @@ class EventWriter:
             self._memory.forget()
 
     def _write_jobs(self, jobs: list[_Job], *, dedup: bool = True) -> WriteStats:
-        stats = WriteStats()
         by_team: dict[int, list[tuple[_Job, CapturedEvent, dict[str, Any]]]] = defaultdict(list)
         for job in jobs:
             by_team[job.team_id].extend(zip([job] * len(job.events), job.events, job.rows, strict=True))
+        with ExitStack() as locks:
+            if not self.backend.single_writer:
+                # Several processes write to a ClickHouse server: dedup, persons and new group
+                # types read then write, so one process at a time per team (sorted: no deadlock).
+                for team_id in sorted(by_team):
+                    try:
+                        locks.enter_context(
+                            singleflight.held(f"ingest:{team_id}", wait_seconds=WRITE_LOCK_WAIT)
+                        )
+                    except singleflight.LockTimeout as exc:
+                        raise BackendError(f"another process kept team {team_id}'s write lock") from exc
+            return self._write_teams(by_team, dedup=dedup)
+
+    def _write_teams(
+        self, by_team: dict[int, list[tuple[_Job, CapturedEvent, dict[str, Any]]]], *, dedup: bool
+    ) -> WriteStats:
+        stats = WriteStats()
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         written: list[tuple[TeamMemory, np.ndarray]] = []
         try:
