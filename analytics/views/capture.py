@@ -12,6 +12,7 @@ CORS (preflight and headers) comes from django-cors-headers' ``CORS_URLS_REGEX``
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote_plus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -29,7 +30,8 @@ EVENT_LIMIT = 2 * 1024 * 1024
 def _read_body(request: HttpRequest, limit: int) -> bytes:
     if request.method == "GET":
         data = request.GET.get("data", "")
-        return f"data={data}".encode() if data else b""
+        # Django already decoded the query string: quote it again for the form decoder.
+        return f"data={quote_plus(data)}".encode() if data else b""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
