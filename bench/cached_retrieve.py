@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,13 +36,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.server import cpu_seconds, free_port  # noqa: E402  (needs ROOT on the path)
+
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -180,16 +177,6 @@ async def load(
         )
     )
     return latencies, errors
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of gunicorn's master and its worker (threads included), from /proc."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total = 0
-    for process in [pid, *map(int, children)]:
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:

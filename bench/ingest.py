@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,11 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.server import cpu_seconds, free_port  # noqa: E402  (needs ROOT on the path)
 
 
 def django_setup(var_dir: str) -> None:
@@ -106,16 +101,6 @@ def send_all(port: int, chunks: list[bytes], clients: int) -> tuple[float, list[
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, latencies, failures[0]
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of the gunicorn master and its worker (chDB runs inside the worker)."""
-    pids = [pid] + [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    total = 0
-    for each in pids:
-        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
