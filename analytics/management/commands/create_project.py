@@ -4,7 +4,7 @@ Scripts and tests rely on the printed contract:
 ``{"organization_id", "project_id", "api_token", "personal_api_key"}``.
 """
 
-import json as jsonlib
+import json
 
 from django.core.management.base import BaseCommand
 
@@ -28,11 +28,7 @@ class Command(BaseCommand):
             "personal_api_key": created.personal_api_key,
         }
         if options["json"]:
-            self.stdout.write(_dumps(payload))
+            self.stdout.write(json.dumps(payload))
         else:
             for key, value in payload.items():
                 self.stdout.write(f"{key}: {value}")
-
-
-def _dumps(payload: dict) -> str:
-    return jsonlib.dumps(payload)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from analytics.models import Team, User
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {len(created)} demo insights.")
             credentials["insights_created"] = True
             self._save(credentials)
-        if events and not credentials.get("events_loaded") and "generate_demo_data" in get_commands():
+        if events and not credentials.get("events_loaded"):
             call_command(
                 "generate_demo_data", project=credentials["project_id"], events=events, days=days, seed=42
             )
