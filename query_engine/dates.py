@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -238,7 +239,7 @@ class DateWindow:
     week_start_day: int
     tz: ZoneInfo
 
-    @property
+    @cached_property  # read several times per result series
     def buckets(self) -> list[datetime]:
         return bucket_starts(self.date_from, self.date_to, self.interval, self.week_start_day)
 

@@ -24,6 +24,17 @@ NUMERIC_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "min": ">="
 DATE_OPERATORS = {"is_date_exact": "=", "is_date_before": "<", "is_date_after": ">"}
 
 
+def group_column(index: int, table: str = "") -> str:
+    """The ``$group_N`` column of the events table (``table`` qualifies it in joins)."""
+    return f"{table + '.' if table else ''}`$group_{index}`"
+
+
+def normalized_url(value: str) -> str:
+    """A URL expression without trailing ``/?#`` (an empty path stays ``/``; NULL stays NULL)."""
+    trimmed = f"trim(TRAILING '/?#' FROM {value})"
+    return f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
+
+
 def json_value(column: str, key_placeholder: str) -> str:
     """Nullable(String) value of one JSON key: strings unescaped, other values as
     JSON text (``1``, ``true``), and both ``""`` and ``null``/missing → NULL.

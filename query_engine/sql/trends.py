@@ -25,12 +25,12 @@ from query_engine.sql.events import (
     where,
 )
 from query_engine.sql.params import Params
-from query_engine.sql.properties import property_value
+from query_engine.sql.properties import group_column, normalized_url, property_value
 
 QUANTILES = {"median": "0.5", "p75": "0.75", "p90": "0.9", "p95": "0.95", "p99": "0.99"}
 PLAIN_AGGREGATES = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
 ACTIVE_WINDOW_DAYS = {"weekly_active": 7, "monthly_active": 30}
-GROUP_COLUMNS = {i: f"`$group_{i}`" for i in range(5)}
+GROUP_INDEXES = range(5)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ class SeriesRequest:
 
 def actor_expr(req: SeriesRequest) -> str:
     index = req.series.math_group_type_index
-    if req.series.math == "unique_group" and index in GROUP_COLUMNS:
-        return GROUP_COLUMNS[index]
+    if req.series.math == "unique_group" and index in GROUP_INDEXES:
+        return group_column(index)
     if req.team.aggregate_by_distinct_id:
         return "events.distinct_id"
     return person_id_expr()
@@ -93,8 +93,7 @@ def aggregate(req: SeriesRequest, params: Params) -> str:
 def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params) -> str:
     value = property_value(kind, prop, params)
     if normalize_url:
-        trimmed = f"trim(TRAILING '/?#' FROM {value})"
-        value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
+        value = normalized_url(value)
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
 
 
@@ -116,8 +115,8 @@ def series_where(
     if with_filters:
         conditions.append(filters_condition([*req.filters, req.series.properties], params, ctx))
     index = req.series.math_group_type_index
-    if req.series.math == "unique_group" and index in GROUP_COLUMNS:
-        conditions.append(f"{GROUP_COLUMNS[index]} != ''")
+    if req.series.math == "unique_group" and index in GROUP_INDEXES:
+        conditions.append(f"{group_column(index)} != ''")
     return where(*conditions)
 
 

@@ -19,9 +19,7 @@ from query_engine.sql.events import (
     team_condition,
 )
 from query_engine.sql.params import Params
-from query_engine.sql.properties import property_value
-
-GROUP_COLUMNS = {i: f"`$group_{i}`" for i in range(5)}
+from query_engine.sql.properties import group_column, normalized_url, property_value
 
 
 def _series_condition(
@@ -40,8 +38,7 @@ def _breakdown_exprs(spec: FunnelSpec, params: Params) -> tuple[str, ...]:
     for key in spec.breakdown.properties:
         value = property_value(spec.breakdown.type, key, params)
         if spec.breakdown.normalize_url:
-            trimmed = f"trim(TRAILING '/?#' FROM {value})"
-            value = f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
+            value = normalized_url(value)
         exprs.append(value)
     return tuple(exprs)
 
@@ -59,7 +56,7 @@ def _where(
         filters_condition(groups, params, ctx),
     ]
     if spec.aggregation_group_type_index is not None:
-        conditions.append(f"{GROUP_COLUMNS[spec.aggregation_group_type_index]} != ''")
+        conditions.append(f"{group_column(spec.aggregation_group_type_index)} != ''")
     kept = [c for c in conditions if c and c != "1"]
     return "WHERE " + "\n  AND ".join(kept)
 
@@ -71,7 +68,7 @@ def compile_funnel(
     ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
     grouped = spec.aggregation_group_type_index is not None
     if grouped:
-        actor = GROUP_COLUMNS[spec.aggregation_group_type_index or 0]
+        actor = group_column(spec.aggregation_group_type_index or 0)
     elif team.aggregate_by_distinct_id:
         actor = "events.distinct_id"
     else:

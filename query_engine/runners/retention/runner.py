@@ -24,9 +24,7 @@ from query_engine.sql.events import (
     team_condition,
 )
 from query_engine.sql.params import Params
-from query_engine.sql.properties import property_value
-
-GROUP_COLUMNS = {i: f"events.`$group_{i}`" for i in range(5)}
+from query_engine.sql.properties import group_column, property_value
 
 
 def _and(*parts: str) -> str:
@@ -55,7 +53,7 @@ class RetentionBuilder:
         """(FROM clause, actor expression, extra condition)."""
         index = self.options.aggregation_group_type_index
         if index is not None:
-            column = GROUP_COLUMNS[index]
+            column = group_column(index, "events")
             return events_source(params, self.team.id, with_person=False), column, f"{column} != ''"
         return events_source(params, self.team.id, with_person=True), person_id_expr(), "1"
 
