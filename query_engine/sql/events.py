@@ -108,9 +108,13 @@ def entity_condition(
 
 def filters_condition(groups: list[PropertyGroup], params: Params, ctx: FilterContext) -> str:
     """AND of property groups (global, series, test accounts …)."""
-    parts = [compile_group(g, params, tz=ctx.tz, now=ctx.now) for g in groups]
-    parts = [p for p in parts if p != "1"]
-    return " AND ".join(parts) if parts else "1"
+    return and_(*(compile_group(g, params, tz=ctx.tz, now=ctx.now) for g in groups))
+
+
+def and_(*conditions: str) -> str:
+    """The conditions joined by AND, leaving out empty and always-true (``1``) ones."""
+    kept = [c for c in conditions if c and c != "1"]
+    return " AND ".join(kept) if kept else "1"
 
 
 def where(*conditions: str) -> str:

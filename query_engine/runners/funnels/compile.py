@@ -11,12 +11,14 @@ from query_engine.runners.funnels.sql import Exclusion, FunnelSQL
 from query_engine.sql.context import TeamContext, bucket_expr
 from query_engine.sql.events import (
     FilterContext,
+    and_,
     entity_condition,
     events_source,
     filters_condition,
     person_id_expr,
     range_condition,
     team_condition,
+    where,
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, normalized_url, property_value
@@ -27,8 +29,7 @@ def _series_condition(
 ) -> str:
     entity = entity_condition(series, params, ctx, actions)
     props = filters_condition([series.properties], params, ctx)
-    kept = [c for c in (entity, props) if c != "1"]
-    return " AND ".join(kept) if kept else "1"
+    return and_(entity, props)
 
 
 def _breakdown_exprs(spec: FunnelSpec, params: Params) -> tuple[str, ...]:
@@ -57,8 +58,7 @@ def _where(
     ]
     if spec.aggregation_group_type_index is not None:
         conditions.append(f"{group_column(spec.aggregation_group_type_index)} != ''")
-    kept = [c for c in conditions if c and c != "1"]
-    return "WHERE " + "\n  AND ".join(kept)
+    return where(*conditions)
 
 
 def compile_funnel(

@@ -16,6 +16,7 @@ from query_engine.runners.registry import register
 from query_engine.sql.context import TeamContext
 from query_engine.sql.events import (
     FilterContext,
+    and_,
     events_source,
     filters_condition,
     person_id_expr,
@@ -73,7 +74,7 @@ class PathsBuilder:
         spec = PathsSql(
             source=events_source(params, self.team.id, with_person=True),
             actor=person_id_expr(),
-            where=" AND ".join(c for c in conditions if c != "1") or "1",
+            where=and_(*conditions),
             include_event_types=options.include_event_types,
             exclude_items=options.exclude_events,
             cleaning=rules,

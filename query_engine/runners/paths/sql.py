@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from query_engine.sql.events import and_
+
 if TYPE_CHECKING:
     from query_engine.sql.params import Params
 
@@ -169,7 +171,7 @@ def _edge_filters(spec: PathsSql, params: Params) -> str:
 
 
 def _and(*conditions: str) -> str:
-    return " AND ".join(c for c in conditions if c != "1") or "1"
+    return and_(*conditions)
 
 
 def _events_stage(spec: PathsSql, params: Params) -> str:
