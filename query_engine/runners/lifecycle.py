@@ -34,9 +34,7 @@ class LifecycleRunner:
         buckets = window.buckets
         interval = self.spec.interval
         first, last = buckets[0], buckets[-1]
-        filters = [self.spec.properties]
-        if self.spec.filter_test_accounts:
-            filters.append(self.ctx.test_account_filters)
+        filters = self.ctx.property_groups(self.spec.properties, self.spec.filter_test_accounts)
         series = self.spec.series[0]
         req = SeriesRequest(
             series=series,

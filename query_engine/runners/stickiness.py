@@ -56,9 +56,7 @@ class StickinessRunner:
         return {"results": results, "timings": []}
 
     def _entry(self, series: Series, window: DateWindow) -> dict[str, Any]:
-        filters = [self.spec.properties]
-        if self.spec.filter_test_accounts:
-            filters.append(self.ctx.test_account_filters)
+        filters = self.ctx.property_groups(self.spec.properties, self.spec.filter_test_accounts)
         req = SeriesRequest(
             series=series,
             team=self.ctx,

@@ -78,9 +78,7 @@ class TrendsRunner:
         if self.total_value and series.math in ACTIVE_WINDOW_DAYS:
             date_from = date_to - timedelta(days=ACTIVE_WINDOW_DAYS[series.math])
             series = replace(series, math="dau")
-        filters = [self.spec.properties]
-        if self.spec.filter_test_accounts:
-            filters.append(self.ctx.test_account_filters)
+        filters = self.ctx.property_groups(self.spec.properties, self.spec.filter_test_accounts)
         return SeriesRequest(
             series=series,
             team=self.ctx,

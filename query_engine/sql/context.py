@@ -32,6 +32,10 @@ class TeamContext:
     aggregate_by_distinct_id: bool = False
     now: datetime | None = None
 
+    def property_groups(self, properties: PropertyGroup, filter_test_accounts: bool) -> list[PropertyGroup]:
+        """A query's own property filters, plus the project's test-account filters when asked for."""
+        return [properties, self.test_account_filters] if filter_test_accounts else [properties]
+
     @classmethod
     def from_team(cls, team: Any, now: datetime) -> TeamContext:
         from query_engine.nodes import parse_properties

@@ -47,9 +47,7 @@ def _breakdown_exprs(spec: FunnelSpec, params: Params) -> tuple[str, ...]:
 def _where(
     spec: FunnelSpec, team: TeamContext, window: DateWindow, params: Params, ctx: FilterContext
 ) -> str:
-    groups = [spec.properties]
-    if spec.filter_test_accounts:
-        groups.append(team.test_account_filters)
+    groups = team.property_groups(spec.properties, spec.filter_test_accounts)
     conditions = [
         team_condition(params, team.id),
         # Every step must lie inside the date range; the window does not extend past date_to.

@@ -60,9 +60,7 @@ class PathsBuilder:
     def build(self) -> tuple[str, dict]:
         options, params = self.options, Params()
         ctx = FilterContext(self.team.tz, self.team.now or datetime.now(UTC))
-        filters = [options.properties]
-        if options.filter_test_accounts:
-            filters.append(self.team.test_account_filters)
+        filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         date_from, date_to = self.window()
         conditions = [
             team_condition(params, self.team.id),

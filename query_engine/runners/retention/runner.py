@@ -60,9 +60,7 @@ class RetentionBuilder:
     def build(self, window: RetentionWindow, kept_values: tuple[str, ...] | None = None) -> tuple[str, dict]:
         options, params = self.options, Params()
         source, actor, actor_condition = self._actor(params)
-        filters = [options.properties]
-        if options.filter_test_accounts:
-            filters.append(self.team.test_account_filters)
+        filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         breakdown = None
         if options.breakdown is not None:
             value = property_value(options.breakdown.type, str(options.breakdown.property), params)
