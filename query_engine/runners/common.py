@@ -15,7 +15,7 @@ from rest_framework.exceptions import APIException
 from insights_api.errors import QueryError
 from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
-from query_engine.dates import DateWindow, localize, parse_relative, resolve_window
+from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
 from query_engine.model import ActionDef, InsightSpec, Series
 from query_engine.sql.context import TeamContext
 
@@ -149,4 +149,4 @@ def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[
 
 
 def bucket_index(window: DateWindow) -> dict[str, int]:
-    return {b.strftime("%Y-%m-%d %H:%M:%S"): i for i, b in enumerate(window.buckets)}
+    return {bucket_key(b): i for i, b in enumerate(window.buckets)}

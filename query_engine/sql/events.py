@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
 from query_engine.sql.params import Params
-from query_engine.sql.properties import compile_group, json_value
+from query_engine.sql.properties import compile_group, json_value, like_contains
 
 DATETIME = "DateTime64(6, 'UTC')"
 PERSON_ID = "if(override_distinct_id != '', override_person_id, events.person_id)"
@@ -68,9 +68,8 @@ def _url_condition(step: ActionStep, params: Params) -> str:
         return f"ifNull({url} = {params.add(step.url)}, 0)"
     if step.url_matching == "regex":
         return f"ifNull(match({url}, {params.add(step.url)}), 0)"
-    escaped = str(step.url).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     # PostHog: "contains" is a case-sensitive LIKE, not ILIKE.
-    return f"ifNull({url} LIKE {params.add(f'%{escaped}%')}, 0)"
+    return f"ifNull({url} LIKE {params.add(like_contains(step.url))}, 0)"
 
 
 def step_condition(step: ActionStep, params: Params, ctx: FilterContext) -> str:

@@ -73,7 +73,8 @@ def _numeric(value: Any) -> float | None:
         return None
 
 
-def _like_pattern(value: Any) -> str:
+def like_contains(value: Any) -> str:
+    """A LIKE pattern matching ``value`` anywhere, its own ``\\``, ``%`` and ``_`` taken literally."""
     text = as_text(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{text}%"
 
@@ -130,7 +131,7 @@ def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> s
             _values(f.value),
             neg,
             lambda v: (
-                f"ifNull({'NOT ' if neg else ''}({x} ILIKE {params.add(_like_pattern(v))}), {int(neg)})"
+                f"ifNull({'NOT ' if neg else ''}({x} ILIKE {params.add(like_contains(v))}), {int(neg)})"
             ),
         )
     if op in ("regex", "not_regex"):
