@@ -55,6 +55,43 @@ def test_capture_events_helper_stores_rows_with_exact_values(client, team, click
     assert rows[0][5] == rows[1][5]
 
 
+def test_times_before_and_after_2001_and_huge_integers_are_stored_exactly(client, team, clickhouse):
+    # Times are sent to ClickHouse as unix seconds from 2001-09-09 on (fewer digits could
+    # read as a date), as text before; integers past 64 bits stay integers.
+    huge = 123456789012345678901234567890
+    capture_events(
+        client,
+        team,
+        [
+            {"event": "old", "distinct_id": "u", "timestamp": "1999-12-31T23:59:59.500001Z"},
+            {"event": "edge", "distinct_id": "u", "timestamp": "2001-09-09T01:46:40Z"},
+            {
+                "event": "new",
+                "distinct_id": huge,
+                "timestamp": "2024-02-29T23:59:59.999999-01:00",
+                "properties": {"$set": {"n": huge}, "n": huge},
+            },
+        ],
+    )
+    rows = stored(clickhouse, team)
+    assert [row[:3] for row in rows] == [
+        ["old", "u", "1999-12-31 23:59:59.500001"],
+        ["edge", "u", "2001-09-09 01:46:40.000000"],
+        ["new", str(huge), "2024-03-01 00:59:59.999999"],
+    ]
+    assert rows[2][3] == f'{{"$set":{{"n":{huge}}},"n":{huge}}}'
+    assert rows[2][4] == f'{{"n":{huge}}}'
+    created = clickhouse.execute(
+        "SELECT toString(person_created_at) FROM events WHERE team_id = {t:Int64} ORDER BY timestamp",
+        {"t": team.id},
+    ).rows
+    assert created == [
+        ["1999-12-31 23:59:59.500001"],
+        ["1999-12-31 23:59:59.500001"],
+        ["2024-03-01 00:59:59.999999"],
+    ]
+
+
 def post(client, path, body, **extra):
     return client.generic("POST", path, body, **extra)
 

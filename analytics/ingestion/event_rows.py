@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.ingestion.events import CapturedEvent
-from analytics.ingestion.timestamps import clickhouse_datetime
+from analytics.ingestion.timestamps import datetime64_text
 
 # Columns whose DEFAULT extracts them from properties: sent explicitly, so ClickHouse
 # need not parse every event's properties JSON once per column on insert.
@@ -30,7 +30,7 @@ def event_row(team_id: int, event: CapturedEvent, created_at: str) -> dict[str, 
         "team_id": team_id,
         "event": event.event,
         "distinct_id": event.distinct_id,
-        "timestamp": clickhouse_datetime(event.timestamp),
+        "timestamp": datetime64_text(event.timestamp),
         # Sent as a JSON object: ClickHouse stores its text in the String column
         # (input_format_json_read_objects_as_strings, on by default), one encoding pass.
         "properties": properties,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
+import msgspec
 
 from analytics.ingestion.errors import EventRejected
 from analytics.ingestion.timestamps import event_time, parse_timestamp
@@ -41,10 +41,6 @@ class CapturedEvent:
     person_properties: str = "{}"
     person_created_at: str = ""  # ClickHouse DateTime64 text
 
-    @property
-    def process_person(self) -> bool:
-        return self.properties.get("$process_person_profile") is not False
-
 
 def _distinct_id(raw: dict[str, Any], properties: dict[str, Any]) -> str:
     value = raw.get("distinct_id")
@@ -67,7 +63,7 @@ def distinct_id_text(value: Any) -> str | None:
     """
     if value is None:
         return None
-    text = (value if isinstance(value, str) else orjson.dumps(value).decode()).strip()
+    text = (value if isinstance(value, str) else msgspec.json.encode(value).decode()).strip()
     return text[:MAX_DISTINCT_ID_LENGTH] or None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import msgspec
 import orjson
 
 from analytics.ingestion.persons import DistinctIdState, Person, PersonBook
@@ -95,7 +96,7 @@ def persons_from_rows(rows: list[list]) -> dict[str, Person]:
         person_id: Person(
             id=person_id,
             created_at=_datetime(created_at),
-            properties=orjson.loads(properties or "{}"),
+            properties=msgspec.json.decode(properties or "{}"),
             is_identified=bool(is_identified),
             stored_version=int(version),
         )

@@ -16,10 +16,10 @@ from datetime import datetime
 from hashlib import sha1
 from typing import Any
 
-import orjson
+import msgspec
 
 from analytics.ingestion.events import CapturedEvent, distinct_id_text
-from analytics.ingestion.timestamps import clickhouse_datetime
+from analytics.ingestion.timestamps import datetime64_text
 
 # Person ids derive from (team, distinct id), so two writers creating the same
 # person at once produce the same id and ReplacingMergeTree keeps one.
@@ -53,13 +53,15 @@ class Person:
 
     def snapshot(self) -> str:
         """The properties as JSON, cached until they change (most events change nothing)."""
-        if self._snapshot is None:
-            self._snapshot = orjson.dumps(self.properties).decode()
+        return self._snapshot or self._encode()
+
+    def _encode(self) -> str:
+        self._snapshot = msgspec.json.encode(self.properties).decode()
         return self._snapshot
 
     def created_at_text(self) -> str:
         if self._created_at_text is None:
-            self._created_at_text = clickhouse_datetime(self.created_at)
+            self._created_at_text = datetime64_text(self.created_at)
         return self._created_at_text
 
     def touch(self) -> None:
@@ -116,14 +118,18 @@ class PersonBook:
     # --- events -------------------------------------------------------------
 
     def process(self, event: CapturedEvent) -> None:
-        if not event.process_person:
+        # The hot path of ingestion (once per event): most events merge nothing, update
+        # nothing and find their person by one lookup, so those steps are skipped inline.
+        if event.properties.get("$process_person_profile") is False:
             self._stamp_personless(event)
             return
-        partner = merge_partner(event)
-        if partner is not None:
+        if event.event in MERGE_EVENTS and (partner := merge_partner(event)) is not None:
             self._merge(partner, event.distinct_id, event, dangerous=event.event == "$merge_dangerously")
-        person = self._person_for(event.distinct_id, event.timestamp)
-        changed = self._apply_updates(person, event)
+        state = self.mapping.get(event.distinct_id)
+        person = self.persons.get(state.person_id) if state is not None else None
+        if person is None:
+            person = self._new_person(event.distinct_id, event.timestamp)
+        changed = bool(event.set or event.set_once or event.unset) and self._apply_updates(person, event)
         if event.timestamp < person.created_at:
             person.created_at = event.timestamp
             changed = True
@@ -143,6 +149,9 @@ class PersonBook:
         state = self.mapping.get(distinct_id)
         if state is not None and state.person_id in self.persons:
             return self.persons[state.person_id]
+        return self._new_person(distinct_id, timestamp)
+
+    def _new_person(self, distinct_id: str, timestamp: datetime) -> Person:
         person = Person(id=person_uuid(self.team_id, distinct_id), created_at=timestamp, properties={})
         self._touch(person)
         self.persons[person.id] = person

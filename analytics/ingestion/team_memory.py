@@ -76,7 +76,10 @@ class TeamMemory:
         return [uuid for uuid, hit in zip(uuids, hits, strict=True) if hit]
 
     def committed(self, prints: np.ndarray) -> None:
-        """The batch is stored: remember its uuids and make the book's changes the baseline."""
+        """The batch is staged: remember its uuids and make the book's changes the baseline.
+
+        The writer forgets the team if the batch's insert then fails.
+        """
         if self.uuids is not None:
             self.uuids.add(prints)
             if len(self.uuids) > MAX_UUIDS:
@@ -88,7 +91,7 @@ class TeamMemory:
 
 
 class WriterMemory:
-    """The teams' states of this process's writer (used only under the write lock)."""
+    """The teams' states of this process's writer (changed only by staging and failed inserts)."""
 
     def __init__(self) -> None:
         self._teams: dict[int, TeamMemory] = {}
@@ -98,6 +101,11 @@ class WriterMemory:
         if memory is None:
             memory = self._teams[team_id] = load_team(backend, team_id)
         return memory
+
+    def ready(self, team_id: int) -> bool:
+        """True when the team's state is loaded and complete: staging it reads nothing."""
+        memory = self._teams.get(team_id)
+        return memory is not None and memory.book is not None and memory.uuids is not None
 
     def forget(self, team_ids: list[int] | None = None) -> None:
         """Drop state (all teams without ``team_ids``): the next batch reloads it from the store."""

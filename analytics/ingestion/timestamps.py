@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+# From here on unix seconds have 10 digits: shorter numbers could read as dates.
+_UNIX_TEXT_FROM = 1_000_000_000
+
 # DateTime64 holds 1900..2299; refuse times no product event can have.
 MIN_YEAR = 1970
 MAX_YEAR = 2200
@@ -50,3 +53,16 @@ def clickhouse_datetime(value: datetime) -> str:
         value = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None)
     # Plain isoformat is the fastest form; it drops ".000000", which DateTime64 reads as 0.
     return value.isoformat(" ")
+
+
+def datetime64_text(value: datetime) -> str:
+    """The cheapest text DateTime64(6) reads: unix seconds with six decimals (aware, UTC).
+
+    About half the cost of ``clickhouse_datetime``, which ingestion would otherwise run
+    for every event. Times before 2001-09-09 have fewer digits, which ClickHouse may read
+    as a date, so those get ``clickhouse_datetime``.
+    """
+    seconds = int(value.timestamp())
+    if seconds < _UNIX_TEXT_FROM:
+        return clickhouse_datetime(value)
+    return f"{seconds}.{value.microsecond:06d}"

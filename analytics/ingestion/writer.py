@@ -27,10 +27,14 @@ Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type'
 ``group_type_mapping``, assigned 0..4 in order of first appearance per project).
 
 A call to ``write`` returns once the rows are inserted (so they are queryable).
-Concurrent calls are group-committed: whichever caller holds the write lock takes
-every pending batch and writes them together, so many small requests cost one set
-of ClickHouse statements. Before taking them it waits up to a few milliseconds for
-more requests to arrive while the group is small.
+Concurrent calls are group-committed and pipelined by two threads of the writer: the
+staging thread takes every pending batch (waiting a few milliseconds for more while the
+group is small), runs dedup and person processing for them in memory, and hands the
+group to the insert thread. While that thread's statements run in ClickHouse (without
+the GIL), the next groups are staged; the insert thread then takes every staged group
+at once, in staging order, so a statement's fixed cost is shared by all of them.
+A failed insert fails the groups staged on top of it too (their person rows assumed it
+stored), and the teams' in-memory state is reloaded from the store.
 
 Person state and the uuid dedup: with a ClickHouse server (several processes may write)
 each group reads the persons of its distinct ids and looks its uuids up, once per team,
@@ -38,7 +42,8 @@ holding the team's lock in the shared cache (Redis) so that those reads and the 
 that follow are not interleaved with another process's.
 With chDB the writer's process is the only writer (``backend.single_writer``), so it
 keeps each team's persons and stored-uuid fingerprints in memory (``team_memory``) and
-looks up only uuids the fingerprints say may be stored.
+looks up only uuids the fingerprints say may be stored. A group that needs the store
+(lookups, or a team's state to load) is staged only once every earlier group is stored.
 """
 
 from __future__ import annotations
@@ -47,11 +52,9 @@ import threading
 import time
 from collections import defaultdict
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import numpy as np
 
 from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
@@ -59,8 +62,8 @@ from analytics.ingestion.fingerprints import fingerprints
 from analytics.ingestion.groups import assign_group_columns
 from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import PersonBook, merge_partner
-from analytics.ingestion.team_memory import TeamMemory, WriterMemory
-from analytics.ingestion.timestamps import clickhouse_datetime
+from analytics.ingestion.team_memory import WriterMemory
+from analytics.ingestion.timestamps import datetime64_text
 from query_engine import singleflight
 from query_engine.backends import Backend, BackendError, get_backend
 
@@ -70,13 +73,21 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 """
 
 
-# Group commit: the writer waits up to GROUP_WAIT_SECONDS for concurrent requests until
-# a group holds GROUP_TARGET_EVENTS (measured at batch size 100, 4 clients: ~30% less
-# server CPU per event; a lone request pays the wait once).
+# Group commit: the staging thread waits up to GROUP_WAIT_SECONDS for concurrent requests
+# until a group holds GROUP_TARGET_EVENTS (every statement has a fixed cost of a few ms,
+# so bigger groups cost less per event; a lone request pays the wait once).
 GROUP_WAIT_SECONDS = 0.003
+GROUP_TARGET_EVENTS = 1000
+# Staged events waiting for the insert thread, at most (the staging thread waits beyond).
+MAX_STAGED_EVENTS = 50_000
 # How long a group waits for another process's write of the same team (ClickHouse server only).
 WRITE_LOCK_WAIT = 30.0
-GROUP_TARGET_EVENTS = 1000
+# Tables in insert order: persons before the events that name them; event_uuids is filled
+# by a materialized view in the same insert as events, so an event is never marked seen
+# without being stored.
+INSERT_ORDER = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events")
+
+Item = tuple["_Job", CapturedEvent, dict[str, Any]]
 
 
 @dataclass
@@ -84,11 +95,11 @@ class _Job:
     team_id: int
     events: list[CapturedEvent]
     # The events' rows, built by the request's thread before it queues the job: only the
-    # person columns are left to fill under the write lock, which every request waits on.
+    # person columns are left to fill by the staging thread, which every request waits on.
     rows: list[dict[str, Any]]
     stored: int = 0
-    done: bool = False
     error: BaseException | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -99,17 +110,67 @@ class WriteStats:
     merges: int = 0
 
 
+@dataclass(eq=False)
+class _Group:
+    """Staged jobs: their rows per table, ready to insert."""
+
+    jobs: list[_Job]
+    teams: list[int]
+    rows: dict[str, list[dict[str, Any]]]
+    stats: WriteStats
+    # The writer's epoch when staged: a failure since then means this group's person rows
+    # assumed writes that never happened.
+    epoch: int
+    # Locks held from staging until the insert ends (other processes' turns per team).
+    locks: ExitStack
+
+
+class _StagedGroups:
+    """Groups handed from the staging thread to the insert thread, in staging order."""
+
+    def __init__(self) -> None:
+        self._groups: list[_Group] = []
+        self._inserting = False
+        self._changed = threading.Condition()
+
+    def put(self, group: _Group) -> None:
+        with self._changed:
+            while self._groups and sum(g.stats.stored for g in self._groups) > MAX_STAGED_EVENTS:
+                self._changed.wait()
+            self._groups.append(group)
+            self._changed.notify_all()
+
+    def take_all(self) -> list[_Group]:
+        with self._changed:
+            while not self._groups:
+                self._changed.wait()
+            groups, self._groups = self._groups, []
+            self._inserting = True
+            self._changed.notify_all()
+            return groups
+
+    def inserted(self) -> None:
+        with self._changed:
+            self._inserting = False
+            self._changed.notify_all()
+
+    def join(self) -> None:
+        """Wait until every group handed over so far is inserted (or failed)."""
+        with self._changed:
+            while self._groups or self._inserting:
+                self._changed.wait()
+
+
 def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
-    created_at = clickhouse_datetime(datetime.now(UTC))
+    created_at = datetime64_text(datetime.now(UTC))
     return _Job(team_id=team_id, events=events, rows=[event_row(team_id, e, created_at) for e in events])
 
 
 # Pure-Python ingestion work (decoding, validation, row building, the writer's person
 # processing) runs one thread at a time: the GIL serialises it anyway, and with fewer
-# threads taking turns for it the writer (the critical path, which everyone waits on)
-# runs its Python part without 5 ms GIL hand-offs and gets the GIL back promptly after
-# each chDB statement. Measured at batch 1000: the writer's Python time per group fell
-# by ~40%. Lock order: the write lock, then this; never the other way round.
+# threads taking turns for it the staging thread (which everyone waits on) runs without
+# 5 ms GIL hand-offs. Measured at batch 1000: the writer's Python time per group fell by
+# ~40%.
 PYTHON_WORK = threading.Semaphore(1)
 
 
@@ -121,8 +182,14 @@ class EventWriter:
         self._pending: list[_Job] = []
         self._pending_lock = threading.Lock()
         self._arrived = threading.Condition(self._pending_lock)
-        self._write_lock = threading.Lock()
+        # Held while staging (and by write_direct, which stages and inserts itself).
+        self._stage_lock = threading.Lock()
+        self._staged = _StagedGroups()
+        self._insert_lock = threading.Lock()
+        self._epoch = 0
         self._memory = WriterMemory()
+        self._threads_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
 
     @property
     def backend(self) -> Backend:
@@ -131,34 +198,70 @@ class EventWriter:
     def write(self, team_id: int, events: list[CapturedEvent]) -> int:
         with PYTHON_WORK:
             job = prepared_job(team_id, events)
+        self._start_threads()
         with self._pending_lock:
             self._pending.append(job)
             self._arrived.notify()
-        with self._write_lock:
-            if not job.done:
-                with self._pending_lock:
-                    self._gather()
-                    jobs, self._pending = self._pending, []
-                try:
-                    self._write_jobs(jobs)
-                except BaseException as exc:
-                    for other in jobs:
-                        other.error = exc
-                    raise
-                finally:
-                    for other in jobs:
-                        other.done = True
+        job.finished.wait()
         if job.error is not None:
             raise job.error
         return job.stored
 
-    def _gather(self) -> None:
-        """Wait briefly for more requests to join a small group (caller holds the pending lock).
+    def write_direct(self, team_id: int, events: list[CapturedEvent], *, dedup: bool = True) -> WriteStats:
+        """Write one batch now, in the caller's thread (bulk loaders use this)."""
+        job = prepared_job(team_id, events)
+        with self._stage_lock:
+            self._staged.join()
+            group = self._stage([job], dedup=dedup)
+            if group is not None:
+                self._insert([group])
+        if job.error is not None:
+            raise job.error
+        return group.stats
 
-        Every group pays a fixed cost per statement, so a few milliseconds spent collecting
-        concurrent requests buys more events per statement; bounded so a lone request waits
-        at most ``GROUP_WAIT_SECONDS``.
-        """
+    def forget(self) -> None:
+        """Drop in-memory team state; call after the store changed behind the writer's back."""
+        with self._stage_lock:
+            self._staged.join()
+            self._memory.forget()
+
+    # --- threads -------------------------------------------------------------------
+
+    def _start_threads(self) -> None:
+        """Started on first use, in the process that writes (after a server forks its workers)."""
+        if self._threads:
+            return
+        with self._threads_lock:
+            if not self._threads:
+                loops = {"ingest-stage": self._stage_loop, "ingest-insert": self._insert_loop}
+                for name, target in loops.items():
+                    thread = threading.Thread(target=target, name=name, daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
+
+    def _stage_loop(self) -> None:
+        while True:
+            with self._pending_lock:
+                while not self._pending:
+                    self._arrived.wait()
+                self._gather()
+                jobs, self._pending = self._pending, []
+            with self._stage_lock:
+                group = self._stage(jobs, dedup=True)
+                if group is not None:
+                    # Queued under the stage lock: nothing is staged after it but inserted before.
+                    self._staged.put(group)
+
+    def _insert_loop(self) -> None:
+        while True:
+            groups = self._staged.take_all()
+            try:
+                self._insert(groups)
+            finally:
+                self._staged.inserted()
+
+    def _gather(self) -> None:
+        """Wait briefly for more requests to join a small group (caller holds the pending lock)."""
         deadline = time.monotonic() + GROUP_WAIT_SECONDS
         while sum(len(job.events) for job in self._pending) < GROUP_TARGET_EVENTS:
             remaining = deadline - time.monotonic()
@@ -166,23 +269,23 @@ class EventWriter:
                 return
             self._arrived.wait(remaining)
 
-    def write_direct(self, team_id: int, events: list[CapturedEvent], *, dedup: bool = True) -> WriteStats:
-        """Write one batch now, in the caller's thread (bulk loaders use this)."""
-        job = prepared_job(team_id, events)
-        with self._write_lock:
-            return self._write_jobs([job], dedup=dedup)
+    # --- staging: dedup, groups and persons, in memory ----------------------------------
 
-    def forget(self) -> None:
-        """Drop in-memory team state; call after the store changed behind the writer's back."""
-        with self._write_lock:
-            self._memory.forget()
-
-    def _write_jobs(self, jobs: list[_Job], *, dedup: bool = True) -> WriteStats:
-        by_team: dict[int, list[tuple[_Job, CapturedEvent, dict[str, Any]]]] = defaultdict(list)
+    def _stage(self, jobs: list[_Job], *, dedup: bool) -> _Group | None:
+        """The group's rows (caller holds the stage lock); None when it failed (jobs told)."""
+        by_team: dict[int, list[Item]] = defaultdict(list)
         for job in jobs:
             by_team[job.team_id].extend(zip([job] * len(job.events), job.events, job.rows, strict=True))
-        with ExitStack() as locks:
-            if not self.backend.single_writer:
+        backend = self.backend
+        if not all(backend.single_writer and self._memory.ready(team_id) for team_id in by_team):
+            # Lookups or a state load read the store: every earlier group must be in it.
+            self._staged.join()
+        epoch = self._epoch  # before any state is read: a failure from here on concerns us
+        locks = ExitStack()
+        stats = WriteStats()
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        try:
+            if not backend.single_writer:
                 # Several processes write to a ClickHouse server: dedup, persons and new group
                 # types read then write, so one process at a time per team (sorted: no deadlock).
                 for team_id in sorted(by_team):
@@ -192,48 +295,34 @@ class EventWriter:
                         )
                     except singleflight.LockTimeout as exc:
                         raise BackendError(f"another process kept team {team_id}'s write lock") from exc
-            return self._write_teams(by_team, dedup=dedup)
-
-    def _write_teams(
-        self, by_team: dict[int, list[tuple[_Job, CapturedEvent, dict[str, Any]]]], *, dedup: bool
-    ) -> WriteStats:
-        stats = WriteStats()
-        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        written: list[tuple[TeamMemory, np.ndarray]] = []
-        try:
             # Every waiting request depends on this Python work: request threads pause theirs
             # meanwhile instead of taking turns with it for the GIL.
             with PYTHON_WORK:
                 for team_id, items in by_team.items():
-                    if (done := self._stage_team(team_id, items, rows, stats, dedup=dedup)) is not None:
-                        written.append(done)
-            # Persons before events; event_uuids is filled by a materialized view in the
-            # same insert as events, so an event is never marked seen without being stored.
-            for table in ("person", "person_distinct_id2", "person_distinct_id_overrides", "events"):
-                if rows[table]:
-                    self.backend.insert_json_rows(table, rows[table])
-        except BaseException:
+                    self._stage_team(team_id, items, rows, stats, dedup=dedup)
+        except BaseException as exc:
             # In-memory state may now be ahead of the store: reload it on the next batch.
             self._memory.forget(list(by_team))
-            raise
-        for memory, prints in written:
-            memory.committed(prints)
+            locks.close()
+            self._finish(jobs, exc)
+            return None
         stats.stored = len(rows["events"])
-        return stats
+        return _Group(jobs=jobs, teams=list(by_team), rows=rows, stats=stats, epoch=epoch, locks=locks)
 
     def _stage_team(
         self,
         team_id: int,
-        items: list[tuple[_Job, CapturedEvent, dict[str, Any]]],
+        items: list[Item],
         rows: dict[str, list[dict[str, Any]]],
         stats: WriteStats,
         *,
         dedup: bool,
-    ) -> tuple[TeamMemory, np.ndarray] | None:
+    ) -> None:
         """Dedup, groups and persons for one team's events; their rows go into ``rows``.
 
-        Returns the team's in-memory state and uuid fingerprints to commit once the rows
-        are stored (None when the backend has several writers and nothing is kept).
+        With in-memory state (single writer) the state is advanced as if the rows were
+        stored already, so the next group can be staged while these are inserted; a failed
+        insert forgets it.
         """
         backend = self.backend
         memory = self._memory.team(backend, team_id) if backend.single_writer else None
@@ -252,11 +341,10 @@ class EventWriter:
         for job, event, row in fresh:
             job.stored += 1
             rows["events"].append(stamp_person(row, event))
-        return (memory, prints) if memory is not None else None
+        if memory is not None:
+            memory.committed(prints)
 
-    def _drop_duplicates(
-        self, team_id: int, items: list[tuple[_Job, CapturedEvent, dict[str, Any]]], candidates: list[str]
-    ) -> list[tuple[_Job, CapturedEvent, dict[str, Any]]]:
+    def _drop_duplicates(self, team_id: int, items: list[Item], candidates: list[str]) -> list[Item]:
         """Drop events whose uuid is stored (among ``candidates``) or repeats in the batch."""
         seen: set[str] = set()
         if candidates:
@@ -298,6 +386,45 @@ class EventWriter:
             if partner := merge_partner(event):
                 merging.update((partner, event.distinct_id))
         return PersonStore(self.backend).book(team_id, distinct_ids | merging, merging)
+
+    # --- inserting -----------------------------------------------------------------------
+
+    def _insert(self, groups: list[_Group]) -> None:
+        """Insert staged groups together (one statement per table), then tell their jobs."""
+        with self._insert_lock, ExitStack() as locks:
+            for group in groups:
+                locks.enter_context(group.locks)
+            # Groups staged before a failure that they did not see are built on state that
+            # was never stored: they fail too.
+            stale = [group for group in groups if group.epoch != self._epoch]
+            current = [group for group in groups if group.epoch == self._epoch]
+            error: BaseException | None = None
+            try:
+                for table in INSERT_ORDER:
+                    rows = [row for group in current for row in group.rows[table]]
+                    if rows:
+                        self.backend.insert_json_rows(table, rows)
+            except BaseException as exc:
+                error = exc
+            if stale or error is not None:
+                # The teams' state in memory is ahead of the store, and so is that of every
+                # group staged since: those fail too (epoch), and the state is reloaded.
+                self._epoch += 1
+                failed = stale + (current if error is not None else [])
+                self._memory.forget([team for group in failed for team in group.teams])
+        for group in current:
+            self._finish(group.jobs, error)
+        for group in stale:
+            self._finish(
+                group.jobs, BackendError("an earlier write failed; nothing of this batch was stored")
+            )
+
+    @staticmethod
+    def _finish(jobs: list[_Job], error: BaseException | None) -> None:
+        for job in jobs:
+            if error is not None:
+                job.error, job.stored = error, 0
+            job.finished.set()
 
 
 _writer: EventWriter | None = None

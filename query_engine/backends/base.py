@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import msgspec
 import orjson
 
 
@@ -136,11 +137,12 @@ def finish_result(payload: bytes, *, started: float, on_progress: ProgressCallba
 def encode_json_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
     """A JSONEachRow payload: one JSON array of the rows (the format reads either form).
 
-    One ``orjson.dumps`` call for the whole list instead of one per row: ~10x less Python
-    time for a 1,000-event insert.
+    One encoder call for the whole list instead of one per row: ~10x less Python time for
+    a 1,000-event insert. msgspec, not orjson: captured properties may hold integers past
+    64 bits (msgspec decodes them as ints), which orjson refuses to encode.
     """
     rows = rows if isinstance(rows, list) else list(rows)
-    return (orjson.dumps(rows) if rows else b""), len(rows)
+    return (msgspec.json.encode(rows) if rows else b""), len(rows)
 
 
 def error_code(message: str) -> int | None:
