@@ -185,3 +185,46 @@ def test_several_writer_processes_take_turns_per_team(client, team, clickhouse, 
     capture_events(client, team, [ev(U[0], "e", "a", 0)])
     assert stored_uuids(clickhouse, team) == [U[0]]
     assert singleflight.current(f"ingest:{team.id}") is None  # released after the write
+
+
+def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickhouse, monkeypatch):
+    """The writer stages the next group while one is inserted; if that insert fails, the
+    next group's rows assumed it was stored (here: a's person), so it must not land alone."""
+    from datetime import UTC, datetime
+
+    from analytics.ingestion.events import parse_event
+    from analytics.ingestion.writer import prepared_job
+
+    first = [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})]
+    second = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
+
+    def job(raw_events):
+        now = datetime.now(UTC)
+        return prepared_job(
+            team.id, [parse_event(json.loads(json.dumps(e)), sent_at=None, now=now) for e in raw_events]
+        )
+
+    writer = get_writer()
+    first_job, second_job = job(first), job(second)
+    with writer._stage_lock:
+        first_group = writer._stage([first_job], dedup=True)
+        second_group = writer._stage([second_job], dedup=True)
+    insert = clickhouse.insert_json_rows
+
+    def failing(table, rows):
+        if table == "events":
+            raise BackendError("disk full")
+        return insert(table, rows)
+
+    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
+    writer._insert([first_group])
+    monkeypatch.undo()
+    writer._insert([second_group])
+    assert isinstance(first_job.error, BackendError) and isinstance(second_job.error, BackendError)
+    assert "earlier write failed" in str(second_job.error)
+    assert stored_uuids(clickhouse, team) == []
+    # The clients retry both batches: everything lands once, a's person at its latest $set.
+    capture_events(client, team, first)
+    capture_events(client, team, second)
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
+    assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
