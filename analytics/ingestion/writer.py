@@ -28,11 +28,11 @@ Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type'
 
 A call to ``write`` returns once the rows are inserted (so they are queryable).
 Concurrent calls are group-committed and pipelined by two threads of the writer: the
-staging thread takes every pending batch (waiting a few milliseconds for more while the
-group is small), runs dedup and person processing for them in memory, and hands the
-group to the insert thread. While that thread's statements run in ClickHouse (without
-the GIL), the next groups are staged; the insert thread then takes every staged group
-at once, in staging order, so a statement's fixed cost is shared by all of them.
+staging thread takes every pending batch, runs dedup and person processing for them in
+memory, and hands the group to the insert thread. While that thread's statements run in
+ClickHouse (without the GIL), the next groups are staged; the insert thread then takes
+every staged group at once, in staging order (waiting a few milliseconds for a group
+being staged while there is little), so a statement's fixed cost is shared by all.
 A failed insert fails the groups staged on top of it too (their person rows assumed it
 stored), and the teams' in-memory state is reloaded from the store.
 
@@ -73,9 +73,10 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 """
 
 
-# Group commit: the staging thread waits up to GROUP_WAIT_SECONDS for concurrent requests
-# until a group holds GROUP_TARGET_EVENTS (every statement has a fixed cost of a few ms,
-# so bigger groups cost less per event; a lone request pays the wait once).
+# Group commit: the insert thread takes every staged group; while they hold fewer than
+# GROUP_TARGET_EVENTS and another group is being staged, it waits up to GROUP_WAIT_SECONDS
+# for that one too (every statement has a fixed cost of a few ms, so bigger inserts cost
+# less per event).
 GROUP_WAIT_SECONDS = 0.003
 GROUP_TARGET_EVENTS = 1000
 # Staged events waiting for the insert thread, at most (the staging thread waits beyond).
@@ -130,20 +131,35 @@ class _StagedGroups:
 
     def __init__(self) -> None:
         self._groups: list[_Group] = []
+        self._staging = False
         self._inserting = False
         self._changed = threading.Condition()
 
-    def put(self, group: _Group) -> None:
+    def staging(self) -> None:
+        """The staging thread took jobs: a group is on its way."""
         with self._changed:
-            while self._groups and sum(g.stats.stored for g in self._groups) > MAX_STAGED_EVENTS:
-                self._changed.wait()
-            self._groups.append(group)
+            self._staging = True
+
+    def put(self, group: _Group | None) -> None:
+        with self._changed:
+            self._staging = False
+            if group is not None:
+                while self._groups and self._staged_events() > MAX_STAGED_EVENTS:
+                    self._changed.wait()
+                self._groups.append(group)
             self._changed.notify_all()
 
     def take_all(self) -> list[_Group]:
+        """Every staged group; waits briefly for one being staged while there is little."""
         with self._changed:
             while not self._groups:
                 self._changed.wait()
+            deadline = time.monotonic() + GROUP_WAIT_SECONDS
+            while self._staging and self._staged_events() < GROUP_TARGET_EVENTS:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
             groups, self._groups = self._groups, []
             self._inserting = True
             self._changed.notify_all()
@@ -159,6 +175,9 @@ class _StagedGroups:
         with self._changed:
             while self._groups or self._inserting:
                 self._changed.wait()
+
+    def _staged_events(self) -> int:
+        return sum(group.stats.stored for group in self._groups)
 
 
 def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
@@ -244,13 +263,11 @@ class EventWriter:
             with self._pending_lock:
                 while not self._pending:
                     self._arrived.wait()
-                self._gather()
                 jobs, self._pending = self._pending, []
+                self._staged.staging()
             with self._stage_lock:
-                group = self._stage(jobs, dedup=True)
-                if group is not None:
-                    # Queued under the stage lock: nothing is staged after it but inserted before.
-                    self._staged.put(group)
+                # Queued under the stage lock: nothing is staged after it but inserted before.
+                self._staged.put(self._stage(jobs, dedup=True))
 
     def _insert_loop(self) -> None:
         while True:
@@ -259,15 +276,6 @@ class EventWriter:
                 self._insert(groups)
             finally:
                 self._staged.inserted()
-
-    def _gather(self) -> None:
-        """Wait briefly for more requests to join a small group (caller holds the pending lock)."""
-        deadline = time.monotonic() + GROUP_WAIT_SECONDS
-        while sum(len(job.events) for job in self._pending) < GROUP_TARGET_EVENTS:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            self._arrived.wait(remaining)
 
     # --- staging: dedup, groups and persons, in memory ----------------------------------
 
