@@ -8,15 +8,18 @@ failed write.
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from analytics.ingestion import team_memory
+from analytics.ingestion.events import parse_event
 from analytics.ingestion.fingerprints import FINGERPRINT_SQL, FingerprintSet, fingerprints
-from analytics.ingestion.writer import get_writer
+from analytics.ingestion.writer import get_writer, prepared_job
 from query_engine.backends import BackendError
 from tests.capture import capture_events
 
@@ -40,6 +43,12 @@ def ev(uuid_text, event, distinct_id, minute, **properties):
         "timestamp": f"2024-03-01T10:{minute:02d}:00Z",
         "properties": properties,
     }
+
+
+def writer_job(team, raw_events):
+    """A request's job as the capture view hands it to the writer (events validated)."""
+    now = datetime.now(UTC)
+    return prepared_job(team.id, [parse_event(copy.deepcopy(e), sent_at=None, now=now) for e in raw_events])
 
 
 def stored_uuids(backend, team) -> list[str]:
@@ -190,22 +199,11 @@ def test_several_writer_processes_take_turns_per_team(client, team, clickhouse, 
 def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickhouse, monkeypatch):
     """The writer stages the next group while one is inserted; if that insert fails, the
     next group's rows assumed it was stored (here: a's person), so it must not land alone."""
-    from datetime import UTC, datetime
-
-    from analytics.ingestion.events import parse_event
-    from analytics.ingestion.writer import prepared_job
-
     first = [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})]
     second = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
 
-    def job(raw_events):
-        now = datetime.now(UTC)
-        return prepared_job(
-            team.id, [parse_event(json.loads(json.dumps(e)), sent_at=None, now=now) for e in raw_events]
-        )
-
     writer = get_writer()
-    first_job, second_job = job(first), job(second)
+    first_job, second_job = writer_job(team, first), writer_job(team, second)
     with writer._stage_lock:
         first_group = writer._stage([first_job], dedup=True)
         second_group = writer._stage([second_job], dedup=True)
@@ -228,3 +226,34 @@ def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickh
     capture_events(client, team, second)
     assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
     assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
+
+
+def test_a_group_staged_after_a_failure_is_stored_even_when_stale_groups_fail_before_it(
+    client, team, clickhouse, monkeypatch
+):
+    """Failing stale groups must not fail the groups staged after the failure, or under
+    steady traffic each stale failure would fail the next group, and so on forever."""
+    writer = get_writer()
+    first = writer_job(team, [ev(U[0], "x", "a", 0)])
+    stale = writer_job(team, [ev(U[1], "x", "a", 1)])
+    with writer._stage_lock:
+        first_group = writer._stage([first], dedup=True)
+        stale_group = writer._stage([stale], dedup=True)
+    insert = clickhouse.insert_json_rows
+
+    def failing(table, rows):
+        if table == "events":
+            raise BackendError("disk full")
+        return insert(table, rows)
+
+    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
+    writer._insert([first_group])
+    monkeypatch.undo()
+    later = writer_job(team, [ev(U[2], "x", "b", 2)])
+    with writer._stage_lock:
+        later_group = writer._stage([later], dedup=True)  # reloads the team from the store
+    writer._insert([stale_group])
+    writer._insert([later_group])
+    assert first.error is not None and stale.error is not None
+    assert later.error is None and later.stored == 1
+    assert stored_uuids(clickhouse, team) == [U[2]]

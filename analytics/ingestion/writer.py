@@ -414,12 +414,13 @@ class EventWriter:
                         self.backend.insert_json_rows(table, rows)
             except BaseException as exc:
                 error = exc
-            if stale or error is not None:
-                # The teams' state in memory is ahead of the store, and so is that of every
-                # group staged since: those fail too (epoch), and the state is reloaded.
+            if error is not None:
+                # Memory is now ahead of the store for these teams, and groups staged since
+                # may build on it: every team is reloaded (after the queue drains), and the
+                # groups staged before now fail (epoch). Those failing as stale leave the
+                # epoch alone, or each would fail the next group staged meanwhile, forever.
                 self._epoch += 1
-                failed = stale + (current if error is not None else [])
-                self._memory.forget([team for group in failed for team in group.teams])
+                self._memory.forget()
         for group in current:
             self._finish(group.jobs, error)
         for group in stale:
