@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
     parser.add_argument("--batch-sizes", default="100,1000")
+    parser.add_argument("--keep", action="store_true", help="keep the installation's directory")
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="insights-bench-ingest-")
@@ -203,6 +205,9 @@ def main() -> None:
     stored = get_backend().execute("SELECT count() FROM events").rows[0][0]
     expected = sum(len(json.loads(body)["batch"]) for size in sizes for body in payloads[size])
     print(json.dumps({"stored": stored, "sent": expected, "load_average": os.getloadavg()}), flush=True)
+    if not args.keep:
+        get_backend().close()
+        shutil.rmtree(var_dir, ignore_errors=True)  # a run leaves up to a few hundred MB
 
 
 if __name__ == "__main__":
