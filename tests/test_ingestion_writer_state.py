@@ -51,6 +51,18 @@ def writer_job(team, raw_events):
     return prepared_job(team.id, [parse_event(copy.deepcopy(e), sent_at=None, now=now) for e in raw_events])
 
 
+def fail_events_inserts(backend, monkeypatch) -> None:
+    """Inserts into ``events`` fail (the person tables' inserts, which come first, succeed)."""
+    insert = backend.insert_json_rows
+
+    def failing(table, rows):
+        if table == "events":
+            raise BackendError("disk full")
+        return insert(table, rows)
+
+    monkeypatch.setattr(backend, "insert_json_rows", failing)
+
+
 def stored_uuids(backend, team) -> list[str]:
     return sorted(
         row[0]
@@ -158,14 +170,7 @@ def test_a_team_past_the_memory_limit_falls_back_to_lookups(client, team, clickh
 
 def test_a_failed_write_is_retried_without_duplicates_or_lost_versions(client, team, clickhouse, monkeypatch):
     capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})])
-    insert = clickhouse.insert_json_rows
-
-    def failing(table, rows):
-        if table == "events":
-            raise BackendError("disk full")
-        return insert(table, rows)
-
-    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
+    fail_events_inserts(clickhouse, monkeypatch)
     batch = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
     response = client.post(
         "/batch/", json.dumps({"api_key": team.api_token, "batch": batch}), content_type="application/json"
@@ -196,6 +201,18 @@ def test_several_writer_processes_take_turns_per_team(client, team, clickhouse, 
     assert singleflight.current(f"ingest:{team.id}") is None  # released after the write
 
 
+def stage_both_and_fail_the_first(writer, first_job, second_job, backend, monkeypatch):
+    """Stage two jobs as the staging thread would, then fail the first's insert; the second's
+    staged group is returned, not inserted yet."""
+    with writer._stage_lock:
+        first_group = writer._stage([first_job], dedup=True)
+        second_group = writer._stage([second_job], dedup=True)
+    fail_events_inserts(backend, monkeypatch)
+    writer._insert([first_group])
+    monkeypatch.undo()
+    return second_group
+
+
 def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickhouse, monkeypatch):
     """The writer stages the next group while one is inserted; if that insert fails, the
     next group's rows assumed it was stored (here: a's person), so it must not land alone."""
@@ -204,19 +221,7 @@ def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickh
 
     writer = get_writer()
     first_job, second_job = writer_job(team, first), writer_job(team, second)
-    with writer._stage_lock:
-        first_group = writer._stage([first_job], dedup=True)
-        second_group = writer._stage([second_job], dedup=True)
-    insert = clickhouse.insert_json_rows
-
-    def failing(table, rows):
-        if table == "events":
-            raise BackendError("disk full")
-        return insert(table, rows)
-
-    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
-    writer._insert([first_group])
-    monkeypatch.undo()
+    second_group = stage_both_and_fail_the_first(writer, first_job, second_job, clickhouse, monkeypatch)
     writer._insert([second_group])
     assert isinstance(first_job.error, BackendError) and isinstance(second_job.error, BackendError)
     assert "earlier write failed" in str(second_job.error)
@@ -236,19 +241,7 @@ def test_a_group_staged_after_a_failure_is_stored_even_when_stale_groups_fail_be
     writer = get_writer()
     first = writer_job(team, [ev(U[0], "x", "a", 0)])
     stale = writer_job(team, [ev(U[1], "x", "a", 1)])
-    with writer._stage_lock:
-        first_group = writer._stage([first], dedup=True)
-        stale_group = writer._stage([stale], dedup=True)
-    insert = clickhouse.insert_json_rows
-
-    def failing(table, rows):
-        if table == "events":
-            raise BackendError("disk full")
-        return insert(table, rows)
-
-    monkeypatch.setattr(clickhouse, "insert_json_rows", failing)
-    writer._insert([first_group])
-    monkeypatch.undo()
+    stale_group = stage_both_and_fail_the_first(writer, first, stale, clickhouse, monkeypatch)
     later = writer_job(team, [ev(U[2], "x", "b", 2)])
     with writer._stage_lock:
         later_group = writer._stage([later], dedup=True)  # reloads the team from the store
