@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -38,6 +39,18 @@ def test_loads_exactly_n_events_deterministically(team, clickhouse):
     _, third = make_org_with_team("Third")
     load(third, seed=8)
     assert rows(clickhouse, third) != first
+
+
+def test_running_it_again_with_the_same_seed_adds_nothing(team, clickhouse):
+    load(team, events=2000)
+    before = rows(clickhouse, team)
+    out = StringIO()
+    call_command("generate_demo_data", project=team.id, events=3000, days=14, seed=7,
+                 end_date="2024-05-31", verbosity=0, stdout=out)  # fmt: skip
+    after = rows(clickhouse, team)
+    # The first 2,000 events have the same uuids as last time: only the next 1,000 are new.
+    assert len(after) == 3000 and set(map(tuple, before)) <= set(map(tuple, after))
+    assert "Loaded 1000 demo events" in out.getvalue() and "2000 were stored already" in out.getvalue()
 
 
 def test_realistic_events_and_merged_persons(team, clickhouse):

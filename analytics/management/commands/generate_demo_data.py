@@ -49,26 +49,26 @@ class Command(BaseCommand):
             end = datetime.now(UTC)
         traffic = DemoTraffic(seed=seed, days=days, end=end).events()
         writer = get_writer()
-        written = 0
+        written = stored = 0
         # sys.stderr, not self.stderr: Django's wrapper would end every refresh with a newline.
         quiet = options.get("verbosity", 1) < 1
         progress = tqdm(total=events, unit="events", disable=quiet, file=sys.stderr)
         # Generate the next batch while the previous one is written: chDB releases the
         # GIL while it inserts. One writer thread keeps batches (and persons) in order.
+        # Dedup stays on: the same seed gives the same uuids, so a second run with it adds
+        # nothing instead of a copy of every event.
         pending: Future | None = None
         pending_size = 0
         with progress, ThreadPoolExecutor(max_workers=1) as pool:
             while written < events:
                 batch = list(islice(traffic, min(BATCH_SIZE, events - written)))
                 if pending is not None:
-                    pending.result()
+                    stored += pending.result().stored
                     progress.update(pending_size)
-                pending, pending_size = (
-                    pool.submit(writer.write_direct, project, batch, dedup=False),
-                    len(batch),
-                )
+                pending, pending_size = pool.submit(writer.write_direct, project, batch), len(batch)
                 written += len(batch)
             if pending is not None:
-                pending.result()
+                stored += pending.result().stored
                 progress.update(pending_size)
-        self.stdout.write(self.style.SUCCESS(f"Loaded {written} demo events into project {project}."))
+        skipped = f" ({written - stored} were stored already: same seed)" if stored < written else ""
+        self.stdout.write(self.style.SUCCESS(f"Loaded {stored} demo events into project {project}{skipped}."))
