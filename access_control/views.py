@@ -33,7 +33,7 @@ class TeamScopedMixin:
 
     @cached_property
     def team(self) -> Team:
-        return resolve_team(user=self.request.user, raw_id=str(self.kwargs["team_id"]))
+        return resolve_team(user=self.request.user, raw_id=str(self.kwargs["project_id"]))
 
     @property
     def team_id(self) -> int:

@@ -38,7 +38,7 @@ team_urlpatterns: list = [
     re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),
     re_path(r"^insights/path/?$", LegacyPathsView.as_view(), name="insights-path"),
     # async query status
-    re_path(r"^query/(?P<query_id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
+    re_path(r"^query/(?P<id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
 
 handler404 = "insights_api.errors.json_not_found"
@@ -57,7 +57,7 @@ urlpatterns = [
     # Both prefixes name a team; the same views serve them. One pattern per prefix
     # (not an alternation) so the OpenAPI schema lists real paths for both.
     *[
-        re_path(rf"^api/{prefix}/(?P<team_id>[^/]+)/", include(patterns))
+        re_path(rf"^api/{prefix}/(?P<project_id>[^/]+)/", include(patterns))
         for prefix in ("projects", "environments")
         for patterns in (team_urlpatterns, team_router.urls)
     ],

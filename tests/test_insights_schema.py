@@ -23,7 +23,7 @@ def _response_schema(schema, path, method, status="200"):
 
 @pytest.mark.parametrize("prefix", ["projects", "environments"])
 def test_every_insight_route_is_documented(schema, prefix):
-    base = f"/api/{prefix}/{{team_id}}/insights/"
+    base = f"/api/{prefix}/{{project_id}}/insights/"
     expected = {
         base: {"get", "post"},
         f"{base}{{id}}/": {"get", "put", "patch", "delete"},
@@ -60,9 +60,28 @@ def test_bodies_have_fields(schema):
     assert {"short_id", "filters", "query", "result", "filters_hash", "effective_privilege_level"} <= set(
         insight
     )
-    sharing = _response_schema(schema, "/api/projects/{team_id}/insights/{id}/sharing/", "get")
+    sharing = _response_schema(schema, "/api/projects/{project_id}/insights/{id}/sharing/", "get")
     assert set(sharing["properties"]) == {"created_at", "enabled", "access_token"}
-    activity = _response_schema(schema, "/api/projects/{team_id}/insights/activity/", "get")
+    activity = _response_schema(schema, "/api/projects/{project_id}/insights/activity/", "get")
     assert {"results", "next", "previous", "total_count"} <= set(activity["properties"])
-    create = schema["paths"]["/api/projects/{team_id}/insights/"]["post"]["requestBody"]["content"]
+    create = schema["paths"]["/api/projects/{project_id}/insights/"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(create)
+
+
+@pytest.mark.parametrize("prefix", ["projects", "environments"])
+def test_paths_use_posthogs_parameter_names(schema, prefix):
+    """Generated clients name their arguments after these. The list is every path of
+    PostHog's published insights schema except sharing, which PostHog nests under
+    ``{insight_id}`` (the same URLs here, as ``{id}``) and whose passwords are not built."""
+    posthog_paths = [
+        "insights/",
+        "insights/{id}/",
+        "insights/{id}/activity/",
+        "insights/activity/",
+        "insights/cancel/",
+        "insights/my_last_viewed/",
+        "insights/viewed/",
+        "query/{id}/",
+    ]
+    for path in posthog_paths:
+        assert f"/api/{prefix}/{{project_id}}/{path}" in schema["paths"], path

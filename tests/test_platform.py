@@ -63,8 +63,8 @@ def test_openapi_documents_compute_routes_on_both_prefixes(client):
     paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     for prefix in ("projects", "environments"):
         for route in ("insights/trend/", "insights/funnel/", "insights/funnel/correlation/", "query/"):
-            assert f"/api/{prefix}/{{team_id}}/{route}" in paths, route
-    query_post = paths["/api/projects/{team_id}/query/"]["post"]
+            assert f"/api/{prefix}/{{project_id}}/{route}" in paths, route
+    query_post = paths["/api/projects/{project_id}/query/"]["post"]
     assert "202" in query_post["responses"] and "requestBody" in query_post
 
 

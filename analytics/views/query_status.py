@@ -50,7 +50,8 @@ class QueryStatusView(TeamScopedMixin, APIView):
         parameters=[OpenApiParameter("show_progress", OpenApiTypes.BOOL, description="Add query_progress.")],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request, team_id: str, query_id: str) -> Response:
+    def get(self, request: Request, **kwargs: str) -> Response:
+        query_id = kwargs["id"]  # PostHog's name for the path's query id
         record = self._record(query_id)
         progress = None
         if _flag(request, "show_progress", "showProgress") and record.running:
@@ -62,7 +63,8 @@ class QueryStatusView(TeamScopedMixin, APIView):
         parameters=[OpenApiParameter("dequeue_only", OpenApiTypes.BOOL, description="Only revoke the task.")],
         responses={200: OpenApiTypes.OBJECT},
     )
-    def delete(self, request: Request, team_id: str, query_id: str) -> Response:
+    def delete(self, request: Request, **kwargs: str) -> Response:
+        query_id = kwargs["id"]
         record = status_store.get(self.team.id, query_id)
         if record is not None and record.complete:
             return Response({"message": "Query already complete"})

@@ -55,7 +55,7 @@ class SharingTokenPermission(BasePermission):
         config = sharing_config(request)
         if config is None or view.action not in SHAREABLE_ACTIONS:
             raise PermissionDenied("Sharing access token can not be used for this action.")
-        if str(view.kwargs.get("team_id")) != str(config.team_id):
+        if str(view.kwargs.get("project_id")) != str(config.team_id):
             raise PermissionDenied("Sharing access token does not belong to this project.")
         return True
 
