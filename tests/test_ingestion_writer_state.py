@@ -250,3 +250,29 @@ def test_a_group_staged_after_a_failure_is_stored_even_when_stale_groups_fail_be
     assert first.error is not None and stale.error is not None
     assert later.error is None and later.stored == 1
     assert stored_uuids(clickhouse, team) == [U[2]]
+
+
+def test_an_error_after_the_inserts_answers_503_and_the_writer_keeps_serving(
+    client, team, clickhouse, monkeypatch
+):
+    """Releasing a team's lock in Redis can fail after the rows are stored: the request gets a
+    503 (nothing acknowledged; the retry is deduplicated), and later requests are served."""
+    from analytics.ingestion import writer as writer_module
+    from query_engine import singleflight
+
+    monkeypatch.setattr(clickhouse, "single_writer", False)
+    real_release = singleflight.release
+
+    def failing_release(name, holder):
+        real_release(name, holder)
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(singleflight, "release", failing_release)
+    body = json.dumps({"api_key": team.api_token, "batch": [ev(U[0], "e", "a", 0)]})
+    refused = client.post("/batch/", body, content_type="application/json")
+    assert refused.status_code == 503
+    assert stored_uuids(clickhouse, team) == [U[0]]  # stored before the error
+    monkeypatch.setattr(singleflight, "release", real_release)
+    assert writer_module.get_writer()._threads and all(t.is_alive() for t in get_writer()._threads)
+    capture_events(client, team, [ev(U[0], "e", "a", 0), ev(U[1], "e", "a", 1)])  # the retry
+    assert stored_uuids(clickhouse, team) == [U[0], U[1]]

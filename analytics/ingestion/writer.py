@@ -48,6 +48,7 @@ looks up only uuids the fingerprints say may be stored. A group that needs the s
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -67,6 +68,8 @@ from analytics.ingestion.timestamps import datetime64_text
 from query_engine import singleflight
 from query_engine.backends import Backend, BackendError, get_backend
 
+logger = logging.getLogger(__name__)
+
 EXISTING_UUIDS_SQL = """
 SELECT DISTINCT uuid FROM event_uuids
 WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(UUID)')
@@ -81,6 +84,8 @@ GROUP_WAIT_SECONDS = 0.003
 GROUP_TARGET_EVENTS = 1000
 # Staged events waiting for the insert thread, at most (the staging thread waits beyond).
 MAX_STAGED_EVENTS = 50_000
+# A request's wait for its batch to be written, at most (a safety net: inserts take ms).
+WRITE_WAIT_SECONDS = 300.0
 # How long a group waits for another process's write of the same team (ClickHouse server only).
 WRITE_LOCK_WAIT = 30.0
 # Tables in insert order: persons before the events that name them; event_uuids is filled
@@ -221,7 +226,9 @@ class EventWriter:
         with self._pending_lock:
             self._pending.append(job)
             self._arrived.notify()
-        job.finished.wait()
+        if not job.finished.wait(WRITE_WAIT_SECONDS):
+            # Nothing acknowledged: the client retries, and dedup drops a late-stored copy.
+            raise BackendError("the event writer did not finish this batch in time")
         if job.error is not None:
             raise job.error
         return job.stored
@@ -265,15 +272,25 @@ class EventWriter:
                     self._arrived.wait()
                 jobs, self._pending = self._pending, []
                 self._staged.staging()
-            with self._stage_lock:
-                # Queued under the stage lock: nothing is staged after it but inserted before.
-                self._staged.put(self._stage(jobs, dedup=True))
+            try:
+                with self._stage_lock:
+                    # Queued under the stage lock: nothing is staged after it but inserted before.
+                    self._staged.put(self._stage(jobs, dedup=True))
+            except BaseException as exc:  # the loop must outlive any error, or writes would hang
+                logger.exception("ingestion: staging failed")
+                self._memory.forget([job.team_id for job in jobs])
+                self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
+                self._staged.put(None)
 
     def _insert_loop(self) -> None:
         while True:
             groups = self._staged.take_all()
             try:
                 self._insert(groups)
+            except BaseException as exc:  # e.g. releasing a lock in Redis, after the inserts
+                logger.exception("ingestion: insert failed")
+                jobs = [job for group in groups for job in group.jobs]
+                self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
             finally:
                 self._staged.inserted()
 
@@ -434,6 +451,15 @@ class EventWriter:
             if error is not None:
                 job.error, job.stored = error, 0
             job.finished.set()
+
+
+def _as_backend_error(exc: BaseException) -> BackendError:
+    """What a request sees (503, nothing acknowledged: the client retries; dedup drops copies)."""
+    if isinstance(exc, BackendError):
+        return exc
+    error = BackendError(f"event store write failed: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 _writer: EventWriter | None = None
