@@ -118,17 +118,14 @@ class PersonBook:
     # --- events -------------------------------------------------------------
 
     def process(self, event: CapturedEvent) -> None:
-        # The hot path of ingestion (once per event): most events merge nothing, update
-        # nothing and find their person by one lookup, so those steps are skipped inline.
+        # The hot path of ingestion (once per event): most events merge nothing and update
+        # nothing, so those steps are skipped without a call.
         if event.properties.get("$process_person_profile") is False:
             self._stamp_personless(event)
             return
         if event.event in MERGE_EVENTS and (partner := merge_partner(event)) is not None:
             self._merge(partner, event.distinct_id, event, dangerous=event.event == "$merge_dangerously")
-        state = self.mapping.get(event.distinct_id)
-        person = self.persons.get(state.person_id) if state is not None else None
-        if person is None:
-            person = self._new_person(event.distinct_id, event.timestamp)
+        person = self._person_for(event.distinct_id, event.timestamp)
         changed = bool(event.set or event.set_once or event.unset) and self._apply_updates(person, event)
         if event.timestamp < person.created_at:
             person.created_at = event.timestamp
@@ -147,11 +144,8 @@ class PersonBook:
 
     def _person_for(self, distinct_id: str, timestamp: datetime) -> Person:
         state = self.mapping.get(distinct_id)
-        if state is not None and state.person_id in self.persons:
-            return self.persons[state.person_id]
-        return self._new_person(distinct_id, timestamp)
-
-    def _new_person(self, distinct_id: str, timestamp: datetime) -> Person:
+        if state is not None and (person := self.persons.get(state.person_id)) is not None:
+            return person
         person = Person(id=person_uuid(self.team_id, distinct_id), created_at=timestamp, properties={})
         self._touch(person)
         self.persons[person.id] = person

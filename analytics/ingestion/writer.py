@@ -146,6 +146,7 @@ class _StagedGroups:
             self._staging = True
 
     def put(self, group: _Group | None) -> None:
+        """Hand a staged group over (None: staging it failed, nothing is on its way)."""
         with self._changed:
             self._staging = False
             if group is not None:
@@ -239,8 +240,7 @@ class EventWriter:
         with self._stage_lock:
             self._staged.join()
             group = self._stage([job], dedup=dedup)
-            if group is not None:
-                self._insert([group])
+            self._insert([group])
         if job.error is not None:
             raise job.error
         return group.stats
@@ -278,8 +278,7 @@ class EventWriter:
                     self._staged.put(self._stage(jobs, dedup=True))
             except BaseException as exc:  # the loop must outlive any error, or writes would hang
                 logger.exception("ingestion: staging failed")
-                self._memory.forget([job.team_id for job in jobs])
-                self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
+                self._finish(jobs, _as_backend_error(exc))
                 self._staged.put(None)
 
     def _insert_loop(self) -> None:
@@ -296,8 +295,8 @@ class EventWriter:
 
     # --- staging: dedup, groups and persons, in memory ----------------------------------
 
-    def _stage(self, jobs: list[_Job], *, dedup: bool) -> _Group | None:
-        """The group's rows (caller holds the stage lock); None when it failed (jobs told)."""
+    def _stage(self, jobs: list[_Job], *, dedup: bool) -> _Group:
+        """The group's rows (caller holds the stage lock)."""
         by_team: dict[int, list[Item]] = defaultdict(list)
         for job in jobs:
             by_team[job.team_id].extend(zip([job] * len(job.events), job.events, job.rows, strict=True))
@@ -325,12 +324,11 @@ class EventWriter:
             with PYTHON_WORK:
                 for team_id, items in by_team.items():
                     self._stage_team(team_id, items, rows, stats, dedup=dedup)
-        except BaseException as exc:
+        except BaseException:
             # In-memory state may now be ahead of the store: reload it on the next batch.
             self._memory.forget(list(by_team))
             locks.close()
-            self._finish(jobs, exc)
-            return None
+            raise
         stats.stored = len(rows["events"])
         return _Group(jobs=jobs, teams=list(by_team), rows=rows, stats=stats, epoch=epoch, locks=locks)
 
@@ -431,7 +429,6 @@ class EventWriter:
                         self.backend.insert_json_rows(table, rows)
             except BaseException as exc:
                 error = exc
-            if error is not None:
                 # Memory is now ahead of the store for these teams, and groups staged since
                 # may build on it: every team is reloaded (after the queue drains), and the
                 # groups staged before now fail (epoch). Those failing as stale leave the
