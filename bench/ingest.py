@@ -202,9 +202,19 @@ def main() -> None:
 
     from query_engine.backends import get_backend
 
-    stored = get_backend().execute("SELECT count() FROM events").rows[0][0]
+    backend = get_backend()
+    stored = backend.execute("SELECT count() FROM events").rows[0][0]
     expected = sum(len(json.loads(body)["batch"]) for size in sizes for body in payloads[size])
-    print(json.dumps({"stored": stored, "sent": expected, "load_average": os.getloadavg()}), flush=True)
+    # The server's writer journals these tables and writes them at exit: they must be complete.
+    recorded_uuids = backend.execute("SELECT uniqExact(uuid) FROM event_uuids").rows[0][0]
+    unmapped = backend.execute(
+        "SELECT uniqExact(distinct_id) FROM events "
+        "WHERE distinct_id NOT IN (SELECT distinct_id FROM person_distinct_id2)"
+    ).rows[0][0]
+    print(json.dumps({
+        "stored": stored, "sent": expected, "uuids_recorded": recorded_uuids,
+        "distinct_ids_without_person": unmapped, "load_average": os.getloadavg(),
+    }), flush=True)  # fmt: skip
     if not args.keep:
         get_backend().close()
         shutil.rmtree(var_dir, ignore_errors=True)  # a run leaves up to a few hundred MB

@@ -37,6 +37,7 @@ def clickhouse_schema():
 @pytest.fixture
 def clickhouse(clickhouse_schema):
     """The event store, emptied before the test (team ids repeat across tests)."""
+    get_writer().flush()  # journaled rows of the last test go in before the tables are emptied
     for table in EVENT_TABLES:
         clickhouse_schema.command(f"TRUNCATE TABLE IF EXISTS {table}")
     get_writer().forget()  # its in-memory persons and uuids described the old tables

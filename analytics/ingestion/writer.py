@@ -19,9 +19,9 @@ Persons-on-events contract (what the query engine may rely on)
   version > 0)`` naming the surviving person. So the effective person of an event is
   the override's ``person_id`` for ``(team_id, distinct_id)`` when a row exists (latest
   by ``version``), else ``events.person_id``; merged distinct ids count as one person.
-* The same ``(team_id, uuid)`` is stored once: ``event_uuids`` (filled by a materialized
-  view on ``events``) remembers every stored uuid; later copies are dropped, within a
-  batch and across batches.
+* The same ``(team_id, uuid)`` is stored once: ``event_uuids`` remembers every stored
+  uuid (written after its event, so an event is never marked seen without being stored);
+  later copies are dropped, within a batch and across batches.
 
 Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type's index in
 ``group_type_mapping``, assigned 0..4 in order of first appearance per project).
@@ -42,12 +42,17 @@ holding the team's lock in the shared cache (Redis) so that those reads and the 
 that follow are not interleaved with another process's.
 With chDB the writer's process is the only writer (``backend.single_writer``), so it
 keeps each team's persons and stored-uuid fingerprints in memory (``team_memory``) and
-looks up only uuids the fingerprints say may be stored. A group that needs the store
-(lookups, or a team's state to load) is staged only once every earlier group is stored.
+looks up only uuids the fingerprints say may be stored. Since nothing else reads them,
+the rows of ``person``, ``person_distinct_id2`` and ``event_uuids`` are journaled locally
+and written about once a second (``deferred_rows``); a request waits only for the
+``events`` insert (and overrides, which queries read). A group that needs the store
+(lookups, or a team's state to load) is staged only once every earlier group is stored
+and the journal is written.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -57,6 +62,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from analytics.ingestion.deferred_rows import DEFERRED_TABLES, FLUSH_SECONDS, DeferredRows, journal_directory
 from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
@@ -88,10 +94,9 @@ MAX_STAGED_EVENTS = 50_000
 WRITE_WAIT_SECONDS = 300.0
 # How long a group waits for another process's write of the same team (ClickHouse server only).
 WRITE_LOCK_WAIT = 30.0
-# Tables in insert order: persons before the events that name them; event_uuids is filled
-# by a materialized view in the same insert as events, so an event is never marked seen
-# without being stored.
-INSERT_ORDER = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events")
+# Tables in insert order: persons before the events that name them, and a uuid recorded as
+# seen only once its event is stored (a retry after a failure is stored, not dropped).
+INSERT_ORDER = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events", "event_uuids")
 
 Item = tuple["_Job", CapturedEvent, dict[str, Any]]
 
@@ -155,11 +160,12 @@ class _StagedGroups:
                 self._groups.append(group)
             self._changed.notify_all()
 
-    def take_all(self) -> list[_Group]:
-        """Every staged group; waits briefly for one being staged while there is little."""
+    def take_all(self, timeout: float) -> list[_Group]:
+        """Every staged group (none after ``timeout`` s without any); waits briefly for one
+        being staged while there is little."""
         with self._changed:
-            while not self._groups:
-                self._changed.wait()
+            if not self._changed.wait_for(lambda: self._groups, timeout):
+                return []
             deadline = time.monotonic() + GROUP_WAIT_SECONDS
             while self._staging and self._staged_events() < GROUP_TARGET_EVENTS:
                 remaining = deadline - time.monotonic()
@@ -215,6 +221,7 @@ class EventWriter:
         self._memory = WriterMemory()
         self._threads_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._journal: DeferredRows | None = None
 
     @property
     def backend(self) -> Backend:
@@ -241,15 +248,59 @@ class EventWriter:
             self._staged.join()
             group = self._stage([job], dedup=dedup)
             self._insert([group])
+            self._flush_if_due()
         if job.error is not None:
             raise job.error
         return group.stats
 
     def forget(self) -> None:
-        """Drop in-memory team state; call after the store changed behind the writer's back."""
+        """Write what is journaled, then drop in-memory team state; call before and after
+        the store is changed behind the writer's back."""
         with self._stage_lock:
-            self._staged.join()
+            self._store_current()
             self._memory.forget()
+
+    def flush(self) -> None:
+        """Write every staged group and journaled row to the store now."""
+        with self._stage_lock:
+            self._store_current()
+
+    def _store_current(self) -> None:
+        """Everything staged so far is inserted and the journal written (before reads)."""
+        self._staged.join()
+        # Opening the journal picks up what a stopped process left (the last one's, too, if
+        # the backend stopped being a single writer).
+        journal = self._deferred_rows() or self._journal
+        if journal is not None:
+            journal.flush(self.backend)
+
+    def _deferred_rows(self) -> DeferredRows | None:
+        """The journal of the backend's data directory (single writer only)."""
+        if not self.backend.single_writer:
+            return None
+        if self._journal is None and (directory := journal_directory(self.backend)) is not None:
+            with self._threads_lock:
+                if self._journal is None:
+                    self._journal = DeferredRows(directory)
+                    # A clean exit leaves complete tables (a crash leaves the journal to replay).
+                    atexit.register(self._flush_at_exit)
+        return self._journal
+
+    def _flush_at_exit(self) -> None:
+        try:
+            if self._journal is not None:
+                self._journal.flush(self.backend)
+        except Exception:  # the journal keeps the rows; the next start writes them
+            logger.exception("ingestion: writing journaled rows at exit failed")
+
+    def _flush_if_due(self) -> None:
+        journal = self._journal
+        if journal is None or not journal.due():
+            return
+        try:
+            journal.flush(self.backend)
+        except BackendError:  # kept journaled; the next flush (or a read) retries
+            logger.exception("ingestion: writing journaled rows failed")
 
     # --- threads -------------------------------------------------------------------
 
@@ -283,9 +334,13 @@ class EventWriter:
 
     def _insert_loop(self) -> None:
         while True:
-            groups = self._staged.take_all()
+            groups = self._staged.take_all(timeout=FLUSH_SECONDS)
+            if not groups:
+                self._flush_if_due()
+                continue
             try:
                 self._insert(groups)
+                self._flush_if_due()
             except BaseException as exc:  # e.g. releasing a lock in Redis, after the inserts
                 logger.exception("ingestion: insert failed")
                 jobs = [job for group in groups for job in group.jobs]
@@ -303,7 +358,7 @@ class EventWriter:
         backend = self.backend
         if not all(backend.single_writer and self._memory.ready(team_id) for team_id in by_team):
             # Lookups or a state load read the store: every earlier group must be in it.
-            self._staged.join()
+            self._store_current()
         epoch = self._epoch  # before any state is read: a failure from here on concerns us
         locks = ExitStack()
         stats = WriteStats()
@@ -364,6 +419,7 @@ class EventWriter:
         for job, event, row in fresh:
             job.stored += 1
             rows["events"].append(stamp_person(row, event))
+            rows["event_uuids"].append({"team_id": team_id, "uuid": event.uuid})
         if memory is not None:
             memory.committed(prints)
 
@@ -371,6 +427,7 @@ class EventWriter:
         """Drop events whose uuid is stored (among ``candidates``) or repeats in the batch."""
         seen: set[str] = set()
         if candidates:
+            self._store_current()  # single writer: a fingerprint hit; the store decides
             params = {"team_id": team_id, "uuids": json_list(sorted(candidates))}
             seen.update(row[0] for row in self.backend.execute(EXISTING_UUIDS_SQL, params).rows)
         fresh = []
@@ -422,10 +479,13 @@ class EventWriter:
             stale = [group for group in groups if group.epoch != self._epoch]
             current = [group for group in groups if group.epoch == self._epoch]
             error: BaseException | None = None
+            journal = self._deferred_rows()
             try:
                 for table in INSERT_ORDER:
                     rows = [row for group in current for row in group.rows[table]]
-                    if rows:
+                    if journal is not None and table in DEFERRED_TABLES:
+                        journal.append({table: rows})
+                    elif rows:
                         self.backend.insert_json_rows(table, rows)
             except BaseException as exc:
                 error = exc

@@ -81,6 +81,10 @@ class Backend(Protocol):
 
     def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int: ...
 
+    def insert_json_payload(self, table: str, payload: bytes) -> None:
+        """Insert an already encoded ``JSONEachRow`` payload."""
+        ...
+
     def cancel(self, query_id: str) -> bool: ...
 
     def ping(self) -> bool: ...
@@ -143,6 +147,15 @@ def encode_json_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
     """
     rows = rows if isinstance(rows, list) else list(rows)
     return (msgspec.json.encode(rows) if rows else b""), len(rows)
+
+
+_LINES_ENCODER = msgspec.json.Encoder()
+
+
+def encode_json_lines(rows: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
+    """Rows as newline-terminated JSON lines (JSONEachRow too; a cut-off line is detectable)."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    return (_LINES_ENCODER.encode_lines(rows) if rows else b""), len(rows)
 
 
 def error_code(message: str) -> int | None:

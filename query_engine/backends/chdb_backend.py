@@ -107,13 +107,15 @@ class ChdbBackend:
 
     def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         payload, count = encode_json_rows(rows)
-        if not count:
-            return 0
+        if count:
+            self.insert_json_payload(table, payload)
+        return count
+
+    def insert_json_payload(self, table: str, payload: bytes) -> None:
         # The rows travel as a JSONEachRow payload after FORMAT, never as SQL.
         self._query(
             f"INSERT INTO `{self.database}`.`{table}` FORMAT JSONEachRow\n" + payload.decode(), "TabSeparated"
         )
-        return count
 
     def cancel(self, query_id: str) -> bool:
         return False

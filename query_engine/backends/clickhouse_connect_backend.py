@@ -91,13 +91,15 @@ class ClickHouseConnectBackend:
 
     def insert_json_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         payload, count = encode_json_rows(rows)
-        if not count:
-            return 0
+        if count:
+            self.insert_json_payload(table, payload)
+        return count
+
+    def insert_json_payload(self, table: str, payload: bytes) -> None:
         try:
             self._client.raw_insert(table, insert_block=payload, fmt="JSONEachRow")
         except Exception as exc:
             raise classify_error(str(exc)) from exc
-        return count
 
     def cancel(self, query_id: str) -> bool:
         try:

@@ -70,5 +70,6 @@ class Command(BaseCommand):
             if pending is not None:
                 stored += pending.result().stored
                 progress.update(pending_size)
+        writer.flush()  # the person tables complete before this process ends
         skipped = f" ({written - stored} were stored already: same seed)" if stored < written else ""
         self.stdout.write(self.style.SUCCESS(f"Loaded {stored} demo events into project {project}{skipped}."))
