@@ -6,6 +6,9 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
+        from analytics.ingestion.writer import flush_before_read
         from analytics.response_cache import invalidation
+        from query_engine.backends.read_hooks import register_before_read
 
         invalidation.connect()
+        register_before_read(flush_before_read)

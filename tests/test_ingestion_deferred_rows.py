@@ -1,8 +1,9 @@
-"""The writer's journal of person, distinct-id and uuid rows (single writer, chDB).
+"""The writer's journal (single writer, chDB): batches are acknowledged once journaled.
 
-Those rows reach ClickHouse about once a second; a process that stops before that leaves
-them in the journal, and the next writer on the same data directory writes them before it
-reads the tables. These tests play both processes with two writers on one journal.
+The journal is written to ClickHouse in bulk, and before any read; a process that stops
+leaves it for the next one on the same data directory. These tests play both processes
+with two writers on one journal, through a backend that names another data directory, so
+the journal is the test's own (reads through it do not write it: only ``flush`` does).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 class OtherDataDirectory:
-    """The test's chDB backend seen through another path, so its journal is the test's own."""
+    """The test's chDB backend seen through another path."""
 
     def __init__(self, backend, path) -> None:
         self._backend = backend
@@ -33,19 +34,22 @@ class OtherDataDirectory:
 
 @pytest.fixture
 def backend(clickhouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(deferred_rows, "FLUSH_SECONDS", 3600.0)  # no timed flush during a test
+    monkeypatch.setattr(deferred_rows, "FLUSH_SECONDS", 3600.0)  # no timed write during a test
     return OtherDataDirectory(clickhouse, tmp_path / "chdb")
 
 
+def journal_directory(backend):
+    return deferred_rows.journal_directory(backend)
+
+
 def journal_files(backend) -> dict[str, bytes]:
-    directory = deferred_rows.journal_directory(backend)
-    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+    return {path.name: path.read_bytes() for path in sorted(journal_directory(backend).glob("*.jsonl"))}
 
 
 def table_counts(backend, team) -> list[int]:
     return [
         backend.execute(f"SELECT count() FROM {table} WHERE team_id = {{t:Int64}}", {"t": team.id}).rows[0][0]
-        for table in ("person", "person_distinct_id2", "event_uuids")
+        for table in ("person", "person_distinct_id2", "events", "event_uuids")
     ]
 
 
@@ -61,34 +65,40 @@ def stored_events(backend, team) -> list[tuple[str, str, dict]]:
 
 def write(writer, team, raw_events) -> None:
     job = writer_job(team, raw_events)
-    with writer._stage_lock:
-        writer._insert([writer._stage([job], dedup=True)])
-    assert job.error is None
+    writer.write_direct(team.id, job.events)
 
 
-def test_rows_wait_in_the_journal_until_a_flush(backend, team):
+def test_a_batch_waits_in_the_journal_until_a_write(backend, team):
     writer = EventWriter(backend)
     write(writer, team, [ev(U[0], "$pageview", "anon", 0, **{"$set": {"plan": "free"}})])
-    # The event is stored and queryable; its person, distinct id and uuid are journaled.
-    assert [row[0] for row in stored_events(backend, team)] == [U[0]]
-    assert table_counts(backend, team) == [0, 0, 0]
+    assert table_counts(backend, team) == [0, 0, 0, 0]
     files = journal_files(backend)
-    assert [json.loads(line)["distinct_id"] for line in files["person_distinct_id2.jsonl"].splitlines()] == [
-        "anon"
-    ]
+    assert [json.loads(line)["uuid"] for line in files["events.jsonl"].splitlines()] == [U[0]]
+    assert json.loads(files["person_distinct_id2.jsonl"])["distinct_id"] == "anon"
     assert json.loads(files["event_uuids.jsonl"]) == {"team_id": team.id, "uuid": U[0]}
 
-    writer.flush()
-    assert table_counts(backend, team) == [1, 1, 1]
+    assert writer._journal.flush(backend) == 4
+    assert table_counts(backend, team) == [1, 1, 1, 1]
     assert set(journal_files(backend).values()) == {b""}
+
+
+def test_the_server_writer_writes_its_journal_before_any_read(client, team, clickhouse):
+    """Through the API: the batch is journaled, and the next read of the store sees it."""
+    from analytics.ingestion.writer import get_writer
+    from tests.capture import capture_events
+
+    capture_events(client, team, [ev(U[0], "$pageview", "anon", 0)])
+    assert get_writer()._journal.pending_rows in (0, 4)  # 0 if the timed write came first
+    count = clickhouse.execute("SELECT count() FROM events WHERE team_id = {t:Int64}", {"t": team.id})
+    assert count.rows == [[1]]
+    assert get_writer()._journal.pending_rows == 0
 
 
 def test_a_new_process_writes_what_a_stopped_one_left_before_it_reads(backend, team):
     first = EventWriter(backend)
     write(first, team, [ev(U[0], "$pageview", "anon", 0, **{"$set": {"plan": "free"}})])
-    first._journal.close()  # the process stops without a flush
-    directory = deferred_rows.journal_directory(backend)
-    with open(directory / "person.jsonl", "ab") as person_journal:
+    first._journal.close()  # the process stops without writing its journal
+    with open(journal_directory(backend) / "person.jsonl", "ab") as person_journal:
         person_journal.write(b'{"id": "cut short by the cr')  # a write the crash interrupted
 
     second = EventWriter(backend)
@@ -99,38 +109,68 @@ def test_a_new_process_writes_what_a_stopped_one_left_before_it_reads(backend, t
         team,
         [ev(U[1], "$pageview", "anon", 1, **{"$set": {"seen": 2}}), ev(U[0], "$pageview", "anon", 0)],
     )
+    second._journal.flush(backend)
     (_, first_person, _), (_, second_person, properties) = stored_events(backend, team)  # retry dropped
     assert second_person == first_person
     assert properties == {"plan": "free", "seen": 2}
-    second.flush()
-    assert table_counts(backend, team) == [2, 1, 2]
+    assert table_counts(backend, team) == [2, 1, 2, 2]
     assert set(journal_files(backend).values()) == {b""}
 
 
-def test_a_failed_flush_keeps_everything_journaled(backend, team, monkeypatch):
+def test_a_write_cut_short_is_finished_without_doubling_events(backend, team):
+    """A stop in the middle of writing a segment: its events may be stored already."""
+    first = EventWriter(backend)
+    write(first, team, [ev(U[0], "x", "a", 0), ev(U[1], "x", "b", 1)])
+    journal = first._journal
+    journal._next_segment()  # the write had begun: the files were renamed ...
+    backend.insert_json_payload("events", journal._segment["events"])  # ... and events inserted
+    journal.close()
+
+    second = EventWriter(backend)
+    second.flush()
+    assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1]]
+    assert table_counts(backend, team) == [2, 2, 2, 2]
+    assert journal_files(backend) == {
+        f"{table}.jsonl": b"" for table in deferred_rows.JOURNALED_TABLES
+    }  # the written segment's files are gone
+
+
+def test_a_failed_write_keeps_everything_journaled(backend, team, monkeypatch):
     writer = EventWriter(backend)
     write(writer, team, [ev(U[0], "$pageview", "anon", 0), ev(U[1], "$pageview", "other", 1)])
-    journaled = journal_files(backend)
     insert = backend.insert_json_payload
 
-    def distinct_ids_fail(table, payload):
-        if table == "person_distinct_id2":
-            raise BackendError("disk full")
+    def events_fail(table, payload):
+        if table == "events":
+            raise BackendError("Code: 241. Memory limit exceeded")
         insert(table, payload)
 
-    monkeypatch.setattr(backend, "insert_json_payload", distinct_ids_fail, raising=False)
+    monkeypatch.setattr(backend, "insert_json_payload", events_fail, raising=False)
     with pytest.raises(BackendError):
-        writer.flush()
-    assert journal_files(backend) == journaled
-    assert writer._journal.pending_rows == 6
+        writer._journal.flush(backend)
+    assert writer._journal.pending_rows == 8
+    assert table_counts(backend, team) == [2, 2, 0, 0]  # the tables before events were written
+    monkeypatch.setattr(backend, "insert_json_payload", insert, raising=False)
+    assert writer._journal.flush(backend) == 8
+    assert table_counts(backend, team) == [2, 2, 2, 2]  # each written once
 
-    monkeypatch.undo()
-    writer.flush()  # persons are written again: same rows, same versions, still two persons
-    live = backend.execute(
-        "SELECT count() FROM (SELECT id FROM person FINAL WHERE team_id = {t:Int64})", {"t": team.id}
-    ).rows[0][0]
-    assert live == 2
-    assert table_counts(backend, team)[1:] == [2, 2]
+
+def test_a_row_clickhouse_refuses_is_set_aside_and_the_rest_is_stored(backend, team, monkeypatch):
+    writer = EventWriter(backend)
+    write(writer, team, [ev(U[n], "x", f"user-{n}", n) for n in range(5)])
+    insert = backend.insert_json_payload
+
+    def refuse_the_third(table, payload):
+        if table == "events" and U[2].encode() in payload:
+            raise BackendError("Code: 27. Cannot parse input", code=27)
+        insert(table, payload)
+
+    monkeypatch.setattr(backend, "insert_json_payload", refuse_the_third, raising=False)
+    writer._journal.flush(backend)
+    assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1], U[3], U[4]]
+    refused = (journal_directory(backend) / "refused" / "events.jsonl").read_bytes()
+    assert json.loads(refused)["uuid"] == U[2]
+    assert writer._journal.pending_rows == 0
 
 
 def test_appends_are_refused_past_the_pending_limit(tmp_path, monkeypatch):

@@ -170,18 +170,45 @@ def test_a_team_past_the_memory_limit_falls_back_to_lookups(client, team, clickh
     assert live_persons(clickhouse, team) == [(False, '{"k":"a2"}', 1), (False, "{}", 0), (False, "{}", 0)]
 
 
-def test_a_failed_write_is_retried_without_duplicates_or_lost_versions(client, team, clickhouse, monkeypatch):
+def test_with_a_server_a_failed_write_answers_503_and_the_retry_lands_once(
+    client, team, clickhouse, monkeypatch
+):
+    monkeypatch.setattr(clickhouse, "single_writer", False)  # rows are inserted before the answer
     capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})])
+    insert = clickhouse.insert_json_rows
     fail_events_inserts(clickhouse, monkeypatch)
     batch = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
     response = client.post(
         "/batch/", json.dumps({"api_key": team.api_token, "batch": batch}), content_type="application/json"
     )
     assert response.status_code == 503  # persons were written, events were not
-    monkeypatch.undo()
+    monkeypatch.setattr(clickhouse, "insert_json_rows", insert)
     capture_events(client, team, batch)  # the client retries
     assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
     # The failed attempt stored a's version 1 already; the retry changes nothing more.
+    assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
+
+
+def test_with_chdb_a_failed_write_keeps_the_batch_journaled_and_reads_wait_for_it(
+    client, team, clickhouse, monkeypatch
+):
+    """The batch is acknowledged from the journal; while ClickHouse refuses the write, reads
+    fail rather than miss it, and once it works every event is there once."""
+    capture_events(client, team, [ev(U[0], "x", "a", 0, **{"$set": {"k": 1}})])
+    insert = clickhouse.insert_json_payload
+
+    def events_fail(table, payload):
+        if table == "events":
+            raise BackendError("Code: 241. Memory limit exceeded")
+        insert(table, payload)
+
+    monkeypatch.setattr(clickhouse, "insert_json_payload", events_fail)
+    batch = [ev(U[1], "x", "a", 1, **{"$set": {"k": 2}}), ev(U[2], "x", "b", 2)]
+    capture_events(client, team, batch)  # 200: journaled
+    with pytest.raises(BackendError):
+        stored_uuids(clickhouse, team)
+    monkeypatch.undo()
+    assert stored_uuids(clickhouse, team) == [U[0], U[1], U[2]]
     assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
 
 

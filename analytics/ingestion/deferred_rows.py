@@ -1,19 +1,25 @@
-"""Rows of the writer's own tables, journaled locally and written to ClickHouse in bulk.
+"""Ingestion's rows, journaled locally and written to ClickHouse in bulk (single writer).
 
-Only ingestion reads ``person``, ``person_distinct_id2`` and ``event_uuids`` (queries read
-``events`` and ``person_distinct_id_overrides``). With a single writer process (chDB) that
-writer holds their current state in memory, so their rows need not reach ClickHouse with
-every insert: they are appended to a journal file per table, and written to ClickHouse
-about once a second, all at once. Every ClickHouse insert makes a part with a fixed cost of
-a few milliseconds and later merges, so at 100-event batches this takes three of the four
-parts off each request's critical path.
+With chDB the server is the only process that can read or write the event store. So a
+batch is acknowledged once its rows (events and the person tables) are in a local journal,
+one file per table, and the journal is written to ClickHouse about ten times a second, and
+before anything reads the store (``query_engine.backends.read_hooks``): every query still
+sees every acknowledged event. Each ClickHouse insert makes a part, with a fixed cost of a
+few milliseconds and background merges later; written in bulk, 100-event batches share
+them instead of paying them per request.
 
-Durability is the events': ClickHouse writes parts without fsync by default, and the
-journal is written (also without fsync) before the events that need it are inserted, so a
-process that stops between two flushes leaves its rows in the journal. The next writer on
-the same data directory writes them first (``pending`` is loaded from the files), and
-anything that reads these tables flushes before it reads. Writing a row twice is harmless:
-the tables are ReplacingMergeTrees keyed by what the rows describe.
+Durability is ClickHouse's: neither it (by default) nor the journal calls fsync, and rows
+are in the journal's file before the batch is acknowledged. A process that stops leaves
+the journal; the next one on the same data directory writes it before its first read.
+
+Writing: the files being written are first renamed to ``*.flushing.jsonl`` (appends go on
+in fresh files), then written table by table in ``JOURNALED_TABLES`` order, then deleted.
+Written again after a failure or a stop, person rows change nothing (versions decide) and
+events already stored are dropped first (looked up by uuid), so nothing is doubled. After
+any other failure the rows stay and are written later (readers get the error meanwhile).
+A row ClickHouse refuses as data (a parse error: retrying cannot help) is isolated by
+halving its insert and moved to ``refused/`` with the error logged, so one bad row cannot
+block every later write and read.
 """
 
 from __future__ import annotations
@@ -22,23 +28,44 @@ import logging
 import os
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import msgspec
+
+from analytics.ingestion.person_store import json_list
 from query_engine.backends import Backend, BackendError
 from query_engine.backends.base import encode_json_lines
+from query_engine.backends.read_hooks import reads_without_hooks
 
 logger = logging.getLogger(__name__)
 
-# Persons before the distinct ids that name them, like the synchronous inserts.
-DEFERRED_TABLES = ("person", "person_distinct_id2", "event_uuids")
-# Write the journal to ClickHouse at least this often while rows are pending.
-FLUSH_SECONDS = 1.0
-# Past this many pending rows a flush is due at once; past MAX_PENDING_ROWS (flushes keep
-# failing) appends are refused, so memory and the journal stay bounded.
-FLUSH_ROWS = 100_000
+# Persons before the events that name them; a uuid recorded as seen after its event.
+JOURNALED_TABLES = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events", "event_uuids")
+# Write the journal to ClickHouse once its oldest row is this old, or once it holds
+# FLUSH_ROWS rows; past MAX_PENDING_ROWS (writes keep failing) appends are refused.
+FLUSH_SECONDS = 0.1
+FLUSH_ROWS = 50_000
 MAX_PENDING_ROWS = 2_000_000
+# After a failed write, wait before the next timed one (a reader's write does not wait).
+RETRY_SECONDS = 1.0
+# ClickHouse errors about the data itself (parsing, types, sizes): the row is refused.
+DATA_ERROR_CODES = {6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 306, 376}
+
+STORED_UUIDS_SQL = """
+SELECT DISTINCT toString(uuid) FROM events
+WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(UUID)')
+"""
+
+
+class _UuidRow(msgspec.Struct):
+    team_id: int
+    uuid: str
+
+
+_decode_uuid_row = msgspec.json.Decoder(_UuidRow).decode
 
 
 class DeferredRows:
@@ -46,80 +73,195 @@ class DeferredRows:
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._pending: dict[str, list[bytes]] = {table: [] for table in DEFERRED_TABLES}
+        self._directory = directory
+        self._lock = threading.Lock()  # appends, and the switch to a new segment
+        self._flush_lock = threading.Lock()  # one write to ClickHouse at a time
+        self._pending: dict[str, list[bytes]] = {table: [] for table in JOURNALED_TABLES}
         self._rows = 0
         self._oldest: float | None = None
-        self._files: dict[str, BinaryIO] = {}
-        for table in DEFERRED_TABLES:
-            path = directory / f"{table}.jsonl"
-            self._recover(table, path)
-            # Kept open for appends for the life of the process.
-            self._files[table] = open(path, "ab")  # noqa: SIM115
+        # The segment being written (renamed files), its rows, and whether part of it may
+        # be stored already (a failed or interrupted write).
+        self._segment: dict[str, bytes] | None = None
+        self._segment_rows = 0
+        self._segment_suspect = False
+        self._retry_at = 0.0
+        self._recover()
+        self._files: dict[str, BinaryIO] = {table: self._open(table) for table in JOURNALED_TABLES}
 
     @property
     def pending_rows(self) -> int:
-        return self._rows
+        """Rows journaled but not written to ClickHouse yet."""
+        return self._rows + self._segment_rows
 
     def append(self, rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
-        """Journal rows per table; they reach ClickHouse with the next flush."""
-        encoded = {table: encode_json_lines(table_rows) for table, table_rows in rows.items()}
+        """Journal rows per table; when this returns they survive the process."""
+        encoded = {table: encode_json_lines(rows[table]) for table in JOURNALED_TABLES if table in rows}
         with self._lock:
-            if self._rows > MAX_PENDING_ROWS:
-                raise BackendError(f"{self._rows} journaled rows could not be written to the event store")
+            if self.pending_rows > MAX_PENDING_ROWS:
+                raise BackendError(f"{self.pending_rows} journaled rows not yet in the event store")
             for table, (payload, count) in encoded.items():
                 if count:
                     file = self._files[table]
                     file.write(payload)
-                    file.flush()  # in the OS's hands before the events that need it are inserted
+                    file.flush()  # in the OS's hands before the batch is acknowledged
                     self._pending[table].append(payload)
                     self._rows += count
                     if self._oldest is None:
                         self._oldest = time.monotonic()
 
     def due(self) -> bool:
+        """Time for a timed write: old or many rows, and no recent failure."""
+        now = time.monotonic()
+        if now < self._retry_at:
+            return False
+        if self._segment is not None:
+            return True
         oldest = self._oldest
-        return oldest is not None and (self._rows >= FLUSH_ROWS or time.monotonic() - oldest >= FLUSH_SECONDS)
+        return oldest is not None and (self._rows >= FLUSH_ROWS or now - oldest >= FLUSH_SECONDS)
 
     def flush(self, backend: Backend) -> int:
-        """Write every journaled row to ClickHouse, then empty the journal; returns the rows.
+        """Write every row journaled so far to ClickHouse; returns the rows written.
 
-        A failure keeps everything journaled (the next flush writes it again) and raises.
+        A failure keeps the rows journaled (the next flush writes them) and raises.
         """
-        with self._lock:
-            if not self._rows:
-                return 0
-            for table in DEFERRED_TABLES:
-                if self._pending[table]:
-                    backend.insert_json_payload(table, b"".join(self._pending[table]))
-            for table, file in self._files.items():
-                file.truncate(0)
-                self._pending[table] = []
-            written, self._rows, self._oldest = self._rows, 0, None
+        with self._flush_lock, reads_without_hooks():
+            written = 0
+            # A segment left by a failure, then what is pending now: every row journaled
+            # before this call (rows appended meanwhile go with the next flush).
+            for _ in range(2):
+                if self._segment is None and not self._next_segment():
+                    break
+                rows = self._segment_rows
+                try:
+                    self._write_segment(backend)
+                except BackendError:
+                    self._segment_suspect = True
+                    self._retry_at = time.monotonic() + RETRY_SECONDS
+                    raise
+                written += rows
             return written
 
     def close(self) -> None:
-        """Stop journaling; unflushed rows stay in the files for the next writer."""
+        """Stop journaling; unwritten rows stay in the files for the next writer."""
         with self._lock:
             for file in self._files.values():
                 file.close()
-            self._pending = {table: [] for table in DEFERRED_TABLES}
+            self._pending = {table: [] for table in JOURNALED_TABLES}
             self._rows, self._oldest = 0, None
+            self._segment, self._segment_rows = None, 0
 
-    def _recover(self, table: str, path: Path) -> None:
-        """Rows a stopped process journaled but did not flush become pending again."""
-        if not path.exists():
+    # --- segments ---------------------------------------------------------------------
+
+    def _next_segment(self) -> bool:
+        """Make the pending rows the segment to write; appends go on in fresh files."""
+        with self._lock:
+            if not self._rows:
+                return False
+            for table in JOURNALED_TABLES:
+                self._files[table].close()
+                os.replace(self._path(table), self._path(table, flushing=True))
+                self._files[table] = self._open(table)
+            self._segment = {table: b"".join(self._pending[table]) for table in JOURNALED_TABLES}
+            self._segment_rows, self._segment_suspect = self._rows, False
+            self._pending = {table: [] for table in JOURNALED_TABLES}
+            self._rows, self._oldest = 0, None
+            return True
+
+    def _write_segment(self, backend: Backend) -> None:
+        segment = self._segment
+        assert segment is not None
+        for table in JOURNALED_TABLES:
+            payload = segment[table]
+            if table == "events" and self._segment_suspect:
+                payload = _without_stored_events(backend, payload)
+            if payload:
+                self._insert_isolating(backend, table, payload)
+            segment[table] = b""  # written: a retry after a later table's failure skips it
+        self._forget_segment()
+
+    def _insert_isolating(self, backend: Backend, table: str, payload: bytes) -> None:
+        """Insert; rows refused as data are found by halving and set aside, the rest stored."""
+        try:
+            backend.insert_json_payload(table, payload)
             return
-        content = path.read_bytes()
-        # A write cut short by a crash leaves a partial last line: it was never acknowledged.
-        complete = content[: content.rfind(b"\n") + 1]
-        if len(complete) != len(content):
-            os.truncate(path, len(complete))
-        if complete:
-            self._pending[table].append(complete)
-            self._rows += complete.count(b"\n")
-            self._oldest = self._oldest or time.monotonic()
-            logger.info("ingestion: %s journaled %s rows to write", table, complete.count(b"\n"))
+        except BackendError as exc:
+            if exc.code not in DATA_ERROR_CODES:
+                raise
+            lines = payload.splitlines(keepends=True)
+            if len(lines) == 1:
+                self._refuse(table, payload, exc)
+                return
+        middle = len(lines) // 2
+        self._insert_isolating(backend, table, b"".join(lines[:middle]))
+        self._insert_isolating(backend, table, b"".join(lines[middle:]))
+
+    def _refuse(self, table: str, line: bytes, exc: BackendError) -> None:
+        """Keep a refused row for an operator, out of the way of every later write."""
+        refused = self._directory / "refused"
+        refused.mkdir(exist_ok=True)
+        with open(refused / f"{table}.jsonl", "ab") as file:
+            file.write(line)
+        logger.error("ingestion: ClickHouse refused a %s row, kept in %s: %s", table, refused, exc)
+
+    def _forget_segment(self) -> None:
+        for table in JOURNALED_TABLES:
+            self._path(table, flushing=True).unlink(missing_ok=True)
+        self._segment, self._segment_rows = None, 0
+
+    # --- files ------------------------------------------------------------------------
+
+    def _path(self, table: str, *, flushing: bool = False) -> Path:
+        return self._directory / (f"{table}.flushing.jsonl" if flushing else f"{table}.jsonl")
+
+    def _open(self, table: str) -> BinaryIO:
+        return open(self._path(table), "ab")  # noqa: SIM115  (kept open for appends)
+
+    def _recover(self) -> None:
+        """What a stopped process journaled but did not write: one suspect segment."""
+        segment, rows = {}, 0
+        for table in JOURNALED_TABLES:
+            content = b""
+            for path in (self._path(table, flushing=True), self._path(table)):
+                content += _complete_lines(path)
+            segment[table] = content
+            rows += content.count(b"\n")
+        if rows:
+            # Written to the .flushing files first, so a stop while writing it loses nothing.
+            for table in JOURNALED_TABLES:
+                self._path(table, flushing=True).write_bytes(segment[table])
+                self._path(table).unlink(missing_ok=True)
+            self._segment, self._segment_rows, self._segment_suspect = segment, rows, True
+            logger.warning("ingestion: %s journaled rows left by a stopped process will be written", rows)
+
+
+def _complete_lines(path: Path) -> bytes:
+    """A file's whole lines: a write cut short by a crash was never acknowledged."""
+    if not path.exists():
+        return b""
+    content = path.read_bytes()
+    return content[: content.rfind(b"\n") + 1]
+
+
+def _without_stored_events(backend: Backend, payload: bytes) -> bytes:
+    """The event lines whose uuid is not stored yet, each once (a write may have been partly
+    done, and a stop while recovering may repeat lines)."""
+    lines = payload.splitlines(keepends=True)
+    by_team: dict[int, list[str]] = defaultdict(list)
+    keys = []
+    for line in lines:
+        row = _decode_uuid_row(line)
+        by_team[row.team_id].append(row.uuid)
+        keys.append((row.team_id, row.uuid))
+    seen: set[tuple[int, str]] = set()
+    for team_id, uuids in by_team.items():
+        result = backend.execute(STORED_UUIDS_SQL, {"team_id": team_id, "uuids": json_list(uuids)})
+        seen.update((team_id, row[0]) for row in result.rows)
+    kept = []
+    for line, key in zip(lines, keys, strict=True):
+        if key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return b"".join(kept)
 
 
 def journal_directory(backend: Backend) -> Path | None:

@@ -26,8 +26,11 @@ Persons-on-events contract (what the query engine may rely on)
 Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type's index in
 ``group_type_mapping``, assigned 0..4 in order of first appearance per project).
 
-A call to ``write`` returns once the rows are inserted (so they are queryable).
-Concurrent calls are group-committed and pipelined by two threads of the writer: the
+A call to ``write`` returns once the rows are stored: with chDB, once they are in the
+writer's local journal (``deferred_rows``), which is written to ClickHouse in bulk about ten
+times a second and before any read, so every query sees them; with a ClickHouse server,
+once they are inserted. With a server, concurrent calls are group-committed and pipelined
+by two threads of the writer: the
 staging thread takes every pending batch, runs dedup and person processing for them in
 memory, and hands the group to the insert thread. While that thread's statements run in
 ClickHouse (without the GIL), the next groups are staged; the insert thread then takes
@@ -42,10 +45,7 @@ holding the team's lock in the shared cache (Redis) so that those reads and the 
 that follow are not interleaved with another process's.
 With chDB the writer's process is the only writer (``backend.single_writer``), so it
 keeps each team's persons and stored-uuid fingerprints in memory (``team_memory``) and
-looks up only uuids the fingerprints say may be stored. Since nothing else reads them,
-the rows of ``person``, ``person_distinct_id2`` and ``event_uuids`` are journaled locally
-and written about once a second (``deferred_rows``); a request waits only for the
-``events`` insert (and overrides, which queries read). A group that needs the store
+looks up only uuids the fingerprints say may be stored. A group that needs the store
 (lookups, or a team's state to load) is staged only once every earlier group is stored
 and the journal is written.
 """
@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from analytics.ingestion.deferred_rows import DEFERRED_TABLES, FLUSH_SECONDS, DeferredRows, journal_directory
+from analytics.ingestion.deferred_rows import JOURNALED_TABLES, DeferredRows, journal_directory
 from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
@@ -73,6 +73,7 @@ from analytics.ingestion.team_memory import WriterMemory
 from analytics.ingestion.timestamps import datetime64_text
 from query_engine import singleflight
 from query_engine.backends import Backend, BackendError, get_backend
+from query_engine.backends.read_hooks import reads_without_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ WRITE_WAIT_SECONDS = 300.0
 WRITE_LOCK_WAIT = 30.0
 # Tables in insert order: persons before the events that name them, and a uuid recorded as
 # seen only once its event is stored (a retry after a failure is stored, not dropped).
-INSERT_ORDER = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events", "event_uuids")
+INSERT_ORDER = JOURNALED_TABLES
+# How often the insert thread checks whether the journal is due to be written.
+JOURNAL_POLL_SECONDS = 0.02
 
 Item = tuple["_Job", CapturedEvent, dict[str, Any]]
 
@@ -247,7 +250,11 @@ class EventWriter:
         with self._stage_lock:
             self._staged.join()
             group = self._stage([job], dedup=dedup)
-            self._insert([group])
+            journal = self._deferred_rows()
+            if journal is None:
+                self._insert([group])
+            else:
+                self._journal_group(journal, group)
             self._flush_if_due()
         if job.error is not None:
             raise job.error
@@ -264,6 +271,13 @@ class EventWriter:
         """Write every staged group and journaled row to the store now."""
         with self._stage_lock:
             self._store_current()
+
+    def flush_for_read(self, backend: Backend) -> None:
+        """Before ``backend`` is read: every acknowledged row is written to it."""
+        if backend.single_writer and backend is self.backend:
+            journal = self._deferred_rows()  # the first read after a start writes what is left
+            if journal is not None and journal.pending_rows:
+                journal.flush(backend)
 
     def _store_current(self) -> None:
         """Everything staged so far is inserted and the journal written (before reads)."""
@@ -299,8 +313,21 @@ class EventWriter:
             return
         try:
             journal.flush(self.backend)
-        except BackendError:  # kept journaled; the next flush (or a read) retries
+        except Exception:  # kept journaled; the next flush (or a read) retries
             logger.exception("ingestion: writing journaled rows failed")
+
+    def _journal_group(self, journal: DeferredRows, group: _Group) -> None:
+        """Journal a staged group's rows, then answer its requests."""
+        error: BaseException | None = None
+        try:
+            journal.append(group.rows)
+        except BaseException as exc:
+            # Staging advanced the teams' state for rows that were not journaled.
+            self._memory.forget(group.teams)
+            error = _as_backend_error(exc)
+        finally:
+            group.locks.close()
+        self._finish(group.jobs, error)
 
     # --- threads -------------------------------------------------------------------
 
@@ -325,8 +352,14 @@ class EventWriter:
                 self._staged.staging()
             try:
                 with self._stage_lock:
-                    # Queued under the stage lock: nothing is staged after it but inserted before.
-                    self._staged.put(self._stage(jobs, dedup=True))
+                    group = self._stage(jobs, dedup=True)
+                    journal = self._deferred_rows()
+                    if journal is None:
+                        # Queued under the stage lock: nothing is staged after it but inserted before.
+                        self._staged.put(group)
+                    else:
+                        self._journal_group(journal, group)
+                        self._staged.put(None)
             except BaseException as exc:  # the loop must outlive any error, or writes would hang
                 logger.exception("ingestion: staging failed")
                 self._finish(jobs, _as_backend_error(exc))
@@ -334,19 +367,17 @@ class EventWriter:
 
     def _insert_loop(self) -> None:
         while True:
-            groups = self._staged.take_all(timeout=FLUSH_SECONDS)
-            if not groups:
-                self._flush_if_due()
-                continue
-            try:
-                self._insert(groups)
-                self._flush_if_due()
-            except BaseException as exc:  # e.g. releasing a lock in Redis, after the inserts
-                logger.exception("ingestion: insert failed")
-                jobs = [job for group in groups for job in group.jobs]
-                self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
-            finally:
-                self._staged.inserted()
+            groups = self._staged.take_all(timeout=JOURNAL_POLL_SECONDS)
+            if groups:
+                try:
+                    self._insert(groups)
+                except BaseException as exc:  # e.g. releasing a lock in Redis, after the inserts
+                    logger.exception("ingestion: insert failed")
+                    jobs = [job for group in groups for job in group.jobs]
+                    self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
+                finally:
+                    self._staged.inserted()
+            self._flush_if_due()
 
     # --- staging: dedup, groups and persons, in memory ----------------------------------
 
@@ -375,8 +406,9 @@ class EventWriter:
                     except singleflight.LockTimeout as exc:
                         raise BackendError(f"another process kept team {team_id}'s write lock") from exc
             # Every waiting request depends on this Python work: request threads pause theirs
-            # meanwhile instead of taking turns with it for the GIL.
-            with PYTHON_WORK:
+            # meanwhile instead of taking turns with it for the GIL. Reads here need no
+            # journal write first: those that do call _store_current themselves.
+            with PYTHON_WORK, reads_without_hooks():
                 for team_id, items in by_team.items():
                     self._stage_team(team_id, items, rows, stats, dedup=dedup)
         except BaseException:
@@ -479,13 +511,10 @@ class EventWriter:
             stale = [group for group in groups if group.epoch != self._epoch]
             current = [group for group in groups if group.epoch == self._epoch]
             error: BaseException | None = None
-            journal = self._deferred_rows()
             try:
                 for table in INSERT_ORDER:
                     rows = [row for group in current for row in group.rows[table]]
-                    if journal is not None and table in DEFERRED_TABLES:
-                        journal.append({table: rows})
-                    elif rows:
+                    if rows:
                         self.backend.insert_json_rows(table, rows)
             except BaseException as exc:
                 error = exc
@@ -521,6 +550,11 @@ def _as_backend_error(exc: BaseException) -> BackendError:
 
 _writer: EventWriter | None = None
 _writer_lock = threading.Lock()
+
+
+def flush_before_read(backend: Backend) -> None:
+    """Read hook (registered by the app): queries see every acknowledged event."""
+    get_writer().flush_for_read(backend)
 
 
 def get_writer() -> EventWriter:

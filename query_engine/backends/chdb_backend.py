@@ -24,6 +24,7 @@ from query_engine.backends.base import (
     settings_clause,
 )
 from query_engine.backends.binding import text_params
+from query_engine.backends.read_hooks import before_read
 from query_engine.context import current as current_execution
 
 
@@ -67,6 +68,7 @@ class ChdbBackend:
         query_id: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> QueryResult:
+        before_read(self)
         statement = sql.rstrip().rstrip(";") + settings_clause(merged_settings(settings))
         on_progress = on_progress or current_execution().on_progress
         # chDB versions with per-block progress take a callback on the connection; older ones
@@ -100,6 +102,7 @@ class ChdbBackend:
                 raise classify_error(str(exc)) from exc
 
     def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        before_read(self)
         return self._query(sql, "RowBinary", params).bytes()
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
