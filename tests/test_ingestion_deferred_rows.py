@@ -173,6 +173,41 @@ def test_a_row_clickhouse_refuses_is_set_aside_and_the_rest_is_stored(backend, t
     assert writer._journal.pending_rows == 0
 
 
+class DiskFullHalfway:
+    """A journal file whose next write stores half the bytes, then fails."""
+
+    def __init__(self, file) -> None:
+        self._file = file
+
+    def write(self, payload: bytes) -> int:
+        self._file.write(payload[: len(payload) // 2])
+        self._file.flush()
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+def test_a_failed_append_answers_an_error_and_leaves_no_partial_line(backend, team):
+    writer = EventWriter(backend)
+    write(writer, team, [ev(U[0], "x", "a", 0)])
+    journal = writer._journal
+    events_file = journal._files["events"]
+    before = journal_files(backend)["events.jsonl"]
+    journal._files["events"] = DiskFullHalfway(events_file)
+    batch = [ev(U[1], "x", "a", 1), ev(U[2], "x", "b", 2)]
+    with pytest.raises(BackendError):
+        write(writer, team, batch)
+    assert journal_files(backend)["events.jsonl"] == before  # the half line is cut off
+    journal._files["events"] = events_file
+    write(writer, team, batch)  # the client retries once there is room
+    # Whole lines only (the first batch went to ClickHouse when the retry reloaded the team).
+    lines = journal_files(backend)["events.jsonl"].splitlines()
+    assert [json.loads(line)["uuid"] for line in lines] == [U[1], U[2]]
+    journal.flush(backend)
+    assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1], U[2]]
+
+
 def test_appends_are_refused_past_the_pending_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(deferred_rows, "MAX_PENDING_ROWS", 2)
     journal = DeferredRows(tmp_path)

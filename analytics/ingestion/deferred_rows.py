@@ -101,13 +101,24 @@ class DeferredRows:
                 raise BackendError(f"{self.pending_rows} journaled rows not yet in the event store")
             for table, (payload, count) in encoded.items():
                 if count:
-                    file = self._files[table]
-                    file.write(payload)
-                    file.flush()  # in the OS's hands before the batch is acknowledged
+                    self._write(self._files[table], payload)
                     self._pending[table].append(payload)
                     self._rows += count
                     if self._oldest is None:
                         self._oldest = time.monotonic()
+
+    @staticmethod
+    def _write(file: BinaryIO, payload: bytes) -> None:
+        """Append whole lines, in the OS's hands before the batch is acknowledged; a failed
+        write (a full disk) is cut off, so the next append starts on a line of its own."""
+        end = file.tell()
+        try:
+            file.write(payload)
+            file.flush()
+        except BaseException:
+            file.seek(end)
+            file.truncate(end)
+            raise
 
     def due(self) -> bool:
         """Time for a timed write: old or many rows, and no recent failure."""
