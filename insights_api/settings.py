@@ -113,6 +113,9 @@ AUTH_USER_MODEL = "analytics.User"
 CLICKHOUSE_URL = env_str("CLICKHOUSE_URL")
 CLICKHOUSE_DATABASE = env_str("CLICKHOUSE_DATABASE", "insights")
 CHDB_PATH = env_str("CHDB_PATH") or str(VAR_DIR / "chdb")
+# Sync ingestion's journal (chDB only) to disk before answering a batch: survives an OS
+# crash, at the cost of an fsync per group of batches. Off like ClickHouse's own inserts.
+INGEST_JOURNAL_FSYNC = env_bool("INGEST_JOURNAL_FSYNC", False)
 CLICKHOUSE_MAX_EXECUTION_TIME = env_int("CLICKHOUSE_MAX_EXECUTION_TIME", 60)
 
 # --- Cache and broker --------------------------------------------------------

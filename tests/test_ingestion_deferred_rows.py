@@ -216,3 +216,14 @@ def test_appends_are_refused_past_the_pending_limit(tmp_path, monkeypatch):
     with pytest.raises(BackendError):
         journal.append({"event_uuids": rows[:1]})
     assert journal.pending_rows == 3
+
+
+def test_with_fsync_each_append_is_synced_before_it_returns(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(deferred_rows.os, "fsync", lambda fd: synced.append(fd))
+    journal = DeferredRows(tmp_path, fsync=True)
+    journal.append({"events": [], "event_uuids": [{"team_id": 1, "uuid": U[0]}]})
+    assert synced == [journal._files["event_uuids"].fileno()]  # only the file written to
+    unsynced = DeferredRows(tmp_path / "other")
+    unsynced.append({"event_uuids": [{"team_id": 1, "uuid": U[1]}]})
+    assert len(synced) == 1

@@ -9,7 +9,8 @@ few milliseconds and background merges later; written in bulk, 100-event batches
 them instead of paying them per request.
 
 Durability is ClickHouse's: neither it (by default) nor the journal calls fsync, and rows
-are in the journal's file before the batch is acknowledged. A process that stops leaves
+are in the journal's file before the batch is acknowledged (``INGEST_JOURNAL_FSYNC=1``
+also syncs them to disk first, for an OS crash). A process that stops leaves
 the journal; the next one on the same data directory writes it before its first read.
 
 Writing: the files being written are first renamed to ``*.flushing.jsonl`` (appends go on
@@ -71,9 +72,10 @@ _decode_uuid_row = msgspec.json.Decoder(_UuidRow).decode
 class DeferredRows:
     """The journal of one data directory; thread-safe."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, fsync: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self._directory = directory
+        self._fsync = fsync
         self._lock = threading.Lock()  # appends, and the switch to a new segment
         self._flush_lock = threading.Lock()  # one write to ClickHouse at a time
         self._pending: dict[str, list[bytes]] = {table: [] for table in JOURNALED_TABLES}
@@ -99,13 +101,18 @@ class DeferredRows:
         with self._lock:
             if self.pending_rows > MAX_PENDING_ROWS:
                 raise BackendError(f"{self.pending_rows} journaled rows not yet in the event store")
+            written = []
             for table, (payload, count) in encoded.items():
                 if count:
                     self._write(self._files[table], payload)
+                    written.append(self._files[table])
                     self._pending[table].append(payload)
                     self._rows += count
                     if self._oldest is None:
                         self._oldest = time.monotonic()
+            if self._fsync:
+                for file in written:
+                    os.fsync(file.fileno())
 
     @staticmethod
     def _write(file: BinaryIO, payload: bytes) -> None:

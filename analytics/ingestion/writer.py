@@ -62,6 +62,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+
 from analytics.ingestion.deferred_rows import JOURNALED_TABLES, DeferredRows, journal_directory
 from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
@@ -295,7 +297,7 @@ class EventWriter:
         if self._journal is None and (directory := journal_directory(self.backend)) is not None:
             with self._threads_lock:
                 if self._journal is None:
-                    self._journal = DeferredRows(directory)
+                    self._journal = DeferredRows(directory, fsync=settings.INGEST_JOURNAL_FSYNC)
                     # A clean exit leaves complete tables (a crash leaves the journal to replay).
                     atexit.register(self._flush_at_exit)
         return self._journal
