@@ -96,36 +96,31 @@ class DeferredRows:
         return self._rows + self._segment_rows
 
     def append(self, rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
-        """Journal rows per table; when this returns they survive the process."""
+        """Journal rows per table, all or none; when this returns they survive the process."""
         encoded = {table: encode_json_lines(rows[table]) for table in JOURNALED_TABLES if table in rows}
         with self._lock:
             if self.pending_rows > MAX_PENDING_ROWS:
                 raise BackendError(f"{self.pending_rows} journaled rows not yet in the event store")
-            written = []
-            for table, (payload, count) in encoded.items():
-                if count:
-                    self._write(self._files[table], payload)
-                    written.append(self._files[table])
-                    self._pending[table].append(payload)
-                    self._rows += count
-                    if self._oldest is None:
-                        self._oldest = time.monotonic()
-            if self._fsync:
-                for file in written:
-                    os.fsync(file.fileno())
-
-    @staticmethod
-    def _write(file: BinaryIO, payload: bytes) -> None:
-        """Append whole lines, in the OS's hands before the batch is acknowledged; a failed
-        write (a full disk) is cut off, so the next append starts on a line of its own."""
-        end = file.tell()
-        try:
-            file.write(payload)
-            file.flush()
-        except BaseException:
-            file.seek(end)
-            file.truncate(end)
-            raise
+            ends = {table: self._files[table].tell() for table, (_, count) in encoded.items() if count}
+            try:
+                for table in ends:
+                    file = self._files[table]
+                    file.write(encoded[table][0])
+                    file.flush()  # in the OS's hands before the batch is acknowledged
+                    if self._fsync:
+                        os.fsync(file.fileno())
+            except BaseException:
+                # A failed write (a full disk) is cut off in every file: the batch is refused
+                # whole, and the next append starts on a line of its own.
+                for table, end in ends.items():
+                    self._files[table].seek(end)
+                    self._files[table].truncate(end)
+                raise
+            for table in ends:
+                self._pending[table].append(encoded[table][0])
+                self._rows += encoded[table][1]
+            if ends and self._oldest is None:
+                self._oldest = time.monotonic()
 
     def due(self) -> bool:
         """Time for a timed write: old or many rows, and no recent failure."""
