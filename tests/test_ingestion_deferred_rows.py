@@ -228,3 +228,18 @@ def test_with_fsync_each_append_is_synced_before_it_returns(tmp_path, monkeypatc
     unsynced = DeferredRows(tmp_path / "other")
     unsynced.append({"event_uuids": [{"team_id": 1, "uuid": U[1]}]})
     assert len(synced) == 1
+
+
+def test_a_backend_opened_again_reads_the_journal_again(backend, team, clickhouse):
+    """Between two openings of the store another process may have journaled rows (a bench or
+    a management command closes its backend while the server runs, then opens it again)."""
+    writer = EventWriter(backend)
+    write(writer, team, [ev(U[0], "x", "a", 0)])
+    writer._journal.flush(backend)
+    other_process = EventWriter(backend)  # same directory, its own journal
+    write(other_process, team, [ev(U[1], "x", "b", 1)])
+    other_process._journal.close()  # and it stops
+
+    writer._backend = OtherDataDirectory(clickhouse, backend.path)  # the store opened again
+    writer.flush()
+    assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1]]

@@ -227,6 +227,7 @@ class EventWriter:
         self._threads_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._journal: DeferredRows | None = None
+        self._journal_backend: Backend | None = None
 
     @property
     def backend(self) -> Backend:
@@ -291,15 +292,22 @@ class EventWriter:
             journal.flush(self.backend)
 
     def _deferred_rows(self) -> DeferredRows | None:
-        """The journal of the backend's data directory (single writer only)."""
-        if not self.backend.single_writer:
+        """The journal of the backend's data directory (single writer only), opened with the
+        backend: a backend opened again (another process may have used the directory
+        meanwhile) reads the journal's files again."""
+        backend = self.backend
+        if not backend.single_writer:
             return None
-        if self._journal is None and (directory := journal_directory(self.backend)) is not None:
+        if self._journal_backend is not backend and (directory := journal_directory(backend)) is not None:
             with self._threads_lock:
-                if self._journal is None:
+                if self._journal_backend is not backend:
+                    if self._journal is not None:
+                        self._journal.close()
+                    else:
+                        # A clean exit leaves complete tables (a crash leaves the journal).
+                        atexit.register(self._flush_at_exit)
                     self._journal = DeferredRows(directory, fsync=settings.INGEST_JOURNAL_FSYNC)
-                    # A clean exit leaves complete tables (a crash leaves the journal to replay).
-                    atexit.register(self._flush_at_exit)
+                    self._journal_backend = backend
         return self._journal
 
     def _flush_at_exit(self) -> None:
