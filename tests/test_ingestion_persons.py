@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from analytics.ingestion.writer import get_writer
 from tests.capture import capture_events
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,6 @@ def person_count(backend, team) -> int:
 
 
 def live_persons(backend, team) -> list[tuple[bool, dict]]:
-    get_writer().flush()  # the person table is written from the writer's journal
     rows = backend.execute(
         "SELECT argMax(is_identified, version), argMax(properties, version) FROM person "
         "WHERE team_id = {t:Int64} GROUP BY id HAVING argMax(is_deleted, version) = 0",
@@ -168,7 +166,6 @@ def test_alias_and_merge_within_one_batch(client, team, clickhouse):
     )
     # 4 events, x and y merged into y's person; x's later event already carries it
     assert person_count(clickhouse, team) == 1
-    get_writer().flush()
     rows = clickhouse.execute(
         "SELECT distinct_id, toString(person_id) FROM person_distinct_id2 FINAL WHERE team_id = {t:Int64} ORDER BY 1",
         {"t": team.id},
@@ -185,7 +182,6 @@ def test_personless_events_create_no_person(client, team, clickhouse):
 
 def test_person_created_at_is_the_first_event_time(client, team, clickhouse):
     capture_events(client, team, [ev("b", "late", 30), ev("a", "late", 5)])
-    get_writer().flush()
     created = clickhouse.execute(
         "SELECT toString(argMax(created_at, version)) FROM person WHERE team_id = {t:Int64}", {"t": team.id}
     ).rows

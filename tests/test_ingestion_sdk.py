@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -71,20 +70,6 @@ def test_sdk_historical_timestamp_and_uuid_dedup(sdk, team, clickhouse):
     assert rows == [[event_id, "2024-01-10"]]
 
 
-def live_person_properties(backend, team, *, wait_for: int, seconds: float = 10.0) -> list[dict]:
-    """Live persons' properties, once there are ``wait_for`` of them (or ``seconds`` passed)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        live = backend.execute(
-            "SELECT argMax(properties, version) FROM person WHERE team_id = {t:Int64} "
-            "GROUP BY id HAVING argMax(is_deleted, version) = 0",
-            {"t": team.id},
-        ).rows
-        if len(live) >= wait_for or time.monotonic() > deadline:
-            return [json.loads(row[0]) for row in live]
-        time.sleep(0.1)
-
-
 def test_sdk_set_set_once_and_alias_merge(sdk, team, clickhouse):
     posthog = sdk()
     posthog.capture("$pageview", distinct_id="anon-42")
@@ -107,8 +92,12 @@ def test_sdk_set_set_once_and_alias_merge(sdk, team, clickhouse):
     # 6 events from two distinct ids that the alias merged: one person
     assert len(events_of(clickhouse, team)) == 6
     assert persons == 1
-    # The person table is written from the writer's journal within about a second, unasked.
-    assert live_person_properties(clickhouse, team, wait_for=1) == [{"plan": "free", "signup_source": "ads"}]
+    live = clickhouse.execute(
+        "SELECT argMax(properties, version) FROM person WHERE team_id = {t:Int64} "
+        "GROUP BY id HAVING argMax(is_deleted, version) = 0",
+        {"t": team.id},
+    ).rows
+    assert [json.loads(row[0]) for row in live] == [{"plan": "free", "signup_source": "ads"}]
 
 
 def test_sdk_with_wrong_token_gets_401_and_stores_nothing(sdk, team, clickhouse, caplog):

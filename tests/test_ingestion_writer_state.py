@@ -74,7 +74,6 @@ def stored_uuids(backend, team) -> list[str]:
 
 def live_persons(backend, team) -> list[tuple[bool, str, int]]:
     """(identified, properties JSON, version) per live person, sorted."""
-    get_writer().flush()  # the person table is written from the writer's journal
     rows = backend.execute(
         "SELECT argMax(is_identified, version), argMax(properties, version), max(version) FROM person "
         "WHERE team_id = {t:Int64} GROUP BY id HAVING argMax(is_deleted, version) = 0",
@@ -84,7 +83,6 @@ def live_persons(backend, team) -> list[tuple[bool, str, int]]:
 
 
 def distinct_id_versions(backend, team) -> dict[str, int]:
-    get_writer().flush()
     rows = backend.execute(
         "SELECT distinct_id, max(version) FROM person_distinct_id2 WHERE team_id = {t:Int64} "
         "GROUP BY distinct_id",
