@@ -26,18 +26,18 @@ Persons-on-events contract (what the query engine may rely on)
 Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type's index in
 ``group_type_mapping``, assigned 0..4 in order of first appearance per project).
 
-A call to ``write`` returns once the rows are stored: with chDB, once they are in the
-writer's local journal (``deferred_rows``), which is written to ClickHouse in bulk about ten
-times a second and before any read, so every query sees them; with a ClickHouse server,
-once they are inserted. With a server, concurrent calls are group-committed and pipelined
-by two threads of the writer: the
-staging thread takes every pending batch, runs dedup and person processing for them in
-memory, and hands the group to the insert thread. While that thread's statements run in
-ClickHouse (without the GIL), the next groups are staged; the insert thread then takes
-every staged group at once, in staging order (waiting a few milliseconds for a group
-being staged while there is little), so a statement's fixed cost is shared by all.
-A failed insert fails the groups staged on top of it too (their person rows assumed it
-stored), and the teams' in-memory state is reloaded from the store.
+A call to ``write`` returns once the rows are stored. Concurrent calls are group-committed:
+a staging thread takes every pending batch and runs dedup and person processing for them
+in memory. With chDB the group's rows then go to the writer's local journal
+(``analytics.ingestion.journal``) and its requests are answered; the insert thread writes the journal to
+ClickHouse in bulk about ten times a second, and a read hook writes it before any query
+reads, so every query sees every answered event. With a ClickHouse server the group goes
+to the insert thread, and its requests are answered once it is inserted: while that
+thread's statements run (without the GIL) the next groups are staged, and it then takes
+every staged group at once, in staging order (waiting a few milliseconds for a group being
+staged while there is little), so a statement's fixed cost is shared by all. A failed
+insert fails the groups staged on top of it too (their person rows assumed it stored),
+and the teams' in-memory state is reloaded from the store.
 
 Person state and the uuid dedup: with a ClickHouse server (several processes may write)
 each group reads the persons of its distinct ids and looks its uuids up, once per team,
@@ -64,11 +64,11 @@ from typing import Any
 
 from django.conf import settings
 
-from analytics.ingestion.deferred_rows import JOURNALED_TABLES, DeferredRows, journal_directory
 from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
 from analytics.ingestion.groups import assign_group_columns
+from analytics.ingestion.journal import JOURNALED_TABLES, IngestJournal, journal_directory
 from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import PersonBook, merge_partner
 from analytics.ingestion.team_memory import WriterMemory
@@ -226,7 +226,7 @@ class EventWriter:
         self._memory = WriterMemory()
         self._threads_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._journal: DeferredRows | None = None
+        self._journal: IngestJournal | None = None
         self._journal_backend: Backend | None = None
 
     @property
@@ -253,7 +253,7 @@ class EventWriter:
         with self._stage_lock:
             self._staged.join()
             group = self._stage([job], dedup=dedup)
-            journal = self._deferred_rows()
+            journal = self._open_journal()
             if journal is None:
                 self._insert([group])
             else:
@@ -278,7 +278,7 @@ class EventWriter:
     def flush_for_read(self, backend: Backend) -> None:
         """Before ``backend`` is read: every acknowledged row is written to it."""
         if backend.single_writer and backend is self.backend:
-            journal = self._deferred_rows()  # the first read after a start writes what is left
+            journal = self._open_journal()  # the first read after a start writes what is left
             if journal is not None and journal.pending_rows:
                 journal.flush(backend)
 
@@ -287,11 +287,11 @@ class EventWriter:
         self._staged.join()
         # Opening the journal picks up what a stopped process left (the last one's, too, if
         # the backend stopped being a single writer).
-        journal = self._deferred_rows() or self._journal
+        journal = self._open_journal() or self._journal
         if journal is not None:
             journal.flush(self.backend)
 
-    def _deferred_rows(self) -> DeferredRows | None:
+    def _open_journal(self) -> IngestJournal | None:
         """The journal of the backend's data directory (single writer only), opened with the
         backend: a backend opened again (another process may have used the directory
         meanwhile) reads the journal's files again."""
@@ -306,7 +306,7 @@ class EventWriter:
                     else:
                         # A clean exit leaves complete tables (a crash leaves the journal).
                         atexit.register(self._flush_at_exit)
-                    self._journal = DeferredRows(directory, fsync=settings.INGEST_JOURNAL_FSYNC)
+                    self._journal = IngestJournal(directory, fsync=settings.INGEST_JOURNAL_FSYNC)
                     self._journal_backend = backend
         return self._journal
 
@@ -326,7 +326,7 @@ class EventWriter:
         except Exception:  # kept journaled; the next flush (or a read) retries
             logger.exception("ingestion: writing journaled rows failed")
 
-    def _journal_group(self, journal: DeferredRows, group: _Group) -> None:
+    def _journal_group(self, journal: IngestJournal, group: _Group) -> None:
         """Journal a staged group's rows, then answer its requests."""
         error: BaseException | None = None
         try:
@@ -363,7 +363,7 @@ class EventWriter:
             try:
                 with self._stage_lock:
                     group = self._stage(jobs, dedup=True)
-                    journal = self._deferred_rows()
+                    journal = self._open_journal()
                     if journal is None:
                         # Queued under the stage lock: nothing is staged after it but inserted before.
                         self._staged.put(group)

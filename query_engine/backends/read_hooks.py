@@ -1,7 +1,7 @@
 """Callbacks run before a backend reads, so writes it has acknowledged are visible.
 
 With chDB, ingestion acknowledges events once they are in its local journal and writes
-them to ClickHouse in bulk (``analytics.ingestion.deferred_rows``); it registers a hook
+them to ClickHouse in bulk (``analytics.ingestion.journal``); it registers a hook
 here that writes the journal out before any query reads the tables. The hooks of one
 read do not run again for the reads they make themselves.
 """

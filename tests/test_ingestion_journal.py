@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from analytics.ingestion import deferred_rows
-from analytics.ingestion.deferred_rows import DeferredRows
+from analytics.ingestion import journal as journal_module
+from analytics.ingestion.journal import IngestJournal
 from analytics.ingestion.writer import EventWriter
 from query_engine.backends import BackendError
 from tests.test_ingestion_writer_state import U, ev, writer_job
@@ -34,12 +34,12 @@ class OtherDataDirectory:
 
 @pytest.fixture
 def backend(clickhouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(deferred_rows, "FLUSH_SECONDS", 3600.0)  # no timed write during a test
+    monkeypatch.setattr(journal_module, "FLUSH_SECONDS", 3600.0)  # no timed write during a test
     return OtherDataDirectory(clickhouse, tmp_path / "chdb")
 
 
 def journal_directory(backend):
-    return deferred_rows.journal_directory(backend)
+    return journal_module.journal_directory(backend)
 
 
 def journal_files(backend) -> dict[str, bytes]:
@@ -131,7 +131,7 @@ def test_a_write_cut_short_is_finished_without_doubling_events(backend, team):
     assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1]]
     assert table_counts(backend, team) == [2, 2, 2, 2]
     assert journal_files(backend) == {
-        f"{table}.jsonl": b"" for table in deferred_rows.JOURNALED_TABLES
+        f"{table}.jsonl": b"" for table in journal_module.JOURNALED_TABLES
     }  # the written segment's files are gone
 
 
@@ -210,8 +210,8 @@ def test_a_failed_append_answers_an_error_and_leaves_nothing_of_the_batch(backen
 
 
 def test_appends_are_refused_past_the_pending_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(deferred_rows, "MAX_PENDING_ROWS", 2)
-    journal = DeferredRows(tmp_path)
+    monkeypatch.setattr(journal_module, "MAX_PENDING_ROWS", 2)
+    journal = IngestJournal(tmp_path)
     rows = [{"team_id": 1, "uuid": U[n]} for n in range(3)]
     journal.append({"event_uuids": rows})
     with pytest.raises(BackendError):
@@ -221,11 +221,11 @@ def test_appends_are_refused_past_the_pending_limit(tmp_path, monkeypatch):
 
 def test_with_fsync_each_append_is_synced_before_it_returns(tmp_path, monkeypatch):
     synced = []
-    monkeypatch.setattr(deferred_rows.os, "fsync", lambda fd: synced.append(fd))
-    journal = DeferredRows(tmp_path, fsync=True)
+    monkeypatch.setattr(journal_module.os, "fsync", lambda fd: synced.append(fd))
+    journal = IngestJournal(tmp_path, fsync=True)
     journal.append({"events": [], "event_uuids": [{"team_id": 1, "uuid": U[0]}]})
     assert synced == [journal._files["event_uuids"].fileno()]  # only the file written to
-    unsynced = DeferredRows(tmp_path / "other")
+    unsynced = IngestJournal(tmp_path / "other")
     unsynced.append({"event_uuids": [{"team_id": 1, "uuid": U[1]}]})
     assert len(synced) == 1
 

@@ -69,7 +69,7 @@ class _UuidRow(msgspec.Struct):
 _decode_uuid_row = msgspec.json.Decoder(_UuidRow).decode
 
 
-class DeferredRows:
+class IngestJournal:
     """The journal of one data directory; thread-safe."""
 
     def __init__(self, directory: Path, *, fsync: bool = False) -> None:
