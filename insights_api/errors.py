@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from query_engine.backends.base import BackendError
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,6 +68,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
     response = drf_exception_handler(exc, context)
+    if response is None and isinstance(exc, BackendError):
+        # ClickHouse down or refusing: the request was fine, so say so and that it can retry.
+        logger.exception("Event store unavailable", exc_info=exc)
+        return Response(
+            error_body(type="server_error", code="unavailable", detail="Event store unavailable."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if response is None:
         logger.exception("Unhandled error", exc_info=exc)
         return Response(
