@@ -123,7 +123,8 @@ def test_a_write_cut_short_is_finished_without_doubling_events(backend, team):
     write(first, team, [ev(U[0], "x", "a", 0), ev(U[1], "x", "b", 1)])
     journal = first._journal
     journal._next_segment()  # the write had begun: the files were renamed ...
-    backend.insert_json_payload("events", journal._segment["events"])  # ... and events inserted
+    flushing = journal_directory(backend) / "events.flushing.jsonl"
+    backend.insert_json_payload("events", flushing.read_bytes())  # ... and events inserted
     journal.close()
 
     second = EventWriter(backend)
@@ -153,6 +154,23 @@ def test_a_failed_write_keeps_everything_journaled(backend, team, monkeypatch):
     monkeypatch.setattr(backend, "insert_json_payload", insert, raising=False)
     assert writer._journal.flush(backend) == 8
     assert table_counts(backend, team) == [2, 2, 2, 2]  # each written once
+
+
+def test_a_large_table_is_written_in_several_inserts(backend, team, monkeypatch):
+    writer = EventWriter(backend)
+    write(writer, team, [ev(U[n], "x", f"user-{n}", n) for n in range(5)])
+    event_lines = journal_files(backend)["events.jsonl"].splitlines(keepends=True)
+    monkeypatch.setattr(journal_module, "CHUNK_BYTES", len(event_lines[0]) * 2 + 1)
+    insert, inserted = backend.insert_json_payload, []
+
+    def counting(table, payload):
+        inserted.append((table, payload.count(b"\n")))
+        insert(table, payload)
+
+    monkeypatch.setattr(backend, "insert_json_payload", counting, raising=False)
+    writer._journal.flush(backend)
+    assert [count for table, count in inserted if table == "events"] == [2, 2, 1]
+    assert [row[0] for row in stored_events(backend, team)] == U[:5]
 
 
 def test_a_row_clickhouse_refuses_is_set_aside_and_the_rest_is_stored(backend, team, monkeypatch):

@@ -14,9 +14,11 @@ also syncs them to disk first, for an OS crash). A process that stops leaves
 the journal; the next one on the same data directory writes it before its first read.
 
 Writing: the files being written are first renamed to ``*.flushing.jsonl`` (appends go on
-in fresh files), then written table by table in ``JOURNALED_TABLES`` order, then deleted.
-Written again after a failure or a stop, person rows change nothing (versions decide) and
-events already stored are dropped first (looked up by uuid), so nothing is doubled. After
+in fresh files), then read back and written table by table in ``JOURNALED_TABLES`` order,
+each file deleted once its rows are in ClickHouse; the rows live on disk only, so memory
+does not grow while ClickHouse is unavailable. Written again after a failure or a stop,
+person rows change nothing (versions decide) and events already stored are dropped first
+(looked up by uuid), so nothing is doubled. After
 any other failure the rows stay and are written later (readers get the error meanwhile).
 A row ClickHouse refuses as data (a parse error: retrying cannot help) is isolated by
 halving its insert and moved to ``refused/`` with the error logged, so one bad row cannot
@@ -30,7 +32,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,6 +52,8 @@ JOURNALED_TABLES = ("person", "person_distinct_id2", "person_distinct_id_overrid
 FLUSH_SECONDS = 0.1
 FLUSH_ROWS = 50_000
 MAX_PENDING_ROWS = 2_000_000
+# A table's rows go to ClickHouse in inserts of at most this many bytes.
+CHUNK_BYTES = 64 << 20
 # After a failed write, wait before the next timed one (a reader's write does not wait).
 RETRY_SECONDS = 1.0
 # ClickHouse errors about the data itself (parsing, types, sizes): the row is refused.
@@ -78,12 +82,11 @@ class IngestJournal:
         self._fsync = fsync
         self._lock = threading.Lock()  # appends, and the switch to a new segment
         self._flush_lock = threading.Lock()  # one write to ClickHouse at a time
-        self._pending: dict[str, list[bytes]] = {table: [] for table in JOURNALED_TABLES}
         self._rows = 0
         self._oldest: float | None = None
-        # The segment being written (renamed files), its rows, and whether part of it may
-        # be stored already (a failed or interrupted write).
-        self._segment: dict[str, bytes] | None = None
+        # The segment being written (the renamed files), its rows, and whether part of it
+        # may be stored already (a failed or interrupted write).
+        self._segment = False
         self._segment_rows = 0
         self._segment_suspect = False
         self._retry_at = 0.0
@@ -117,7 +120,6 @@ class IngestJournal:
                     self._files[table].truncate(end)
                 raise
             for table in ends:
-                self._pending[table].append(encoded[table][0])
                 self._rows += encoded[table][1]
             if ends and self._oldest is None:
                 self._oldest = time.monotonic()
@@ -127,7 +129,7 @@ class IngestJournal:
         now = time.monotonic()
         if now < self._retry_at:
             return False
-        if self._segment is not None:
+        if self._segment:
             return True
         oldest = self._oldest
         return oldest is not None and (self._rows >= FLUSH_ROWS or now - oldest >= FLUSH_SECONDS)
@@ -142,7 +144,7 @@ class IngestJournal:
             # A segment left by a failure, then what is pending now: every row journaled
             # before this call (rows appended meanwhile go with the next flush).
             for _ in range(2):
-                if self._segment is None and not self._next_segment():
+                if not self._segment and not self._next_segment():
                     break
                 rows = self._segment_rows
                 try:
@@ -159,9 +161,8 @@ class IngestJournal:
         with self._lock:
             for file in self._files.values():
                 file.close()
-            self._pending = {table: [] for table in JOURNALED_TABLES}
             self._rows, self._oldest = 0, None
-            self._segment, self._segment_rows = None, 0
+            self._segment, self._segment_rows = False, 0
 
     # --- segments ---------------------------------------------------------------------
 
@@ -174,23 +175,20 @@ class IngestJournal:
                 self._files[table].close()
                 os.replace(self._path(table), self._path(table, flushing=True))
                 self._files[table] = self._open(table)
-            self._segment = {table: b"".join(self._pending[table]) for table in JOURNALED_TABLES}
-            self._segment_rows, self._segment_suspect = self._rows, False
-            self._pending = {table: [] for table in JOURNALED_TABLES}
+            self._segment, self._segment_rows, self._segment_suspect = True, self._rows, False
             self._rows, self._oldest = 0, None
             return True
 
     def _write_segment(self, backend: Backend) -> None:
-        segment = self._segment
-        assert segment is not None
         for table in JOURNALED_TABLES:
-            payload = segment[table]
+            path = self._path(table, flushing=True)
+            payload = _complete_lines(path)
             if table == "events" and self._segment_suspect:
                 payload = _without_stored_events(backend, payload)
-            if payload:
-                self._insert_isolating(backend, table, payload)
-            segment[table] = b""  # written: a retry after a later table's failure skips it
-        self._forget_segment()
+            for chunk in _chunks(payload, CHUNK_BYTES):
+                self._insert_isolating(backend, table, chunk)
+            path.unlink(missing_ok=True)  # written: a retry, or the next process, skips it
+        self._segment, self._segment_rows = False, 0
 
     def _insert_isolating(self, backend: Backend, table: str, payload: bytes) -> None:
         """Insert; rows refused as data are found by halving and set aside, the rest stored."""
@@ -216,11 +214,6 @@ class IngestJournal:
             file.write(line)
         logger.error("ingestion: ClickHouse refused a %s row, kept in %s: %s", table, refused, exc)
 
-    def _forget_segment(self) -> None:
-        for table in JOURNALED_TABLES:
-            self._path(table, flushing=True).unlink(missing_ok=True)
-        self._segment, self._segment_rows = None, 0
-
     # --- files ------------------------------------------------------------------------
 
     def _path(self, table: str, *, flushing: bool = False) -> Path:
@@ -231,19 +224,19 @@ class IngestJournal:
 
     def _recover(self) -> None:
         """What a stopped process journaled but did not write: one suspect segment."""
-        segment, rows = {}, 0
+        rows = 0
         for table in JOURNALED_TABLES:
-            content = b""
-            for path in (self._path(table, flushing=True), self._path(table)):
-                content += _complete_lines(path)
-            segment[table] = content
-            rows += content.count(b"\n")
+            flushing, fresh = self._path(table, flushing=True), self._path(table)
+            content = _complete_lines(flushing) + _complete_lines(fresh)
+            if content:
+                # Into the .flushing file first (atomically), so a stop now loses nothing.
+                staging = flushing.with_suffix(".tmp")
+                staging.write_bytes(content)
+                os.replace(staging, flushing)
+                rows += content.count(b"\n")
+            fresh.unlink(missing_ok=True)
         if rows:
-            # Written to the .flushing files first, so a stop while writing it loses nothing.
-            for table in JOURNALED_TABLES:
-                self._path(table, flushing=True).write_bytes(segment[table])
-                self._path(table).unlink(missing_ok=True)
-            self._segment, self._segment_rows, self._segment_suspect = segment, rows, True
+            self._segment, self._segment_rows, self._segment_suspect = True, rows, True
             logger.warning("ingestion: %s journaled rows left by a stopped process will be written", rows)
 
 
@@ -253,6 +246,17 @@ def _complete_lines(path: Path) -> bytes:
         return b""
     content = path.read_bytes()
     return content[: content.rfind(b"\n") + 1]
+
+
+def _chunks(payload: bytes, size: int) -> Iterator[bytes]:
+    """Whole lines, at most ``size`` bytes a piece (one line may be longer)."""
+    start = 0
+    while start < len(payload):
+        end = payload.rfind(b"\n", start, start + size) + 1 if len(payload) - start > size else len(payload)
+        if end <= start:  # a line longer than size
+            end = payload.index(b"\n", start) + 1
+        yield payload[start:end]
+        start = end
 
 
 def _without_stored_events(backend: Backend, payload: bytes) -> bytes:
