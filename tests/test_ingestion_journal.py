@@ -261,3 +261,25 @@ def test_a_backend_opened_again_reads_the_journal_again(backend, team, clickhous
     writer._backend = OtherDataDirectory(clickhouse, backend.path)  # the store opened again
     writer.flush()
     assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1]]
+
+
+def test_a_failed_switch_to_a_new_segment_keeps_the_rows_pending(backend, team, monkeypatch):
+    writer = EventWriter(backend)
+    write(writer, team, [ev(U[0], "x", "a", 0)])
+    journal, real_replace, calls = writer._journal, journal_module.os.replace, []
+
+    def third_rename_fails(source, target):
+        calls.append(source)
+        if len(calls) == 3:
+            raise OSError(5, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(journal_module.os, "replace", third_rename_fails)
+    with pytest.raises(OSError):
+        journal.flush(backend)
+    monkeypatch.undo()
+    assert journal.pending_rows == 4
+    assert not list(journal_directory(backend).glob("*.flushing.jsonl"))  # renamed back
+    write(writer, team, [ev(U[1], "x", "a", 1)])  # appends go on
+    assert journal.flush(backend) == 6
+    assert [row[0] for row in stored_events(backend, team)] == [U[0], U[1]]

@@ -149,7 +149,7 @@ class IngestJournal:
                 rows = self._segment_rows
                 try:
                     self._write_segment(backend)
-                except BackendError:
+                except BaseException:
                     self._segment_suspect = True
                     self._retry_at = time.monotonic() + RETRY_SECONDS
                     raise
@@ -171,10 +171,20 @@ class IngestJournal:
         with self._lock:
             if not self._rows:
                 return False
-            for table in JOURNALED_TABLES:
-                self._files[table].close()
-                os.replace(self._path(table), self._path(table, flushing=True))
-                self._files[table] = self._open(table)
+            renamed = []
+            try:
+                for table in JOURNALED_TABLES:
+                    self._files[table].close()
+                    os.replace(self._path(table), self._path(table, flushing=True))
+                    renamed.append(table)
+            except BaseException:
+                for table in renamed:  # back as it was: the rows stay pending
+                    os.replace(self._path(table, flushing=True), self._path(table))
+                raise
+            finally:
+                for table in JOURNALED_TABLES:
+                    if self._files[table].closed:
+                        self._files[table] = self._open(table)
             self._segment, self._segment_rows, self._segment_suspect = True, self._rows, False
             self._rows, self._oldest = 0, None
             return True
