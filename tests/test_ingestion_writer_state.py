@@ -19,7 +19,8 @@ import pytest
 from analytics.ingestion import team_memory
 from analytics.ingestion.events import parse_event
 from analytics.ingestion.fingerprints import FINGERPRINT_SQL, FingerprintSet, fingerprints
-from analytics.ingestion.writer import get_writer, prepared_job
+from analytics.ingestion.group_commit import prepared_job
+from analytics.ingestion.writer import get_writer
 from query_engine.backends import BackendError
 from tests.capture import capture_events
 

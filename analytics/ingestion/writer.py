@@ -55,24 +55,21 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import time
 from collections import defaultdict
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 
-from analytics.ingestion.event_rows import event_row, extract_columns, stamp_person
+from analytics.ingestion.event_rows import extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
+from analytics.ingestion.group_commit import Job, StagedGroup, StagedGroups, WriteStats, prepared_job
 from analytics.ingestion.groups import assign_group_columns
 from analytics.ingestion.journal import JOURNALED_TABLES, IngestJournal, journal_directory
 from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import PersonBook, merge_partner
 from analytics.ingestion.team_memory import WriterMemory
-from analytics.ingestion.timestamps import datetime64_text
 from query_engine import singleflight
 from query_engine.backends import Backend, BackendError, get_backend
 from query_engine.backends.read_hooks import reads_without_hooks
@@ -85,14 +82,6 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 """
 
 
-# Group commit: the insert thread takes every staged group; while they hold fewer than
-# GROUP_TARGET_EVENTS and another group is being staged, it waits up to GROUP_WAIT_SECONDS
-# for that one too (every statement has a fixed cost of a few ms, so bigger inserts cost
-# less per event).
-GROUP_WAIT_SECONDS = 0.003
-GROUP_TARGET_EVENTS = 1000
-# Staged events waiting for the insert thread, at most (the staging thread waits beyond).
-MAX_STAGED_EVENTS = 50_000
 # A request's wait for its batch to be written, at most (a safety net: inserts take ms).
 WRITE_WAIT_SECONDS = 300.0
 # How long a group waits for another process's write of the same team (ClickHouse server only).
@@ -103,103 +92,7 @@ INSERT_ORDER = JOURNALED_TABLES
 # How often the insert thread checks whether the journal is due to be written.
 JOURNAL_POLL_SECONDS = 0.02
 
-Item = tuple["_Job", CapturedEvent, dict[str, Any]]
-
-
-@dataclass
-class _Job:
-    team_id: int
-    events: list[CapturedEvent]
-    # The events' rows, built by the request's thread before it queues the job: only the
-    # person columns are left to fill by the staging thread, which every request waits on.
-    rows: list[dict[str, Any]]
-    stored: int = 0
-    error: BaseException | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass
-class WriteStats:
-    stored: int = 0
-    duplicates: int = 0
-    persons_written: int = 0
-    merges: int = 0
-
-
-@dataclass(eq=False)
-class _Group:
-    """Staged jobs: their rows per table, ready to insert."""
-
-    jobs: list[_Job]
-    teams: list[int]
-    rows: dict[str, list[dict[str, Any]]]
-    stats: WriteStats
-    # The writer's epoch when staged: a failure since then means this group's person rows
-    # assumed writes that never happened.
-    epoch: int
-    # Locks held from staging until the insert ends (other processes' turns per team).
-    locks: ExitStack
-
-
-class _StagedGroups:
-    """Groups handed from the staging thread to the insert thread, in staging order."""
-
-    def __init__(self) -> None:
-        self._groups: list[_Group] = []
-        self._staging = False
-        self._inserting = False
-        self._changed = threading.Condition()
-
-    def staging(self) -> None:
-        """The staging thread took jobs: a group is on its way."""
-        with self._changed:
-            self._staging = True
-
-    def put(self, group: _Group | None) -> None:
-        """Hand a staged group over (None: staging it failed, nothing is on its way)."""
-        with self._changed:
-            self._staging = False
-            if group is not None:
-                while self._groups and self._staged_events() > MAX_STAGED_EVENTS:
-                    self._changed.wait()
-                self._groups.append(group)
-            self._changed.notify_all()
-
-    def take_all(self, timeout: float) -> list[_Group]:
-        """Every staged group (none after ``timeout`` s without any); waits briefly for one
-        being staged while there is little."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self._groups, timeout):
-                return []
-            deadline = time.monotonic() + GROUP_WAIT_SECONDS
-            while self._staging and self._staged_events() < GROUP_TARGET_EVENTS:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            groups, self._groups = self._groups, []
-            self._inserting = True
-            self._changed.notify_all()
-            return groups
-
-    def inserted(self) -> None:
-        with self._changed:
-            self._inserting = False
-            self._changed.notify_all()
-
-    def join(self) -> None:
-        """Wait until every group handed over so far is inserted (or failed)."""
-        with self._changed:
-            while self._groups or self._inserting:
-                self._changed.wait()
-
-    def _staged_events(self) -> int:
-        return sum(group.stats.stored for group in self._groups)
-
-
-def prepared_job(team_id: int, events: list[CapturedEvent]) -> _Job:
-    created_at = datetime64_text(datetime.now(UTC))
-    return _Job(team_id=team_id, events=events, rows=[event_row(team_id, e, created_at) for e in events])
+Item = tuple[Job, CapturedEvent, dict[str, Any]]
 
 
 # Pure-Python ingestion work (decoding, validation, row building, the writer's person
@@ -215,12 +108,12 @@ class EventWriter:
 
     def __init__(self, backend: Backend | None = None) -> None:
         self._backend = backend
-        self._pending: list[_Job] = []
+        self._pending: list[Job] = []
         self._pending_lock = threading.Lock()
         self._arrived = threading.Condition(self._pending_lock)
         # Held while staging (and by write_direct, which stages and inserts itself).
         self._stage_lock = threading.Lock()
-        self._staged = _StagedGroups()
+        self._staged = StagedGroups()
         self._insert_lock = threading.Lock()
         self._epoch = 0
         self._memory = WriterMemory()
@@ -258,7 +151,7 @@ class EventWriter:
                 self._insert([group])
             else:
                 self._journal_group(journal, group)
-            self._flush_if_due()
+            self._flush_quietly(when_due=True)
         if job.error is not None:
             raise job.error
         return group.stats
@@ -285,9 +178,7 @@ class EventWriter:
     def _store_current(self) -> None:
         """Everything staged so far is inserted and the journal written (before reads)."""
         self._staged.join()
-        # Opening the journal picks up what a stopped process left (the last one's, too, if
-        # the backend stopped being a single writer).
-        journal = self._open_journal() or self._journal
+        journal = self._open_journal()  # opening it picks up what a stopped process left
         if journal is not None:
             journal.flush(self.backend)
 
@@ -305,28 +196,22 @@ class EventWriter:
                         self._journal.close()
                     else:
                         # A clean exit leaves complete tables (a crash leaves the journal).
-                        atexit.register(self._flush_at_exit)
+                        atexit.register(self._flush_quietly)
                     self._journal = IngestJournal(directory, fsync=settings.INGEST_JOURNAL_FSYNC)
                     self._journal_backend = backend
         return self._journal
 
-    def _flush_at_exit(self) -> None:
-        try:
-            if self._journal is not None:
-                self._journal.flush(self.backend)
-        except Exception:  # the journal keeps the rows; the next start writes them
-            logger.exception("ingestion: writing journaled rows at exit failed")
-
-    def _flush_if_due(self) -> None:
+    def _flush_quietly(self, *, when_due: bool = False) -> None:
+        """Write the journal (only if due: ``when_due``); a failure is logged, not raised."""
         journal = self._journal
-        if journal is None or not journal.due():
+        if journal is None or (when_due and not journal.due()):
             return
         try:
             journal.flush(self.backend)
-        except Exception:  # kept journaled; the next flush (or a read) retries
+        except Exception:  # kept journaled; the next flush, a read or the next start retries
             logger.exception("ingestion: writing journaled rows failed")
 
-    def _journal_group(self, journal: IngestJournal, group: _Group) -> None:
+    def _journal_group(self, journal: IngestJournal, group: StagedGroup) -> None:
         """Journal a staged group's rows, then answer its requests."""
         error: BaseException | None = None
         try:
@@ -387,11 +272,11 @@ class EventWriter:
                     self._finish([job for job in jobs if not job.finished.is_set()], _as_backend_error(exc))
                 finally:
                     self._staged.inserted()
-            self._flush_if_due()
+            self._flush_quietly(when_due=True)
 
     # --- staging: dedup, groups and persons, in memory ----------------------------------
 
-    def _stage(self, jobs: list[_Job], *, dedup: bool) -> _Group:
+    def _stage(self, jobs: list[Job], *, dedup: bool) -> StagedGroup:
         """The group's rows (caller holds the stage lock)."""
         by_team: dict[int, list[Item]] = defaultdict(list)
         for job in jobs:
@@ -427,7 +312,7 @@ class EventWriter:
             locks.close()
             raise
         stats.stored = len(rows["events"])
-        return _Group(jobs=jobs, teams=list(by_team), rows=rows, stats=stats, epoch=epoch, locks=locks)
+        return StagedGroup(jobs=jobs, teams=list(by_team), rows=rows, stats=stats, epoch=epoch, locks=locks)
 
     def _stage_team(
         self,
@@ -441,8 +326,8 @@ class EventWriter:
         """Dedup, groups and persons for one team's events; their rows go into ``rows``.
 
         With in-memory state (single writer) the state is advanced as if the rows were
-        stored already, so the next group can be staged while these are inserted; a failed
-        insert forgets it.
+        stored already, so the next group can be staged at once; if they are not journaled
+        after all, the team's state is forgotten.
         """
         backend = self.backend
         memory = self._memory.team(backend, team_id) if backend.single_writer else None
@@ -511,7 +396,7 @@ class EventWriter:
 
     # --- inserting -----------------------------------------------------------------------
 
-    def _insert(self, groups: list[_Group]) -> None:
+    def _insert(self, groups: list[StagedGroup]) -> None:
         """Insert staged groups together (one statement per table), then tell their jobs."""
         with self._insert_lock, ExitStack() as locks:
             for group in groups:
@@ -542,7 +427,7 @@ class EventWriter:
             )
 
     @staticmethod
-    def _finish(jobs: list[_Job], error: BaseException | None) -> None:
+    def _finish(jobs: list[Job], error: BaseException | None) -> None:
         for job in jobs:
             if error is not None:
                 job.error, job.stored = error, 0

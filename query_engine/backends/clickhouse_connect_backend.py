@@ -17,6 +17,7 @@ from query_engine.backends.base import (
     merged_settings,
 )
 from query_engine.backends.binding import normalize_params
+from query_engine.backends.read_hooks import before_read
 from query_engine.context import current as current_execution
 
 
@@ -59,6 +60,7 @@ class ClickHouseConnectBackend:
         query_id: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> QueryResult:
+        before_read(self)
         all_settings = merged_settings(settings)
         # An async job's statements carry its id, so cancelling the job can kill them.
         query_id = query_id or current_execution().query_id
@@ -78,6 +80,7 @@ class ClickHouseConnectBackend:
         return finish_result(raw, started=started, on_progress=on_progress)
 
     def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
+        before_read(self)
         try:
             return self._client.raw_query(sql, parameters=normalize_params(params), fmt="RowBinary")
         except Exception as exc:

@@ -2,7 +2,8 @@
 
 With chDB, ingestion acknowledges events once they are in its local journal and writes
 them to ClickHouse in bulk (``analytics.ingestion.journal``); it registers a hook
-here that writes the journal out before any query reads the tables. The hooks of one
+here that writes the journal out before any query reads the tables (with a ClickHouse
+server it does nothing). Both engines run the hooks before every read; the hooks of one
 read do not run again for the reads they make themselves.
 """
 
