@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import cpu_seconds, free_port  # noqa: E402  (needs ROOT on the path)
+from bench.server import cpu_seconds, free_port, thread_cpu  # noqa: E402  (needs ROOT on the path)
 
 
 def django_setup(var_dir: str) -> None:
@@ -102,22 +102,6 @@ def send_all(port: int, chunks: list[bytes], clients: int) -> tuple[float, list[
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, latencies, failures[0]
-
-
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name in the worker: Python threads vs chDB's pools."""
-    totals: dict[str, float] = {}
-    for child in [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
-        for task in Path(f"/proc/{child}/task").iterdir():
-            try:
-                stat = (task / "stat").read_text()
-            except OSError:
-                continue
-            name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            fields = stat.rsplit(")", 1)[1].split()
-            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            totals[name] = totals.get(name, 0.0) + seconds
-    return totals
 
 
 def count_through_the_api(port: int, project_id: int, key: str) -> tuple[int, float]:

@@ -13,11 +13,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _processes(pid: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+
+
+def _stat(text: str) -> tuple[str, float]:
+    """A /proc stat line's name and user + system CPU seconds."""
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of gunicorn's master and its worker (threads and chDB included), from /proc."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total = 0
-    for process in [pid, *map(int, children)]:
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(_stat(Path(f"/proc/{process}/stat").read_text())[1] for process in _processes(pid))
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (Python threads vs chDB's pools), from /proc."""
+    totals: dict[str, float] = {}
+    for process in _processes(pid):
+        for task in Path(f"/proc/{process}/task").iterdir():
+            try:
+                name, seconds = _stat((task / "stat").read_text())
+            except OSError:  # the thread ended meanwhile
+                continue
+            totals[name] = totals.get(name, 0.0) + seconds
+    return totals
