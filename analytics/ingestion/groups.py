@@ -7,13 +7,12 @@ per batch, only for batches that carry groups.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from analytics.ingestion.events import CapturedEvent
 from query_engine.backends import Backend
 
 MAX_GROUP_TYPES = 5
-T = TypeVar("T")
 
 MAPPING_SQL = """
 SELECT group_type, min(group_type_index) FROM group_type_mapping
@@ -31,7 +30,7 @@ def _groups(event: CapturedEvent) -> dict[str, Any]:
     return groups if isinstance(groups, dict) else {}
 
 
-def assign_group_columns(
+def assign_group_columns[T](
     backend: Backend, team_id: int, events: list[CapturedEvent], rows: list[T]
 ) -> list[tuple[CapturedEvent, T]]:
     """Set ``$group_N`` on events with groups, registering new group types as needed.
