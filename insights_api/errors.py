@@ -14,21 +14,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from query_engine.backends.base import BackendError
+from query_engine.errors import TIMEOUT_DETAIL, BackendError, QueryError, QueryTimeout
+
+__all__ = ["QueryError", "error_body", "exception_handler"]
 
 logger = logging.getLogger(__name__)
-
-
-class QueryError(exceptions.APIException):
-    """A query the engine refused or could not run, caused by the request."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "query_error"
-    default_detail = "The query could not be run."
-
-    def __init__(self, detail: str, *, attr: str | None = None, code: str | None = None) -> None:
-        super().__init__(detail=detail, code=code or self.default_code)
-        self.attr = attr
 
 
 def error_body(*, type: str, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
@@ -36,7 +26,7 @@ def error_body(*, type: str, code: str, detail: str, attr: str | None = None) ->
 
 
 def _error_type(exc: Exception, status_code: int) -> str:
-    if isinstance(exc, exceptions.ValidationError | QueryError) and status_code == 400:
+    if isinstance(exc, exceptions.ValidationError) and status_code == 400:
         return "validation_error"
     if status_code in (401, 403):
         return "authentication_error"
@@ -64,17 +54,30 @@ def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str
     return str(detail), str(code), "__".join(path) or None
 
 
+def _engine_error(exc: Exception) -> Response | None:
+    """The query engine's plain exceptions as HTTP answers; None for anything else."""
+    if isinstance(exc, QueryError):
+        body = error_body(type="validation_error", code=exc.code, detail=exc.detail, attr=exc.attr)
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, QueryTimeout):
+        # Past max_execution_time: a clear 504, never a hang nor ClickHouse's text.
+        body = error_body(type="server_error", code="query_timeout", detail=TIMEOUT_DETAIL)
+        return Response(body, status=status.HTTP_504_GATEWAY_TIMEOUT)
+    if isinstance(exc, BackendError):
+        # ClickHouse down or refusing: the request was fine, so say so and that it can retry.
+        logger.exception("Event store unavailable", exc_info=exc)
+        body = error_body(type="server_error", code="unavailable", detail="Event store unavailable.")
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    engine_response = _engine_error(exc)
+    if engine_response is not None:
+        return engine_response
     response = drf_exception_handler(exc, context)
-    if response is None and isinstance(exc, BackendError):
-        # ClickHouse down or refusing: the request was fine, so say so and that it can retry.
-        logger.exception("Event store unavailable", exc_info=exc)
-        return Response(
-            error_body(type="server_error", code="unavailable", detail="Event store unavailable."),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
     if response is None:
         logger.exception("Unhandled error", exc_info=exc)
         return Response(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from rest_framework.exceptions import ValidationError
+from query_engine.errors import QueryError
 
 
 class ExecutionMode(StrEnum):
@@ -41,6 +41,6 @@ def parse_refresh(value: object, *, default: ExecutionMode = ExecutionMode.FORCE
         return ExecutionMode(text)
     except ValueError:
         allowed = ", ".join(mode.value for mode in ExecutionMode)
-        raise ValidationError(
-            {"refresh": f"'{value}' is not a refresh mode; use one of {allowed}."}
+        raise QueryError(
+            f"'{value}' is not a refresh mode; use one of {allowed}.", attr="refresh", code="invalid_input"
         ) from None

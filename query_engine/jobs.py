@@ -17,11 +17,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from rest_framework.exceptions import APIException
-
 from query_engine import status as status_store
 from query_engine.backends.base import BackendError, Progress, QueryCancelled, QueryTimeout
 from query_engine.context import executing
+from query_engine.errors import TIMEOUT_DETAIL, QueryError
 
 logger = logging.getLogger(__name__)
 PROGRESS_WRITE_SECONDS = 0.25
@@ -132,15 +131,10 @@ def _add(a: Progress, b: Progress) -> Progress:
 
 def safe_message(exc: BaseException) -> str | None:
     """A message fit for the client, or None for internal errors (logged instead)."""
-    if isinstance(exc, APIException):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            detail = next(iter(detail.values()), "")
-        if isinstance(detail, list):
-            detail = detail[0] if detail else ""
-        return str(detail)
+    if isinstance(exc, QueryError):
+        return exc.detail
     if isinstance(exc, QueryTimeout):
-        return "The query took too long to run and was stopped."
+        return TIMEOUT_DETAIL
     if isinstance(exc, QueryCancelled):
         return "The query was cancelled."
     if isinstance(exc, BackendError):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from insights_api.errors import QueryError
 from query_engine.dates import INTERVALS, is_valid_date
+from query_engine.errors import QueryError
 from query_engine.model import (
     EMPTY_GROUP,
     OPERATORS,

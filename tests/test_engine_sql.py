@@ -116,14 +116,17 @@ def test_week_labels_clip_to_range():
 
 @pytest.mark.django_db
 def test_timeout_is_a_clear_error(settings, clickhouse_schema):
-    from query_engine.runners.common import QueryTimeoutError, run_sql
+    from insights_api.errors import exception_handler
+    from query_engine.errors import QueryTimeout
+    from query_engine.runners.common import run_sql
 
     settings.QUERY_TIMEOUT_SECONDS = {"default": 60, "TrendsQuery": 1}
-    with pytest.raises(QueryTimeoutError) as caught:
+    with pytest.raises(QueryTimeout) as caught:
         run_sql(
             "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0", {}, kind="TrendsQuery"
         )
-    assert caught.value.status_code == 504
+    response = exception_handler(caught.value, {})
+    assert response.status_code == 504 and response.data["code"] == "query_timeout"
     # the engine is usable right after a timeout (chDB keeps no stale output)
     assert run_sql("SELECT 41 + 1 AS answer", {}, kind="TrendsQuery").rows == [[42]]
 

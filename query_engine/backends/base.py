@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import msgspec
 import orjson
 
+from query_engine.errors import BackendError, QueryCancelled, QueryTimeout
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -39,22 +41,6 @@ class QueryResult:
 
     def dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-
-class BackendError(RuntimeError):
-    """ClickHouse refused or failed a statement."""
-
-    def __init__(self, message: str, *, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class QueryTimeout(BackendError):
-    """The statement exceeded max_execution_time."""
-
-
-class QueryCancelled(BackendError):
-    """The statement was cancelled on request."""
 
 
 class Backend(Protocol):

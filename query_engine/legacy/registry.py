@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 
 Converter = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.legacy.registry import converts
 from query_engine.legacy.trends import decode, legacy_properties, truthy
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.legacy.registry import converts
 
 TRENDS_FILTER_KEYS = {"display": "display", "smoothing_intervals": "smoothingIntervals"}

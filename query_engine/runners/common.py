@@ -9,26 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
-from insights_api.errors import QueryError
 from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
 from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
+from query_engine.errors import QueryError
 from query_engine.model import ActionDef, InsightSpec, Series
 from query_engine.sql.context import TeamContext
 
 # ClickHouse errors caused by the request (bad regex, bad number …) → 400.
 USER_ERROR_CODES = {6, 27, 36, 38, 41, 43, 53, 69, 72, 427}
-
-
-class QueryTimeoutError(APIException):
-    """The query ran past its ``max_execution_time``: a clear 504, never a hang."""
-
-    status_code = status.HTTP_504_GATEWAY_TIMEOUT
-    default_code = "query_timeout"
-    default_detail = "The query took too long and was stopped. Narrow the date range or the filters."
 
 
 def timeout_for(kind: str) -> int:
@@ -37,11 +27,14 @@ def timeout_for(kind: str) -> int:
 
 
 def run_sql(sql: str, params: dict[str, Any], *, kind: str) -> QueryResult:
-    """Execute on the configured backend with the kind's time limit."""
+    """Execute on the configured backend with the kind's time limit.
+
+    Past the limit the backend raises ``QueryTimeout`` (the API answers 504).
+    """
     try:
         return get_backend().execute(sql, params, settings={"max_execution_time": timeout_for(kind)})
-    except QueryTimeout as exc:
-        raise QueryTimeoutError() from exc
+    except QueryTimeout:
+        raise
     except BackendError as exc:
         if exc.code in USER_ERROR_CODES:
             message = str(exc).split("\n")[0][:300]

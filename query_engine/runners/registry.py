@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 
 
 class Runner(Protocol):

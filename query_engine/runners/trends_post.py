@@ -10,7 +10,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_NULL, BREAKDOWN_OTHER
 
 

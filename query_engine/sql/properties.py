@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from insights_api.errors import QueryError
 from query_engine.dates import parse_relative
+from query_engine.errors import QueryError
 from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.sql.params import Params
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_NULL, ActionDef, Breakdown, PropertyGroup, Series
 from query_engine.sql.context import TeamContext, bucket_expr, format_bucket
 from query_engine.sql.events import (

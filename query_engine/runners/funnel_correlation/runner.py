@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.runners.common import run_sql
 from query_engine.runners.funnel_correlation.sql import (
     event_properties_query,

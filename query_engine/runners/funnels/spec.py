@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from insights_api.errors import QueryError
 from query_engine.dates import INTERVALS
+from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup, Series
 from query_engine.nodes import _date_range, parse_properties, parse_series
 

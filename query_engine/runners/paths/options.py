@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup
 from query_engine.nodes import _date_range, parse_properties
 from query_engine.runners.paths.sql import CUSTOM_EVENT, PAGEVIEW, SCREEN, Cleaning

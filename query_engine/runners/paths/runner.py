@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from insights_api.errors import QueryError
 from query_engine.dates import resolve_window
+from query_engine.errors import QueryError
 from query_engine.runners.common import run_sql
 from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from insights_api.errors import QueryError
+from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, Breakdown, DateRange, PropertyGroup, Series
 from query_engine.nodes import _breakdown, _date_range, parse_properties
 

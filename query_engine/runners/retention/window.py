@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from insights_api.errors import QueryError
 from query_engine.dates import localize, parse_relative, start_of_interval, step
+from query_engine.errors import QueryError
 
 INTERVAL_OF = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
 
