@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("INSIGHTS_VAR_DIR", tempfile.mkdtemp(prefix="bench-cache-"))
@@ -29,12 +28,13 @@ django.setup()
 from query_engine.execution import ExecutionMode  # noqa: E402
 from query_engine.results import query_cache_key, query_results  # noqa: E402
 from query_engine.runners.registry import RUNNERS  # noqa: E402
+from query_engine.team import TeamContext  # noqa: E402
 
 
 class FixedRunner:
     """A stand-in result the size of a 7-day trends series with 3 breakdown values."""
 
-    def __init__(self, *, team, query) -> None:
+    def __init__(self, *, team, query, user_id=None) -> None:
         self.query = query
 
     def calculate(self) -> dict:
@@ -48,9 +48,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5000)
     args = parser.parse_args()
     RUNNERS["BenchQuery"] = FixedRunner
-    team = SimpleNamespace(
-        id=1, timezone="UTC", week_start_day=0, test_account_filters=[], path_cleaning_filters=[]
-    )
+    team = TeamContext(id=1)
     query = {"kind": "InsightVizNode", "source": {"kind": "BenchQuery", "dateRange": {"date_from": "-7d"}}}
     query_results(team=team, query=query, mode=ExecutionMode.BLOCKING)
     timings = []

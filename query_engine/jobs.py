@@ -21,6 +21,7 @@ from query_engine import status as status_store
 from query_engine.backends.base import BackendError, Progress, QueryCancelled, QueryTimeout
 from query_engine.context import executing
 from query_engine.errors import TIMEOUT_DETAIL, QueryError
+from query_engine.team import TeamContext
 
 logger = logging.getLogger(__name__)
 PROGRESS_WRITE_SECONDS = 0.25
@@ -28,11 +29,11 @@ PROGRESS_WRITE_SECONDS = 0.25
 
 def enqueue(
     *,
-    team: Any,
+    team: TeamContext,
     query: dict[str, Any],
     query_id: str,
     cache_key: str,
-    user: Any = None,
+    user_id: int | None = None,
     insight_id: int | None = None,
     dashboard_id: int | None = None,
     reuse_finished: bool = False,
@@ -65,9 +66,10 @@ def enqueue(
             task_id=task_id,
             kwargs={
                 "team_id": team.id,
+                "team": team.answer_settings(),
                 "query_id": query_id,
                 "query": query,
-                "user_id": getattr(user, "id", None),
+                "user_id": user_id,
             },
         )
     except Exception as exc:  # broker or worker down: say so in the status rather than leave it pending
@@ -142,24 +144,32 @@ def safe_message(exc: BaseException) -> str | None:
     return None
 
 
-def run(*, task_id: str, team_id: int, query_id: str, query: dict[str, Any]) -> None:
+def run(
+    *,
+    task_id: str,
+    team: TeamContext,
+    query_id: str,
+    query: dict[str, Any],
+    user_id: int | None = None,
+) -> None:
     """The task body: compute, then record success or failure (never leaves the record pending).
 
     A task whose record was cancelled, has expired or now belongs to a newer job
     for the same id does nothing, and never writes over another job's record.
     """
-    from analytics.models import Team
     from query_engine import results
 
+    team_id = team.id
     record = status_store.get(team_id, query_id)
     if record is None or record.task_id != task_id or status_store.is_cancelled(task_id):
         return
     record = status_store.picked_up(record)
     try:
-        team = Team.objects.get(id=team_id)
         key = results.query_cache_key(team=team, query=query)
         with executing(query_id=query_id, on_progress=ProgressReporter(team_id, query_id)):
-            response = results.compute_once(team=team, query=query, key=key, since=_parse(record.start_time))
+            response = results.compute_once(
+                team=team, query=query, key=key, since=_parse(record.start_time), user_id=user_id
+            )
     except Exception as exc:
         message = safe_message(exc)
         if message is None:

@@ -30,6 +30,7 @@ from query_engine import status as status_store
 from query_engine.execution import ExecutionMode
 from query_engine.runners.registry import runner_for
 from query_engine.signals import results_changed
+from query_engine.team import TeamContext
 
 CACHE_TTL_SECONDS = int(status_store.COMPLETE_TTL.total_seconds())
 ASYNC_MODES = {ExecutionMode.ASYNC, ExecutionMode.LAZY_ASYNC, ExecutionMode.ASYNC_EXCEPT_ON_CACHE_MISS}
@@ -44,18 +45,13 @@ def _normalised(value: Any) -> Any:
     return value
 
 
-def query_cache_key(*, team: Any, query: dict[str, Any]) -> str:
-    """Everything that changes the answer is in the key; an InsightVizNode keys as its source."""
+def query_cache_key(*, team: TeamContext, query: dict[str, Any]) -> str:
+    """Everything that changes the answer is in the key (the query and every team setting in
+    ``TeamContext``); an InsightVizNode keys as its source."""
     payload = orjson.dumps(
         {
             "query": _normalised(staleness.source_query(query)),
-            "team": team.id,
-            "timezone": team.timezone,
-            "week_start_day": team.week_start_day,
-            "test_account_filters": getattr(team, "test_account_filters", None),
-            "path_cleaning_filters": getattr(team, "path_cleaning_filters", None),
-            # Counts distinct ids instead of persons (sql/context.py).
-            "aggregate_by_distinct_id": bool(getattr(team, "aggregate_users_by_distinct_id", False)),
+            "team": team.answer_settings(),
             "version": settings.CACHE_VERSION,
         },
         option=orjson.OPT_SORT_KEYS,
@@ -84,9 +80,11 @@ def cache_miss(*, key: str) -> dict[str, Any]:
     }
 
 
-def compute(*, team: Any, query: dict[str, Any], key: str) -> dict[str, Any]:
+def compute(
+    *, team: TeamContext, query: dict[str, Any], key: str, user_id: int | None = None
+) -> dict[str, Any]:
     """Run the query now and store the response under ``key`` (no lock: see ``compute_once``)."""
-    response = runner_for(team=team, query=query).calculate()
+    response = runner_for(team=team, query=query, user_id=user_id).calculate()
     refreshed = _now()
     response.update(
         {
@@ -128,7 +126,12 @@ def _acceptable(hit: dict[str, Any] | None, query: dict[str, Any], since: dateti
 
 
 def compute_once(
-    *, team: Any, query: dict[str, Any], key: str, since: datetime | None = None
+    *,
+    team: TeamContext,
+    query: dict[str, Any],
+    key: str,
+    since: datetime | None = None,
+    user_id: int | None = None,
 ) -> dict[str, Any]:
     """Compute, unless an identical computation is under way: then wait for and share its result.
 
@@ -143,7 +146,7 @@ def compute_once(
                 hit = cached(key=key)
                 if since is None and _acceptable(hit, query, None):
                     return hit  # a computation finished between our cache read and the lock
-                return compute(team=team, query=query, key=key)
+                return compute(team=team, query=query, key=key, user_id=user_id)
             finally:
                 singleflight.release(key, holder)
         running = singleflight.current(key)
@@ -156,7 +159,7 @@ def compute_once(
         if shared and _acceptable(hit, query, running.started):
             return hit
         if time.monotonic() >= deadline:
-            return compute(team=team, query=query, key=key)
+            return compute(team=team, query=query, key=key, user_id=user_id)
 
 
 def _with_running_status(response: dict[str, Any], record: status_store.QueryStatus | None) -> dict[str, Any]:
@@ -179,11 +182,11 @@ def _cached_and_status(
 
 def query_results(
     *,
-    team: Any,
+    team: TeamContext,
     query: dict[str, Any],
     mode: ExecutionMode,
     query_id: str | None = None,
-    user: Any = None,
+    user_id: int | None = None,
     insight_id: int | None = None,
     dashboard_id: int | None = None,
 ) -> dict[str, Any]:
@@ -197,14 +200,14 @@ def query_results(
             query=query,
             query_id=job_id,
             cache_key=key,
-            user=user,
+            user_id=user_id,
             insight_id=insight_id,
             dashboard_id=dashboard_id,
             reuse_finished=first,
         ).public()
 
     if mode == ExecutionMode.FORCE_BLOCKING:
-        return compute_once(team=team, query=query, key=key, since=_now())
+        return compute_once(team=team, query=query, key=key, since=_now(), user_id=user_id)
     if mode == ExecutionMode.FORCE_ASYNC:
         return {**cache_miss(key=key), "query_status": enqueue(first=False)}
     hit, record = _cached_and_status(key=key, team_id=team.id, job_id=job_id)
@@ -212,14 +215,14 @@ def query_results(
         if mode == ExecutionMode.FORCE_CACHE:  # a job still computing it says so
             return _with_running_status(cache_miss(key=key), record)
         if mode in (ExecutionMode.BLOCKING, ExecutionMode.ASYNC_EXCEPT_ON_CACHE_MISS):
-            return compute_once(team=team, query=query, key=key)
+            return compute_once(team=team, query=query, key=key, user_id=user_id)
         return {**cache_miss(key=key), "query_status": enqueue(first=True)}
     fresh = staleness.freshness(query, hit)
     now = _now()
     if mode == ExecutionMode.FORCE_CACHE or (fresh is not None and not staleness.is_stale(fresh, now=now)):
         return _with_running_status(hit, record)
     if mode == ExecutionMode.BLOCKING:
-        return compute_once(team=team, query=query, key=key)
+        return compute_once(team=team, query=query, key=key, user_id=user_id)
     lazily_stale = fresh is None or staleness.is_stale(fresh, now=now, mode=staleness.ThresholdMode.LAZY)
     if mode == ExecutionMode.LAZY_ASYNC and not lazily_stale:
         return _with_running_status(hit, record)

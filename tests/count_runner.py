@@ -24,7 +24,7 @@ class CountRunner:
     calls = 0
     _lock = threading.Lock()
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: Any, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team, self.query = team, query
 
     def calculate(self) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
 from query_engine import cache
 from query_engine.cache import Freshness, ThresholdMode
 from query_engine.results import query_cache_key
+from query_engine.team import TeamContext
 
 REFRESHED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -83,14 +83,7 @@ def test_next_allowed_client_refresh_frequency():
 
 
 def _team(**fields):
-    base = {
-        "id": 7,
-        "timezone": "UTC",
-        "week_start_day": 0,
-        "test_account_filters": [],
-        "path_cleaning_filters": [],
-    }
-    return SimpleNamespace(**{**base, **fields})
+    return TeamContext(**{"id": 7, **fields})
 
 
 def test_cache_key_ignores_tags_nulls_and_the_viz_wrapper_but_not_what_changes_results():
@@ -104,7 +97,8 @@ def test_cache_key_ignores_tags_nulls_and_the_viz_wrapper_but_not_what_changes_r
     assert query_cache_key(team=_team(), query={"kind": "InsightVizNode", "source": query}) == key
     assert query_cache_key(team=_team(timezone="Europe/Paris"), query=query) != key
     assert query_cache_key(team=_team(week_start_day=1), query=query) != key
-    assert query_cache_key(team=_team(aggregate_users_by_distinct_id=True), query=query) != key
+    assert query_cache_key(team=_team(aggregate_by_distinct_id=True), query=query) != key
     assert query_cache_key(team=_team(id=8), query=query) != key
     assert query_cache_key(team=_team(test_account_filters=[{"key": "email"}]), query=query) != key
+    assert query_cache_key(team=_team(path_cleaning_filters=[{"regex": "x"}]), query=query) != key
     assert query_cache_key(team=_team(), query={**query, "interval": "week"}) != key

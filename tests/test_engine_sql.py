@@ -9,10 +9,10 @@ import pytest
 
 from query_engine.dates import parse_relative, resolve_window, zone
 from query_engine.model import Breakdown, PropertyFilter, PropertyGroup, Series
-from query_engine.sql.context import TeamContext
 from query_engine.sql.params import Params
 from query_engine.sql.properties import compile_group
 from query_engine.sql.trends import SeriesRequest, series_query
+from query_engine.team import TeamContext
 
 NOW = datetime(2021, 8, 25, 0, 0, tzinfo=UTC)
 UTC_TZ = zone("UTC")
@@ -38,7 +38,7 @@ def test_property_filter_snapshot():
 
 
 def test_total_trend_snapshot():
-    team = TeamContext(id=7, tz=UTC_TZ, now=NOW)
+    team = TeamContext(id=7, timezone="UTC", now=NOW)
     window = resolve_window(date_from="-7d", date_to=None, interval="day", tz=UTC_TZ, now=NOW)
     req = SeriesRequest(
         series=Series("events", "$pageview"),
@@ -168,7 +168,7 @@ def test_previous_period(date_from, date_to, now, expected):
 
     spec = InsightSpec(kind="TrendsQuery", series=[], date_range=DateRange(date_from, date_to))
     window = resolve_window(date_from=date_from, date_to=date_to, interval="day", tz=UTC_TZ, now=now)
-    previous = previous_window(spec, window, TeamContext(id=1, tz=UTC_TZ, now=now))
+    previous = previous_window(spec, window, TeamContext(id=1, timezone="UTC", now=now))
     assert (previous.date_from.date().isoformat(), previous.date_to.date().isoformat()) == expected
     assert previous.date_to.time() == window.date_to.time()
 

@@ -14,7 +14,7 @@ from query_engine.runners.funnels.compile import compile_funnel
 from query_engine.runners.funnels.spec import funnel_spec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL, events_select, prop_values
 from query_engine.runners.funnels.strategies import ordered_fold, strict_fold
-from query_engine.sql.context import TeamContext
+from query_engine.team import TeamContext
 
 STEP0, STEP1, CANCEL = (
     "events.event = {p0:String}",
@@ -130,7 +130,7 @@ def test_compile_binds_every_value():
         }
     )
     window = resolve_window(date_from="2024-01-01", date_to="2024-01-07", interval="day", tz=tz, now=now)
-    funnel, params = compile_funnel(spec, TeamContext(id=7, tz=tz, now=now), window, {})
+    funnel, params = compile_funnel(spec, TeamContext(id=7, timezone=tz.key, now=now), window, {})
     values = params.values
     assert values["team_id"] == 7
     assert {"sign'up", "pay", "plan_zz", "gold_zz"} <= set(values.values())

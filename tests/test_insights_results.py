@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analytics.models import Insight
+from analytics.services.team_context import team_context
 from query_engine.legacy import registry as legacy_registry
 from query_engine.results import query_cache_key
 from query_engine.runners import registry
@@ -18,7 +19,7 @@ class CountingRunner:
 
     calls = 0
 
-    def __init__(self, *, team, query):
+    def __init__(self, *, team, query, user_id=None):
         self.query = query
 
     def calculate(self):
@@ -46,7 +47,7 @@ def test_force_cache_miss_then_blocking_then_cached(api, url, team, runners):
     miss = api.get(url(f"{insight.id}/")).json()
     assert miss["result"] is None and miss["last_refresh"] is None and miss["is_cached"] is False
     assert miss["timezone"] is None
-    assert miss["filters_hash"] == query_cache_key(team=team, query=QUERY)
+    assert miss["filters_hash"] == query_cache_key(team=team_context(team), query=QUERY)
     computed = api.get(url(f"{insight.id}/"), {"refresh": "blocking"}).json()
     # One EventsNode in the series → count 1.
     assert computed["result"] == [{"count": 1}]

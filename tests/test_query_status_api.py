@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from analytics.services.team_context import team_context
 from query_engine import status as status_store
 from query_engine.execution import ExecutionMode
 from query_engine.results import query_cache_key, query_results
@@ -23,7 +24,7 @@ PUBLIC_KEYS = {*status_store.PUBLIC_FIELDS, "query_progress"}
 
 
 def _start(team, query, **kwargs):
-    response = query_results(team=team, query=query, mode=ExecutionMode.FORCE_ASYNC, **kwargs)
+    response = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_ASYNC, **kwargs)
     return response["query_status"]
 
 
@@ -169,14 +170,14 @@ def test_scope_query_read_is_needed_for_poll_and_cancel(client, owner, team, cli
 
 def test_concurrent_blocking_refreshes_of_a_stale_result_compute_once(team, count_runner, clickhouse_schema):
     query = {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}  # ~0.6 s to compute
-    query_results(team=team, query=query, mode=ExecutionMode.BLOCKING)
-    stale_at = age_cached(query_cache_key(team=team, query=query), timedelta(minutes=10))
+    query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING)
+    stale_at = age_cached(query_cache_key(team=team_context(team), query=query), timedelta(minutes=10))
     barrier = threading.Barrier(3)
     answers = []
 
     def ask():
         barrier.wait()
-        answers.append(query_results(team=team, query=query, mode=ExecutionMode.BLOCKING))
+        answers.append(query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING))
 
     threads = [threading.Thread(target=ask) for _ in range(3)]
     for thread in threads:
@@ -191,14 +192,14 @@ def test_concurrent_blocking_refreshes_of_a_stale_result_compute_once(team, coun
 
 def test_concurrent_async_refreshes_share_one_job(team, count_runner, celery_worker, clickhouse_schema):
     query = {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}
-    query_results(team=team, query=query, mode=ExecutionMode.BLOCKING)
-    key = query_cache_key(team=team, query=query)
+    query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING)
+    key = query_cache_key(team=team_context(team), query=query)
     age_cached(key, timedelta(minutes=10))
-    first = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)
-    second = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)
+    first = query_results(team=team_context(team), query=query, mode=ExecutionMode.ASYNC)
+    second = query_results(team=team_context(team), query=query, mode=ExecutionMode.ASYNC)
     assert first["query_status"]["task_id"] == second["query_status"]["task_id"]
     # While it runs, a cache-only read carries the running job's status.
-    running = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
+    running = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_CACHE)
     assert running["is_cached"] is True
     assert (
         running["query_status"] is None
@@ -214,11 +215,11 @@ def test_a_forced_refresh_does_not_reuse_a_computation_that_began_earlier(
     query = {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}
     results = []
     early = threading.Thread(
-        target=lambda: results.append(query_results(team=team, query=query, mode=ExecutionMode.BLOCKING))
+        target=lambda: results.append(query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING))
     )
     early.start()
     time.sleep(0.2)  # the first computation holds the lock by now
-    forced = query_results(team=team, query=query, mode=ExecutionMode.FORCE_BLOCKING)
+    forced = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_BLOCKING)
     early.join(30)
     assert count_runner.calls == 2
     assert forced["last_refresh"] > results[0]["last_refresh"] and forced["is_cached"] is False
@@ -228,16 +229,16 @@ def test_async_miss_after_a_failure_shows_the_error_and_force_async_retries(
     team, count_runner, celery_worker, clickhouse_schema
 ):
     query = {"kind": "CountTestQuery", "fail": "user"}
-    key = query_cache_key(team=team, query=query)
-    first = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)["query_status"]
+    key = query_cache_key(team=team_context(team), query=query)
+    first = query_results(team=team_context(team), query=query, mode=ExecutionMode.ASYNC)["query_status"]
     failed = wait_for_job(team.id, key)
     assert failed.error is True and failed.task_id == first["task_id"]
     # Nothing cached and the job failed: async answers with that failure instead of failing again.
-    again = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)
+    again = query_results(team=team_context(team), query=query, mode=ExecutionMode.ASYNC)
     assert again["results"] is None
     assert again["query_status"]["error"] is True and again["query_status"]["task_id"] == first["task_id"]
     assert count_runner.calls == 1
-    retried = query_results(team=team, query=query, mode=ExecutionMode.FORCE_ASYNC)["query_status"]
+    retried = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_ASYNC)["query_status"]
     assert retried["task_id"] != first["task_id"] and retried["complete"] is False
     wait_for_job(team.id, key)
     assert count_runner.calls == 2
@@ -245,13 +246,13 @@ def test_async_miss_after_a_failure_shows_the_error_and_force_async_retries(
 
 def test_a_cache_only_read_reports_the_job_computing_it(team, count_runner, celery_worker, clickhouse_schema):
     query = {"kind": "CountTestQuery", "n": 30, "sleep": 0.03}  # ~0.9 s
-    started = query_results(team=team, query=query, mode=ExecutionMode.ASYNC)["query_status"]
-    during = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
+    started = query_results(team=team_context(team), query=query, mode=ExecutionMode.ASYNC)["query_status"]
+    during = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_CACHE)
     assert during["results"] is None and during["last_refresh"] is None
     assert during["query_status"]["task_id"] == started["task_id"]
     assert during["query_status"]["complete"] is False
     wait_for_job(team.id, started["id"])
-    after = query_results(team=team, query=query, mode=ExecutionMode.FORCE_CACHE)
+    after = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_CACHE)
     # count 30, sum 0+…+29 = 435
     assert after["results"] == [{"count": 30, "sum": 435}] and after["query_status"] is None
 

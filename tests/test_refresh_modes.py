@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from analytics.services.team_context import team_context
 from query_engine.execution import ExecutionMode
 from query_engine.results import query_cache_key, query_results
 from tests.async_helpers import age_cached, wait_for_job
@@ -25,14 +26,14 @@ VERY_STALE = timedelta(minutes=20)
 
 @pytest.fixture
 def key(team):
-    return query_cache_key(team=team, query=QUERY)
+    return query_cache_key(team=team_context(team), query=QUERY)
 
 
 def _warm(team, state, key):
     """Put the cache in ``state``; returns the cached last_refresh (None when empty)."""
     if state == "empty":
         return None
-    first = query_results(team=team, query=QUERY, mode=ExecutionMode.BLOCKING)
+    first = query_results(team=team_context(team), query=QUERY, mode=ExecutionMode.BLOCKING)
     if state == "warm":
         return first["last_refresh"]
     return age_cached(key, STALE if state == "stale" else VERY_STALE)
@@ -40,7 +41,7 @@ def _warm(team, state, key):
 
 def _outcome(team, key, mode, state):
     before = _warm(team, state, key)
-    response = query_results(team=team, query=QUERY, mode=mode)
+    response = query_results(team=team_context(team), query=QUERY, mode=mode)
     # Computed in the request: a result that is not from the cache (a queued job may
     # already have run on the worker by now, so the runner's call count cannot tell).
     computed = int(response["results"] is not None and not response["is_cached"])
@@ -101,7 +102,7 @@ def test_refresh_mode(mode, state, team, key, count_runner, celery_worker, click
     done = wait_for_job(team.id, key)
     assert done.error is False and done.results["results"] == ANSWER
     assert count_runner.calls == warmed + 1  # the job's single calculation
-    cached = query_results(team=team, query=QUERY, mode=ExecutionMode.FORCE_CACHE)
+    cached = query_results(team=team_context(team), query=QUERY, mode=ExecutionMode.FORCE_CACHE)
     assert cached["is_cached"] is True and cached["last_refresh"] == done.results["last_refresh"]
     assert before is None or cached["last_refresh"] > before
     assert cached["query_status"] is None  # nothing runs any more

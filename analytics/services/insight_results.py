@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode
 from query_engine.legacy.registry import filters_to_query
@@ -76,7 +77,7 @@ def with_dashboard_legacy_filters(
 
 
 def _fallback_key(*, team: Any, filters: dict[str, Any] | None) -> str:
-    return query_cache_key(team=team, query={"kind": "LegacyFilters", "filters": filters or {}})
+    return query_cache_key(team=team_context(team), query={"kind": "LegacyFilters", "filters": filters or {}})
 
 
 def _empty(*, key: str) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def result_fields(
     """
     try:
         node = with_dashboard_filters(insight_query(filters=filters, query=query), dashboard_filters or {})
-        response = query_results(team=team, query=node, mode=mode)
+        response = query_results(team=team_context(team), query=node, mode=mode)
     except QueryError:
         if mode != ExecutionMode.FORCE_CACHE and not tolerate_errors:
             raise
@@ -121,5 +122,5 @@ def result_fields(
         "query_status": response.get("query_status"),
         "hogql": response.get("hogql"),
         "types": response.get("types"),
-        "filters_hash": response.get("cache_key") or query_cache_key(team=team, query=node),
+        "filters_hash": response.get("cache_key") or query_cache_key(team=team_context(team), query=node),
     }

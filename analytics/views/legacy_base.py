@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode
 from query_engine.legacy.trends import truthy
@@ -53,7 +54,7 @@ class LegacyComputeView(TeamScopedMixin, APIView, metaclass=ABCMeta):
         filters = request_filters(request)
         mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
         try:
-            response = query_results(team=self.team, query=self.query(filters), mode=mode)
+            response = query_results(team=team_context(self.team), query=self.query(filters), mode=mode)
         except QueryError as exc:
             exc.attr = self.legacy_attr(exc.attr)
             raise

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
 from analytics.serializers.compute_schemas import QueryRequestSerializer, QueryResponseSerializer
+from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.execution import ExecutionMode, parse_refresh
 from query_engine.results import query_results
@@ -45,12 +46,12 @@ class QueryView(TeamScopedMixin, APIView):
         if client_query_id is not None and not (isinstance(client_query_id, str) and client_query_id.strip()):
             raise QueryError("client_query_id must be a non-empty string.", attr="client_query_id")
         response = query_results(
-            team=self.team,
+            team=team_context(self.team),
             query=query,
             mode=mode,
             # An async job is named by the caller's id, else a fresh one (api.md §12).
             query_id=client_query_id or uuid.uuid4().hex,
-            user=request.user,
+            user_id=request.user.id,
         )
         running = response.get("query_status") and not response["query_status"].get("complete")
         return Response(response, status=202 if running else 200)

@@ -15,7 +15,7 @@ from query_engine.backends.base import QueryResult
 from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
 from query_engine.errors import QueryError
 from query_engine.model import ActionDef, InsightSpec, Series
-from query_engine.sql.context import TeamContext
+from query_engine.team import TeamContext
 
 # ClickHouse errors caused by the request (bad regex, bad number …) → 400.
 USER_ERROR_CODES = {6, 27, 36, 38, 41, 43, 53, 69, 72, 427}

@@ -5,7 +5,7 @@ interval (engine.md §8). The status rules run in ClickHouse (see
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from query_engine.actions import load_actions
@@ -14,8 +14,8 @@ from query_engine.nodes import lifecycle_spec
 from query_engine.runners.common import bucket_index, run_sql, series_label, window_for
 from query_engine.runners.registry import register
 from query_engine.sql.actors import lifecycle_query
-from query_engine.sql.context import TeamContext
 from query_engine.sql.trends import SeriesRequest
+from query_engine.team import TeamContext
 
 KIND = "LifecycleQuery"
 STATUSES = ("new", "returning", "resurrecting", "dormant")
@@ -23,10 +23,10 @@ STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 @register(KIND)
 class LifecycleRunner:
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec = lifecycle_spec(query)
-        self.ctx = TeamContext.from_team(team, datetime.now(UTC))
+        self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
 
     def calculate(self) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from query_engine.errors import QueryError
+from query_engine.team import TeamContext
 
 
 class Runner(Protocol):
     """Computes one query node for one team; no caching here."""
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None: ...
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None: ...
 
     def calculate(self) -> dict[str, Any]:
         """The response body for this kind: at least ``results``."""
@@ -53,7 +54,7 @@ def _load() -> None:
         _loaded = True
 
 
-def runner_for(*, team: Any, query: dict[str, Any]) -> Runner:
+def runner_for(*, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> Runner:
     _load()
     if not isinstance(query, dict):
         raise QueryError("Query must be a JSON object.", attr="query")
@@ -62,9 +63,9 @@ def runner_for(*, team: Any, query: dict[str, Any]) -> Runner:
         source = query.get("source")
         if not isinstance(source, dict):
             raise QueryError("InsightVizNode needs a source query.", attr="query__source")
-        return runner_for(team=team, query=source)
+        return runner_for(team=team, query=source, user_id=user_id)
     cls = RUNNERS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         known = ", ".join(sorted(RUNNERS)) or "none yet"
         raise QueryError(f"Unsupported query kind {kind!r}; supported: {known}.", attr="query__kind")
-    return cls(team=team, query=query)
+    return cls(team=team, query=query, user_id=user_id)

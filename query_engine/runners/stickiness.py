@@ -4,7 +4,6 @@ least, when cumulative) k of the range's intervals (engine.md §7).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from query_engine.actions import load_actions
@@ -14,8 +13,8 @@ from query_engine.nodes import stickiness_spec
 from query_engine.runners.common import action_dict, previous_window, run_sql, series_label, window_for
 from query_engine.runners.registry import register
 from query_engine.sql.actors import stickiness_query
-from query_engine.sql.context import TeamContext
 from query_engine.sql.trends import SeriesRequest
+from query_engine.team import TeamContext
 
 KIND = "StickinessQuery"
 
@@ -35,10 +34,10 @@ def suffix_sums(data: list[int]) -> list[int]:
 
 @register(KIND)
 class StickinessRunner:
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec = stickiness_spec(query)
-        self.ctx = TeamContext.from_team(team, datetime.now(UTC))
+        self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
 
     def calculate(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ bucket present (zeros filled); entries follow engine.md §2.3 / §2.4.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from query_engine.actions import load_actions
@@ -25,18 +25,18 @@ from query_engine.runners.common import (
     window_for,
 )
 from query_engine.runners.registry import register
-from query_engine.sql.context import TeamContext
 from query_engine.sql.trends import ACTIVE_WINDOW_DAYS, SeriesRequest, series_query
+from query_engine.team import TeamContext
 
 KIND = "TrendsQuery"
 
 
 @register(KIND)
 class TrendsRunner:
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec: InsightSpec = trends_spec(query)
-        self.ctx = TeamContext.from_team(team, datetime.now(UTC))
+        self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
         self.total_value = self.spec.display in TOTAL_VALUE_DISPLAYS
         self.formula_trees = [

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_NULL, ActionDef, Breakdown, PropertyGroup, Series
-from query_engine.sql.context import TeamContext, bucket_expr, format_bucket
+from query_engine.sql.context import bucket_expr, format_bucket
 from query_engine.sql.events import (
     FilterContext,
     entity_condition,
@@ -26,6 +26,7 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, normalized_url, property_value
+from query_engine.team import TeamContext
 
 QUANTILES = {"median": "0.5", "p75": "0.75", "p90": "0.9", "p95": "0.95", "p99": "0.99"}
 PLAIN_AGGREGATES = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}

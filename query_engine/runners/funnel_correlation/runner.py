@@ -19,6 +19,7 @@ from query_engine.runners.funnel_correlation.sql import (
 )
 from query_engine.runners.funnels.runner import prepare
 from query_engine.runners.registry import register
+from query_engine.team import TeamContext
 
 TYPES = ("events", "properties", "event_with_properties")
 DATETIME = "DateTime64(6, 'UTC')"
@@ -81,7 +82,7 @@ def funnel_source(query: dict[str, Any]) -> dict[str, Any]:
 class FunnelCorrelationRunner:
     """Events, person properties or event properties that go with converting or dropping off."""
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team
         self.query = query
 

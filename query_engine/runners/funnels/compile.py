@@ -8,7 +8,7 @@ from query_engine.dates import DateWindow
 from query_engine.model import ActionDef, Series
 from query_engine.runners.funnels.spec import FunnelSpec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL
-from query_engine.sql.context import TeamContext, bucket_expr
+from query_engine.sql.context import bucket_expr
 from query_engine.sql.events import (
     FilterContext,
     and_,
@@ -22,6 +22,7 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, normalized_url, property_value
+from query_engine.team import TeamContext
 
 
 def _series_condition(

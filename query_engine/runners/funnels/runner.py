@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from query_engine.actions import load_actions
@@ -16,8 +15,8 @@ from query_engine.runners.funnels.results import steps_result, time_to_convert_r
 from query_engine.runners.funnels.spec import FunnelSpec, funnel_spec
 from query_engine.runners.funnels.sql import FunnelSQL
 from query_engine.runners.registry import register
-from query_engine.sql.context import TeamContext
 from query_engine.sql.params import Params
+from query_engine.team import TeamContext
 
 
 @dataclass
@@ -29,12 +28,12 @@ class Prepared:
     actions: dict[int, ActionDef]
 
 
-def prepare(team: Any, query: dict[str, Any]) -> Prepared:
+def prepare(team: TeamContext, query: dict[str, Any]) -> Prepared:
     """Everything a funnel-based runner needs before it picks its outer query."""
     spec = funnel_spec(query)
-    context = TeamContext.from_team(team, datetime.now(UTC))
+    context = team.started()
     window = window_for(spec, context, kind="funnels")  # type: ignore[arg-type]
-    actions = load_actions(team, [*spec.series, *(x.series for x in spec.exclusions)])
+    actions = load_actions(context, [*spec.series, *(x.series for x in spec.exclusions)])
     funnel, params = compile_funnel(spec, context, window, actions)
     return Prepared(spec, funnel, params, window, actions)
 
@@ -43,7 +42,7 @@ def prepare(team: Any, query: dict[str, Any]) -> Prepared:
 class FunnelsRunner:
     """Computes a funnel's steps, conversion trends or time-to-convert histogram."""
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team
         self.query = query
 

@@ -13,7 +13,6 @@ from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
 from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
 from query_engine.runners.registry import register
-from query_engine.sql.context import TeamContext
 from query_engine.sql.events import (
     FilterContext,
     and_,
@@ -24,6 +23,7 @@ from query_engine.sql.events import (
     team_condition,
 )
 from query_engine.sql.params import Params
+from query_engine.team import TeamContext
 
 
 def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
@@ -91,15 +91,13 @@ class PathsBuilder:
 class PathsRunner:
     """Computes a ``PathsQuery``: edges ``{source, target, value, average_conversion_time}``."""
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
-        self.team = team
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
+        self.team = team.started()
         self.options = paths_options(query)
-        self.now = datetime.now(UTC)
 
     def calculate(self) -> dict[str, Any]:
-        context = TeamContext.from_team(self.team, self.now)
         project_rules = cleaning_rules(self.team.path_cleaning_filters or [], "path_cleaning_filters")
-        builder = PathsBuilder(self.options, context, project_rules)
+        builder = PathsBuilder(self.options, self.team, project_rules)
         sql, params = builder.build()
         rows = run_sql(sql, params, kind="PathsQuery").rows
         date_from, date_to = builder.window()

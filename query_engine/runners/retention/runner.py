@@ -14,7 +14,6 @@ from query_engine.runners.retention.options import RetentionOptions, retention_o
 from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
 from query_engine.runners.retention.sql import RetentionSql, retention_sql
 from query_engine.runners.retention.window import RetentionWindow, retention_window
-from query_engine.sql.context import TeamContext
 from query_engine.sql.events import (
     FilterContext,
     entity_condition,
@@ -25,6 +24,7 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, property_value
+from query_engine.team import TeamContext
 
 
 def _and(*parts: str) -> str:
@@ -104,10 +104,10 @@ class RetentionBuilder:
 class RetentionRunner:
     """Computes a ``RetentionQuery``: rectangular cohort rows, per breakdown value when broken down."""
 
-    def __init__(self, *, team: Any, query: dict[str, Any]) -> None:
-        self.team = team
+    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
+        self.team = team.started()
         self.options = retention_options(query)
-        self.now = datetime.now(UTC)
+        self.now = self.team.now or datetime.now(UTC)
 
     def window(self, context: TeamContext) -> RetentionWindow:
         return retention_window(
@@ -121,9 +121,9 @@ class RetentionRunner:
         )
 
     def calculate(self) -> dict[str, Any]:
-        context = TeamContext.from_team(self.team, self.now)
+        context = self.team
         window = self.window(context)
-        actions = load_actions(self.team, [self.options.target, self.options.returning])
+        actions = load_actions(context, [self.options.target, self.options.returning])
         builder = RetentionBuilder(self.options, context, actions)
         found = self._matrices(builder, window)
         return {
