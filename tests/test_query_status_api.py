@@ -215,7 +215,9 @@ def test_a_forced_refresh_does_not_reuse_a_computation_that_began_earlier(
     query = {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}
     results = []
     early = threading.Thread(
-        target=lambda: results.append(query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING))
+        target=lambda: results.append(
+            query_results(team=team_context(team), query=query, mode=ExecutionMode.BLOCKING)
+        )
     )
     early.start()
     time.sleep(0.2)  # the first computation holds the lock by now
@@ -238,7 +240,9 @@ def test_async_miss_after_a_failure_shows_the_error_and_force_async_retries(
     assert again["results"] is None
     assert again["query_status"]["error"] is True and again["query_status"]["task_id"] == first["task_id"]
     assert count_runner.calls == 1
-    retried = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_ASYNC)["query_status"]
+    retried = query_results(team=team_context(team), query=query, mode=ExecutionMode.FORCE_ASYNC)[
+        "query_status"
+    ]
     assert retried["task_id"] != first["task_id"] and retried["complete"] is False
     wait_for_job(team.id, key)
     assert count_runner.calls == 2
