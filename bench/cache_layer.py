@@ -25,8 +25,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from query_engine.execution import ExecutionMode  # noqa: E402
-from query_engine.results import query_cache_key, query_results  # noqa: E402
+from query_engine.refresh.cache import query_cache_key  # noqa: E402
+from query_engine.refresh.modes import ExecutionMode  # noqa: E402
+from query_engine.refresh.results import query_results  # noqa: E402
 from query_engine.runners.registry import RUNNERS  # noqa: E402
 from query_engine.team import TeamContext  # noqa: E402
 

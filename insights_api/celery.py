@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insights_api.settings")
 app = Celery("insights_api")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The query engine keeps its task in its refresh package.
+app.autodiscover_tasks(["query_engine.refresh"])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from django.core.cache import cache
 
-from query_engine import status as status_store
+from query_engine.refresh import status as status_store
 
 
 def age_cached(key: str, by: timedelta) -> str:

@@ -100,7 +100,7 @@ def _celery_worker_session():
     from django.conf import settings
 
     from insights_api.celery import app
-    from query_engine import worker
+    from query_engine.refresh import worker
 
     if settings.REDIS_URL:
         from celery.contrib.testing.worker import start_worker
@@ -109,7 +109,7 @@ def _celery_worker_session():
         # tests may have started the embedded one): tests count on its two threads.
         settings.CELERY_EMBEDDED_WORKER = False
         worker.stop_embedded_worker()
-        import query_engine.tasks  # noqa: F401 (registers the tasks)
+        import query_engine.refresh.tasks  # noqa: F401 (registers the tasks)
 
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
             yield "redis"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from query_engine import cache
-from query_engine.cache import Freshness, ThresholdMode
-from query_engine.results import query_cache_key
+from query_engine.refresh import staleness as cache
+from query_engine.refresh.cache import query_cache_key
+from query_engine.refresh.staleness import Freshness, ThresholdMode
 from query_engine.team import TeamContext
 
 REFRESHED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

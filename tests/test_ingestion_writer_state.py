@@ -224,7 +224,7 @@ def test_with_chdb_a_failed_write_keeps_the_batch_journaled_and_queries_wait_for
 def test_several_writer_processes_take_turns_per_team(client, team, clickhouse, monkeypatch):
     """With a ClickHouse server another process may hold a team's write lock: wait, or refuse (503)."""
     from analytics.ingestion import writer as writer_module
-    from query_engine import singleflight
+    from query_engine.refresh import singleflight
 
     monkeypatch.setattr(clickhouse, "single_writer", False)
     monkeypatch.setattr(writer_module, "WRITE_LOCK_WAIT", 0.3)
@@ -296,7 +296,7 @@ def test_an_error_after_the_inserts_answers_503_and_the_writer_keeps_serving(
     """Releasing a team's lock in Redis can fail after the rows are stored: the request gets a
     503 (nothing acknowledged; the retry is deduplicated), and later requests are served."""
     from analytics.ingestion import writer as writer_module
-    from query_engine import singleflight
+    from query_engine.refresh import singleflight
 
     monkeypatch.setattr(clickhouse, "single_writer", False)
     real_release = singleflight.release

@@ -7,7 +7,7 @@ import pytest
 from analytics.models import Insight
 from analytics.services.team_context import team_context
 from query_engine.legacy import registry as legacy_registry
-from query_engine.results import query_cache_key
+from query_engine.refresh.cache import query_cache_key
 from query_engine.runners import registry
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics.services.team_context import team_context
-from query_engine import status as status_store
-from query_engine.execution import ExecutionMode
-from query_engine.results import query_cache_key, query_results
+from query_engine.refresh import status as status_store
+from query_engine.refresh.cache import query_cache_key
+from query_engine.refresh.modes import ExecutionMode
+from query_engine.refresh.results import query_results
 from tests.async_helpers import age_cached, poll, wait_for_job
 from tests.factories import make_key
 

@@ -14,8 +14,9 @@ from datetime import timedelta
 import pytest
 
 from analytics.services.team_context import team_context
-from query_engine.execution import ExecutionMode
-from query_engine.results import query_cache_key, query_results
+from query_engine.refresh.cache import query_cache_key
+from query_engine.refresh.modes import ExecutionMode
+from query_engine.refresh.results import query_results
 from tests.async_helpers import age_cached, wait_for_job
 
 QUERY = {"kind": "CountTestQuery", "n": 30}

@@ -17,7 +17,7 @@ from access_control.models import PersonalAPIKey
 from analytics.models import AccessControl, Insight, OrganizationMembership, Tag
 from analytics.response_cache import generations
 from analytics.response_cache.stored import StoredResponse, candidate
-from query_engine import status as status_store
+from query_engine.refresh import status as status_store
 from tests.capture import capture_events
 
 pytestmark = pytest.mark.django_db

@@ -70,9 +70,9 @@ from analytics.ingestion.journal import JOURNALED_TABLES, IngestJournal, journal
 from analytics.ingestion.person_store import PersonStore, json_list
 from analytics.ingestion.persons import PersonBook, merge_partner
 from analytics.ingestion.team_memory import WriterMemory
-from query_engine import singleflight
 from query_engine.backends import Backend, BackendError, get_backend
 from query_engine.backends.read_hooks import reads_without_hooks
+from query_engine.refresh import singleflight
 
 logger = logging.getLogger(__name__)
 

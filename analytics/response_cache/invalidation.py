@@ -15,7 +15,7 @@ from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from analytics.response_cache import generations
-from query_engine.signals import results_changed
+from query_engine.refresh.cache import results_changed
 
 APPS = ("analytics", "access_control", "auth")
 M2M_ACTIONS = {"post_add", "post_remove", "post_clear"}

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from access_control.authentication import BEARER, NOT_PERSONAL_PREFIXES
 from analytics.views.sharing_auth import TOKEN_PARAM
-from query_engine.execution import ExecutionMode, parse_refresh
+from query_engine.refresh.modes import ExecutionMode, parse_refresh
 
 DETAIL_PATH = re.compile(r"^/api/(?:projects|environments)/(?P<team_id>\d+)/insights/[^/.]+/?$")
 ENTRY_PREFIX = "insight-response:"

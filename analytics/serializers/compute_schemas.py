@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from analytics.serializers.legacy_retention_paths import LegacyEnvelopeSerializer
-from query_engine.execution import ExecutionMode
+from query_engine.refresh.modes import ExecutionMode
 
 
 class TrendSeriesSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from analytics.services.insight_results import (
     with_dashboard_filters,
     with_dashboard_legacy_filters,
 )
-from query_engine.execution import ExecutionMode
+from query_engine.refresh.modes import ExecutionMode
 
 
 class DashboardIdsField(serializers.ListField):

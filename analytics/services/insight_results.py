@@ -13,9 +13,10 @@ from typing import Any
 
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
-from query_engine.execution import ExecutionMode
 from query_engine.legacy.registry import filters_to_query
-from query_engine.results import query_cache_key, query_results
+from query_engine.refresh.cache import query_cache_key
+from query_engine.refresh.modes import ExecutionMode
+from query_engine.refresh.results import query_results
 
 RESULT_FIELDS = (
     "last_refresh",

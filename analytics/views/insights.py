@@ -38,7 +38,7 @@ from analytics.views.sharing_auth import (
     shared_refresh_mode,
     sharing_config,
 )
-from query_engine.execution import ExecutionMode, parse_refresh
+from query_engine.refresh.modes import ExecutionMode, parse_refresh
 
 REFRESH_PARAM = OpenApiParameter(
     "refresh",

@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 from access_control.views import TeamScopedMixin
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
-from query_engine.execution import ExecutionMode
 from query_engine.legacy.trends import truthy
-from query_engine.results import query_results
+from query_engine.refresh.modes import ExecutionMode
+from query_engine.refresh.results import query_results
 
 
 def request_filters(request: Request) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from access_control.views import TeamScopedMixin
 from analytics.serializers.compute_schemas import QueryRequestSerializer, QueryResponseSerializer
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
-from query_engine.execution import ExecutionMode, parse_refresh
-from query_engine.results import query_results
+from query_engine.refresh.modes import ExecutionMode, parse_refresh
+from query_engine.refresh.results import query_results
 
 
 @extend_schema_view(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,11 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
-from query_engine import status as status_store
-from query_engine.backends import get_backend
-from query_engine.live_progress import with_running_statement
+from query_engine.refresh import jobs
+from query_engine.refresh import status as status_store
+from query_engine.refresh.progress import with_running_statement
 
-logger = logging.getLogger(__name__)
 TRUE = {"true", "1", "yes"}
 
 
@@ -64,31 +61,7 @@ class QueryStatusView(TeamScopedMixin, APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def delete(self, request: Request, **kwargs: str) -> Response:
-        query_id = kwargs["id"]
-        record = status_store.get(self.team.id, query_id)
-        if record is not None and record.complete:
-            return Response({"message": "Query already complete"})
-        if _flag(request, "dequeue_only"):
-            if record is not None and record.pickup_time is not None:
-                return Response({"message": "Query already running; dequeue_only leaves it running"})
-            self._stop(query_id, record)
-            return Response({"message": "Query dequeued"})
-        self._stop(query_id, record)
-        get_backend().cancel(query_id)
-        return Response({"message": "Query cancelled"})
-
-    def _stop(self, query_id: str, record: status_store.QueryStatus | None) -> None:
-        if record is not None and record.task_id:
-            status_store.mark_cancelled(record.task_id)
-            _revoke(record.task_id)
-        status_store.delete(self.team.id, query_id)
-
-
-def _revoke(task_id: str) -> None:
-    """Tell workers to skip the task; the cancel flag covers a worker that misses the broadcast."""
-    from insights_api.celery import app
-
-    try:
-        app.control.revoke(task_id)
-    except Exception:  # the broker being away must not turn a cancel into a 500
-        logger.warning("could not broadcast revoke for task %s", task_id, exc_info=True)
+        outcome = jobs.cancel(
+            team_id=self.team.id, query_id=kwargs["id"], dequeue_only=_flag(request, "dequeue_only")
+        )
+        return Response({"message": outcome.value})

@@ -20,7 +20,7 @@ from analytics.serializers.insights import InsightSerializer
 from analytics.services.insights import record_views
 from analytics.services.sharing import config_for_token
 from analytics.views.sharing_auth import shared_refresh_mode
-from query_engine.execution import parse_refresh
+from query_engine.refresh.modes import parse_refresh
 
 FLAGS = ("whitelabel", "noHeader", "legend", "detailed", "showInspector")
 

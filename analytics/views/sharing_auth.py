@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from analytics.models import SharingConfiguration
 from analytics.services.sharing import config_for_token
-from query_engine.execution import ExecutionMode
+from query_engine.refresh.modes import ExecutionMode
 
 TOKEN_PARAM = "sharing_access_token"
 # Shared links read with force_cache get a background refresh; explicit refreshes block.

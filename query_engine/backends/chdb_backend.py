@@ -24,8 +24,8 @@ from query_engine.backends.base import (
     settings_clause,
 )
 from query_engine.backends.binding import text_params
+from query_engine.backends.execution_context import current as current_execution
 from query_engine.backends.read_hooks import before_read
-from query_engine.context import current as current_execution
 
 
 def _live_progress(on_progress: ProgressCallback):

@@ -17,8 +17,8 @@ from query_engine.backends.base import (
     merged_settings,
 )
 from query_engine.backends.binding import normalize_params
+from query_engine.backends.execution_context import current as current_execution
 from query_engine.backends.read_hooks import before_read
-from query_engine.context import current as current_execution
 
 
 def client_kwargs(url: str, database: str) -> dict[str, Any]:

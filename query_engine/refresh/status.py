@@ -21,11 +21,11 @@ from typing import Any
 import orjson
 from django.core.cache import cache
 
-from query_engine.signals import results_changed
+from query_engine.refresh.cache import RESULT_TTL, results_changed
 
 PENDING_TTL = timedelta(minutes=20)
 # The result cache's TTL: a completed record outlives nothing it produced.
-COMPLETE_TTL = timedelta(days=7)
+COMPLETE_TTL = RESULT_TTL
 FAILED_TTL = PENDING_TTL
 
 # Public fields, in the order PostHog's QueryStatus lists them.

@@ -13,8 +13,11 @@ import os
 import socket
 import threading
 
+from celery import current_app
 from celery.worker import WorkController
 from django.conf import settings
+
+from query_engine.refresh import tasks  # noqa: F401 (registers the task with the worker's app)
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -45,9 +48,7 @@ def ensure_embedded_worker() -> WorkController | None:
 
 
 def _start() -> WorkController:
-    from insights_api.celery import app
-    from query_engine import tasks  # noqa: F401 (registers the tasks)
-
+    app = current_app._get_current_object()  # the project's app (insights_api.celery)
     if app.conf.broker_url.startswith("memory"):
         app.conf.broker_transport_options = {"polling_interval": 0.02}
     holder: dict[str, WorkController] = {}
