@@ -17,6 +17,11 @@ BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
 KEY_FIELD = "personal_api_key"
 # Tokens of other kinds handled elsewhere (project tokens, OAuth, sharing).
 NOT_PERSONAL_PREFIXES = ("phc_", "pha_", "phs_")
+PROJECT_TOKEN_PREFIX = "phc_"
+PROJECT_TOKEN_AS_KEY = (
+    "A project API key (phc_…) only sends events; this endpoint needs a personal API key (phx_…) "
+    "as Authorization: Bearer."
+)
 
 
 def _from_body(request: Request) -> str | None:
@@ -59,6 +64,9 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request):
         candidate = find_key_candidate(request)
         if candidate is None:
+            match = BEARER.match(request.META.get("HTTP_AUTHORIZATION", ""))
+            if match and match.group(1).startswith(PROJECT_TOKEN_PREFIX):
+                raise AuthenticationFailed(PROJECT_TOKEN_AS_KEY)
             return None
         value, source = candidate
         key = find_active_key(value)

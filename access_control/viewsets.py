@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +15,19 @@ from access_control.services import create_personal_api_key, revoke_personal_api
 from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
 
 
+class KeySelfAccessPermission(BasePermission):
+    """As in PostHog: a personal API key may only read itself; everything else needs a session."""
+
+    message = "This action does not support Personal API Key access"
+
+    def has_permission(self, request: Request, view) -> bool:
+        return personal_api_key(request) is None or view.action == "retrieve"
+
+    def has_object_permission(self, request: Request, view, obj: PersonalAPIKey) -> bool:
+        key = personal_api_key(request)
+        return key is None or key.pk == obj.pk
+
+
 class PersonalAPIKeyViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -23,7 +36,7 @@ class PersonalAPIKeyViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = PersonalAPIKeySerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, KeySelfAccessPermission]
     throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
     pagination_class = None
     lookup_value_regex = r"[^/]+"
@@ -40,6 +53,7 @@ class PersonalAPIKeyViewSet(
             key = personal_api_key(self.request)
             if key is None:
                 raise NotFound("No personal API key was used for this request.")
+            self.check_object_permissions(self.request, key)
             return key
         return super().get_object()
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,6 +21,18 @@ from query_engine.errors import TIMEOUT_DETAIL, BackendError, QueryError, QueryT
 __all__ = ["QueryError", "error_body", "exception_handler"]
 
 logger = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "Request body is too large."
+
+
+def _suspicious_detail(exc: SuspiciousOperation) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        return "Too many form or query fields."
+    return "Bad request."
 
 
 def error_body(*, type: str, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
@@ -74,6 +88,10 @@ def _engine_error(exc: Exception) -> Response | None:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ValidationError(_suspicious_detail(exc))
     engine_response = _engine_error(exc)
     if engine_response is not None:
         return engine_response
@@ -97,6 +115,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt  # an unknown route answers 404 to every method, not the CSRF failure page
 def json_not_found(request: Any, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(
         error_body(type="invalid_request", code="not_found", detail="Endpoint not found."), status=404
@@ -107,3 +126,24 @@ def json_server_error(request: Any) -> JsonResponse:
     return JsonResponse(
         error_body(type="server_error", code="error", detail="A server error occurred."), status=500
     )
+
+
+def json_bad_request(request: Any, exception: Exception | None = None) -> JsonResponse:
+    """Django's 400s (raised before or outside DRF) in the envelope; a wrong host says what to change."""
+    if isinstance(exception, DisallowedHost):
+        host = str(request.META.get("HTTP_HOST", ""))[:200]
+        detail = (
+            f"Host {host!r} is not allowed: add it to the ALLOWED_HOSTS setting "
+            "(comma-separated environment variable ALLOWED_HOSTS)."
+        )
+        return JsonResponse(
+            error_body(type="invalid_request", code="disallowed_host", detail=detail, attr="ALLOWED_HOSTS"),
+            status=400,
+        )
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            error_body(type="invalid_request", code="request_too_large", detail="Request body is too large."),
+            status=413,
+        )
+    detail = _suspicious_detail(exception) if isinstance(exception, SuspiciousOperation) else "Bad request."
+    return JsonResponse(error_body(type="validation_error", code="invalid_input", detail=detail), status=400)

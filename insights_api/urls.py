@@ -1,4 +1,5 @@
 from django.urls import include, path, re_path
+from django.views.decorators.clickjacking import xframe_options_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
@@ -41,6 +42,7 @@ team_urlpatterns: list = [
     re_path(r"^query/(?P<id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]
 
+handler400 = "insights_api.errors.json_bad_request"
 handler404 = "insights_api.errors.json_not_found"
 handler500 = "insights_api.errors.json_server_error"
 
@@ -51,7 +53,11 @@ urlpatterns = [
     re_path(r"^(?:capture|e|i/v0/e)/?$", capture.event, name="capture-event"),
     # public shared insights: the access token is the credential
     re_path(r"^shared/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", SharedInsightView.as_view()),
-    re_path(r"^embedded/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", EmbeddedInsightView.as_view()),
+    # Embedded insights are meant for iframes: the one route other sites may frame.
+    re_path(
+        r"^embedded/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$",
+        xframe_options_exempt(EmbeddedInsightView.as_view()),
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Both prefixes name a team; the same views serve them. One pattern per prefix

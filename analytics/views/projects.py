@@ -42,9 +42,11 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class CurrentUserViewSet(viewsets.ViewSet):
-    """``/api/users/@me/``: who the credentials belong to."""
+    """``/api/users/@me/``: who the credentials belong to (a key needs ``user:read``, as in PostHog)."""
 
-    permission_classes = [IsAuthenticated]
+    scope_object = "user"
+    required_scopes = ["user:read"]
+    permission_classes = [IsAuthenticated, APIScopePermission]
     throttle_classes = [BurstRateThrottle, SustainedRateThrottle]
 
     @extend_schema(responses=UserBasicSerializer)
