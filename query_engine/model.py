@@ -7,7 +7,7 @@ runners only ever read these objects, never raw request JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
@@ -130,29 +130,19 @@ class Formula:
     custom_name: str | None = None
 
 
-@dataclass
-class InsightSpec:
-    """Fields every series-based insight shares (trends, stickiness, lifecycle)."""
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Fields every series-based insight shares (trends, stickiness, lifecycle); each kind's
+    spec (``runners/<kind>/spec.py``) extends it with its own fields."""
 
     kind: str
-    series: list[Series]
-    date_range: DateRange = field(default_factory=DateRange)
+    series: tuple[Series, ...]
+    date_range: DateRange = DateRange()
     interval: str = "day"
     properties: PropertyGroup = EMPTY_GROUP
     filter_test_accounts: bool = False
-    breakdown: Breakdown | None = None
     compare: bool = False
     compare_to: str | None = None
-    display: str = "ActionsLineGraph"
-    formulas: list[Formula] = field(default_factory=list)
-    smoothing_intervals: int = 1
-    # stickiness
-    computed_as: str = "non_cumulative"
-    stickiness_operator: str = "gte"
-    stickiness_value: int = 1
-    # lifecycle
-    toggled_lifecycles: list[str] | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 TOTAL_VALUE_DISPLAYS = (

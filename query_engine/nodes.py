@@ -1,5 +1,6 @@
-"""Query nodes (``TrendsQuery``, ``StickinessQuery``, ``LifecycleQuery``) → InsightSpec.
+"""Parsing the parts query nodes share: property filters, series, date ranges, breakdowns.
 
+Each kind's spec parser (``runners/<kind>/spec.py``) builds on these.
 Validation lives here: a bad field is a 400 whose ``attr`` names it.
 Property filters that are malformed are ignored (treated as TRUE), as PostHog does.
 """
@@ -14,12 +15,8 @@ from query_engine.model import (
     EMPTY_GROUP,
     OPERATORS,
     PROPERTY_TYPES,
-    TIME_SERIES_DISPLAYS,
-    TOTAL_VALUE_DISPLAYS,
     Breakdown,
     DateRange,
-    Formula,
-    InsightSpec,
     PropertyFilter,
     PropertyGroup,
     Series,
@@ -57,7 +54,7 @@ STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
 BREAKDOWN_TYPES = ("event", "person")
 
 
-def _int(value: Any, attr: str, *, minimum: int | None = None) -> int:
+def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -126,7 +123,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "order": index,
     }
     if node_kind == "ActionsNode":
-        return Series(kind="actions", action_id=_int(raw.get("id"), f"{attr}__id"), **common)
+        return Series(kind="actions", action_id=integer(raw.get("id"), f"{attr}__id"), **common)
     if node_kind != "EventsNode":
         raise QueryError(f"Unsupported series kind {node_kind!r}.", attr=f"{attr}__kind")
     event = raw.get("event")
@@ -135,7 +132,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
     return Series(kind="events", event=event, **common)
 
 
-def _date_range(raw: Any) -> DateRange:
+def parse_date_range(raw: Any) -> DateRange:
     raw = raw or {}
     if not isinstance(raw, dict):
         raise QueryError("dateRange must be an object.", attr="dateRange")
@@ -169,14 +166,14 @@ def _multi_parts(raw: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return parts
 
 
-def _breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
+def parse_breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
     if not raw or not isinstance(raw, dict):
         return None
     limit = raw.get("breakdown_limit")
     common = {
         "limit": default_limit
         if limit in (None, "")
-        else _int(limit, "breakdownFilter__breakdown_limit", minimum=1),
+        else integer(limit, "breakdownFilter__breakdown_limit", minimum=1),
         "hide_other": bool(raw.get("breakdown_hide_other_aggregation")),
     }
     prop = raw.get("breakdown")
@@ -190,17 +187,6 @@ def _breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
         raise QueryError("breakdown must be a property name.", attr="breakdownFilter__breakdown")
     kind = _breakdown_type(raw.get("breakdown_type"), "breakdownFilter__breakdown_type")
     return Breakdown(str(prop), kind, normalize_url=bool(raw.get("breakdown_normalize_url")), **common)
-
-
-def _formulas(trends: dict[str, Any]) -> list[Formula]:
-    nodes = trends.get("formulaNodes")
-    if nodes:
-        return [Formula(str(n.get("formula")), n.get("custom_name")) for n in nodes if isinstance(n, dict)]
-    if trends.get("formulas"):
-        return [Formula(str(f)) for f in trends["formulas"] if f]
-    if trends.get("formula"):
-        return [Formula(str(trends["formula"]))]
-    return []
 
 
 OBJECT_FIELDS = (
@@ -219,7 +205,8 @@ def _check_objects(query: dict[str, Any]) -> None:
             raise QueryError(f"{name} must be an object.", attr=name)
 
 
-def _common(query: dict[str, Any], kind: str) -> InsightSpec:
+def series_fields(query: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The ``SeriesSpec`` fields of a trends, stickiness or lifecycle node."""
     _check_objects(query)
     series_raw = query.get("series")
     if not isinstance(series_raw, list) or not series_raw:
@@ -235,63 +222,13 @@ def _common(query: dict[str, Any], kind: str) -> InsightSpec:
         raise QueryError(
             f"{kind} does not support aggregation_group_type_index.", attr="aggregation_group_type_index"
         )
-    return InsightSpec(
+    return dict(
         kind=kind,
-        series=[parse_series(s, i, f"series__{i}", kind=kind) for i, s in enumerate(series_raw)],
-        date_range=_date_range(query.get("dateRange")),
+        series=tuple(parse_series(s, i, f"series__{i}", kind=kind) for i, s in enumerate(series_raw)),
+        date_range=parse_date_range(query.get("dateRange")),
         interval=interval,
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),
         compare=bool(compare.get("compare")) if isinstance(compare, dict) else False,
         compare_to=compare.get("compare_to") if isinstance(compare, dict) else None,
-        raw=query,
     )
-
-
-def trends_spec(query: dict[str, Any]) -> InsightSpec:
-    spec = _common(query, "TrendsQuery")
-    trends = query.get("trendsFilter") or {}
-    display = trends.get("display") or "ActionsLineGraph"
-    if display not in TIME_SERIES_DISPLAYS + TOTAL_VALUE_DISPLAYS:
-        raise QueryError(f"Unknown display {display!r}.", attr="trendsFilter__display")
-    spec.display = display
-    default_limit = 250 if display == "WorldMap" else 25
-    spec.breakdown = _breakdown(query.get("breakdownFilter"), default_limit=default_limit)
-    spec.formulas = _formulas(trends)
-    smoothing = trends.get("smoothingIntervals")
-    spec.smoothing_intervals = (
-        1 if smoothing in (None, "") else _int(smoothing, "trendsFilter__smoothingIntervals", minimum=1)
-    )
-    if display in TOTAL_VALUE_DISPLAYS:
-        spec.interval = "day"
-    return spec
-
-
-def stickiness_spec(query: dict[str, Any]) -> InsightSpec:
-    spec = _common(query, "StickinessQuery")
-    sticky = query.get("stickinessFilter") or {}
-    spec.computed_as = sticky.get("computedAs") or "non_cumulative"
-    if spec.computed_as not in ("non_cumulative", "cumulative"):
-        raise QueryError(
-            "computedAs must be non_cumulative or cumulative.", attr="stickinessFilter__computedAs"
-        )
-    criteria = sticky.get("stickinessCriteria") or {}
-    if criteria:
-        operator = criteria.get("operator", "gte")
-        if operator not in ("gte", "lte", "exact"):
-            raise QueryError(
-                "operator must be gte, lte or exact.", attr="stickinessFilter__stickinessCriteria__operator"
-            )
-        spec.stickiness_operator = operator
-        spec.stickiness_value = _int(
-            criteria.get("value", 1), "stickinessFilter__stickinessCriteria__value", minimum=1
-        )
-    return spec
-
-
-def lifecycle_spec(query: dict[str, Any]) -> InsightSpec:
-    spec = _common(query, "LifecycleQuery")
-    if len(spec.series) != 1:
-        raise QueryError("Lifecycle takes exactly one series.", attr="series")
-    spec.toggled_lifecycles = (query.get("lifecycleFilter") or {}).get("toggledLifecycles")
-    return spec

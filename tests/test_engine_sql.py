@@ -9,9 +9,10 @@ import pytest
 
 from query_engine.dates import parse_relative, resolve_window, zone
 from query_engine.model import Breakdown, PropertyFilter, PropertyGroup, Series
+from query_engine.runners.trends.sql import series_query
 from query_engine.sql.params import Params
 from query_engine.sql.properties import compile_group
-from query_engine.sql.trends import SeriesRequest, series_query
+from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
 NOW = datetime(2021, 8, 25, 0, 0, tzinfo=UTC)
@@ -163,10 +164,10 @@ def test_clickhouse_server_smoke(api, team, clickhouse):
     ],
 )
 def test_previous_period(date_from, date_to, now, expected):
-    from query_engine.model import DateRange, InsightSpec
+    from query_engine.model import DateRange, SeriesSpec
     from query_engine.runners.common import previous_window
 
-    spec = InsightSpec(kind="TrendsQuery", series=[], date_range=DateRange(date_from, date_to))
+    spec = SeriesSpec(kind="TrendsQuery", series=(), date_range=DateRange(date_from, date_to))
     window = resolve_window(date_from=date_from, date_to=date_to, interval="day", tz=UTC_TZ, now=now)
     previous = previous_window(spec, window, TeamContext(id=1, timezone="UTC", now=now))
     assert (previous.date_from.date().isoformat(), previous.date_to.date().isoformat()) == expected

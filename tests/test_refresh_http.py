@@ -169,7 +169,7 @@ def test_two_clients_refreshing_a_stale_insight_compute_once(
 
     from rest_framework.test import APIClient
 
-    from query_engine.runners.trends import TrendsRunner
+    from query_engine.runners.trends.runner import TrendsRunner
 
     warm = _get(api, team, insight, "blocking")
     age_cached(warm["filters_hash"], AGES["stale"])

@@ -6,7 +6,7 @@ series label / ``action`` dict of result entries.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -14,7 +14,7 @@ from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
 from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
 from query_engine.errors import QueryError
-from query_engine.model import ActionDef, InsightSpec, Series
+from query_engine.model import ActionDef, DateRange, Series
 from query_engine.team import TeamContext
 
 # ClickHouse errors caused by the request (bad regex, bad number …) → 400.
@@ -55,7 +55,22 @@ def earliest_timestamp(team_id: int, *, kind: str) -> datetime | None:
 MAX_BUCKETS = 10_000
 
 
-def window_for(spec: InsightSpec, team: TeamContext, *, kind: str, exact: bool = False) -> DateWindow:
+class Windowed(Protocol):
+    """What a date window is resolved from: any spec with a date range and an interval."""
+
+    @property
+    def date_range(self) -> DateRange: ...
+
+    @property
+    def interval(self) -> str: ...
+
+
+class Comparable(Windowed, Protocol):
+    @property
+    def compare_to(self) -> str | None: ...
+
+
+def window_for(spec: Windowed, team: TeamContext, *, kind: str, exact: bool = False) -> DateWindow:
     """The query's date window; 400 when the range is backwards or has too many buckets."""
     earliest = earliest_timestamp(team.id, kind=kind) if spec.date_range.date_from == "all" else None
     window = _resolve(spec, team, earliest, exact)
@@ -74,7 +89,7 @@ def _bucket_count(window: DateWindow) -> int:
     return int((window.date_to - window.date_from).total_seconds() // seconds) + 1
 
 
-def _resolve(spec: InsightSpec, team: TeamContext, earliest: datetime | None, exact: bool) -> DateWindow:
+def _resolve(spec: Windowed, team: TeamContext, earliest: datetime | None, exact: bool) -> DateWindow:
     return resolve_window(
         date_from=spec.date_range.date_from,
         date_to=spec.date_range.date_to,
@@ -88,7 +103,7 @@ def _resolve(spec: InsightSpec, team: TeamContext, earliest: datetime | None, ex
     )
 
 
-def previous_window(spec: InsightSpec, window: DateWindow, team: TeamContext) -> DateWindow:
+def previous_window(spec: Comparable, window: DateWindow, team: TeamContext) -> DateWindow:
     """The compare period (engine.md §2.6), computed on wall-clock times."""
     start, end = window.date_from.replace(tzinfo=None), window.date_to.replace(tzinfo=None)
     diff = end - start
@@ -106,7 +121,7 @@ def previous_window(spec: InsightSpec, window: DateWindow, team: TeamContext) ->
     return window.with_bounds(localize(prev_from, window.tz), localize(prev_to, window.tz))
 
 
-def _weekly_kludge(spec: InsightSpec, raw_from: str) -> bool:
+def _weekly_kludge(spec: Windowed, raw_from: str) -> bool:
     if (
         spec.interval != "day"
         or spec.date_range.date_to

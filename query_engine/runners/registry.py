@@ -27,9 +27,9 @@ class Runner(Protocol):
 RUNNERS: dict[str, type[Runner]] = {}
 # Modules that register runners; each insight kind adds its own line.
 RUNNER_MODULES: list[str] = [
-    "query_engine.runners.trends",
-    "query_engine.runners.stickiness",
-    "query_engine.runners.lifecycle",
+    "query_engine.runners.trends.runner",
+    "query_engine.runners.stickiness.runner",
+    "query_engine.runners.lifecycle.runner",
     "query_engine.runners.funnels.runner",
     "query_engine.runners.funnel_correlation.runner",
     "query_engine.runners.retention.runner",

@@ -32,7 +32,7 @@ def prepare(team: TeamContext, query: dict[str, Any]) -> Prepared:
     """Everything a funnel-based runner needs before it picks its outer query."""
     spec = funnel_spec(query)
     context = team.started()
-    window = window_for(spec, context, kind="funnels")  # type: ignore[arg-type]
+    window = window_for(spec, context, kind="funnels")
     actions = load_actions(context, [*spec.series, *(x.series for x in spec.exclusions)])
     funnel, params = compile_funnel(spec, context, window, actions)
     return Prepared(spec, funnel, params, window, actions)

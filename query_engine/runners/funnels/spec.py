@@ -8,7 +8,7 @@ from typing import Any
 from query_engine.dates import INTERVALS
 from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup, Series
-from query_engine.nodes import _date_range, parse_properties, parse_series
+from query_engine.nodes import parse_date_range, parse_properties, parse_series
 
 ORDER_TYPES = ("ordered", "strict", "unordered")
 VIZ_TYPES = ("steps", "trends", "time_to_convert")
@@ -219,7 +219,7 @@ def funnel_spec(query: dict[str, Any]) -> FunnelSpec:
     group_index = query.get("aggregation_group_type_index")
     spec = FunnelSpec(
         series=series,
-        date_range=_date_range(query.get("dateRange")),
+        date_range=parse_date_range(query.get("dateRange")),
         interval=interval,
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),

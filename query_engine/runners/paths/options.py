@@ -7,7 +7,7 @@ from typing import Any
 
 from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup
-from query_engine.nodes import _date_range, parse_properties
+from query_engine.nodes import parse_date_range, parse_properties
 from query_engine.runners.paths.sql import CUSTOM_EVENT, PAGEVIEW, SCREEN, Cleaning
 
 EVENT_TYPES = (PAGEVIEW, SCREEN, CUSTOM_EVENT, "hogql")
@@ -118,7 +118,7 @@ def paths_options(query: dict[str, Any]) -> PathsOptions:
         local_cleaning=cleaning_rules(
             raw.get("localPathCleaningFilters"), "pathsFilter__localPathCleaningFilters"
         ),
-        date_range=_date_range(query.get("dateRange")),
+        date_range=parse_date_range(query.get("dateRange")),
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, Breakdown, DateRange, PropertyGroup, Series
-from query_engine.nodes import _breakdown, _date_range, parse_properties
+from query_engine.nodes import parse_breakdown, parse_date_range, parse_properties
 
 PERIODS = ("Hour", "Day", "Week", "Month")
 RETENTION_TYPES = ("retention_recurring", "retention_first_time", "retention_first_ever_occurrence")
@@ -118,9 +118,9 @@ def retention_options(query: dict[str, Any]) -> RetentionOptions:
         minimum_occurrences=_int(
             raw.get("minimumOccurrences"), "retentionFilter__minimumOccurrences", default=1, minimum=1
         ),
-        date_range=_date_range(query.get("dateRange")),
+        date_range=parse_date_range(query.get("dateRange")),
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),
-        breakdown=_breakdown(query.get("breakdownFilter"), default_limit=25),
+        breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=25),
         aggregation_group_type_index=_group_index(query.get("aggregation_group_type_index")),
     )

@@ -1,6 +1,6 @@
 """LifecycleQuery runner: new / returning / resurrecting / dormant actors per
 interval (engine.md §8). The status rules run in ClickHouse (see
-``query_engine.sql.actors``); this fills the four zero-padded series.
+``runners/lifecycle/sql.py``); this fills the four zero-padded series.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import localize, step
-from query_engine.nodes import lifecycle_spec
 from query_engine.runners.common import bucket_index, run_sql, series_label, window_for
+from query_engine.runners.lifecycle.spec import lifecycle_spec
+from query_engine.runners.lifecycle.sql import lifecycle_query
 from query_engine.runners.registry import register
-from query_engine.sql.actors import lifecycle_query
-from query_engine.sql.trends import SeriesRequest
+from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
 KIND = "LifecycleQuery"

@@ -1,6 +1,6 @@
-"""SQL for actor-based insights: stickiness and lifecycle.
+"""Lifecycle SQL: rows of (period, status, actors), the status rules computed in ClickHouse.
 
-Both reuse the trends series WHERE clause (``series_where``) so filters,
+It reuses the shared series WHERE clause (``sql/series.py``) so filters,
 actions and test accounts behave exactly as in trends.
 """
 
@@ -12,38 +12,7 @@ from query_engine.sql.context import bucket_expr, format_bucket
 from query_engine.sql.events import events_source
 from query_engine.sql.params import Params
 from query_engine.sql.properties import json_value
-from query_engine.sql.trends import SeriesRequest, actor_expr, series_where
-
-CRITERIA = {"gte": ">=", "lte": "<=", "exact": "="}
-
-
-def stickiness_query(req: SeriesRequest, operator: str, min_events: int) -> tuple[str, dict]:
-    """Rows (intervals_active, actors): actors active in exactly k buckets."""
-    params = Params()
-    bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
-    source = events_source(params, req.team.id, with_person=not req.team.aggregate_by_distinct_id)
-    if operator == "gte" and min_events <= 1:
-        # Any event makes an interval count: one aggregation level is enough.
-        per_actor = (
-            f"SELECT {actor_expr(req)} AS actor, count(DISTINCT {bucket}) AS intervals_active\n"
-            f"{source}\n{series_where(req, params, req.date_from)}\nGROUP BY actor"
-        )
-        sql = f"SELECT intervals_active, count() AS actors FROM (\n{per_actor}\n) GROUP BY intervals_active"
-        return sql, params.values
-    threshold = params.add(min_events, "Int64")
-    inner = (
-        f"SELECT {actor_expr(req)} AS actor, {bucket} AS bucket_start, count() AS events_in_bucket\n"
-        f"{source}\n"
-        f"{series_where(req, params, req.date_from)}\n"
-        f"GROUP BY actor, bucket_start\nHAVING events_in_bucket {CRITERIA[operator]} {threshold}"
-    )
-    sql = (
-        "SELECT intervals_active, count() AS actors FROM (\n"
-        f"SELECT actor, count() AS intervals_active FROM (\n{inner}\n) GROUP BY actor\n"
-        ") GROUP BY intervals_active ORDER BY intervals_active"
-    )
-    return sql, params.values
-
+from query_engine.sql.series import SeriesRequest, actor_expr, series_where
 
 # Interval → "one interval" SQL; names come from this table only.
 ONE_INTERVAL = {

@@ -13,9 +13,8 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow, localize
-from query_engine.model import BREAKDOWN_OTHER, TOTAL_VALUE_DISPLAYS, InsightSpec, Series
-from query_engine.nodes import PROPERTY_MATHS, trends_spec
-from query_engine.runners import trends_post as post
+from query_engine.model import BREAKDOWN_OTHER, Series
+from query_engine.nodes import PROPERTY_MATHS
 from query_engine.runners.common import (
     action_dict,
     bucket_index,
@@ -25,7 +24,10 @@ from query_engine.runners.common import (
     window_for,
 )
 from query_engine.runners.registry import register
-from query_engine.sql.trends import ACTIVE_WINDOW_DAYS, SeriesRequest, series_query
+from query_engine.runners.trends import post
+from query_engine.runners.trends.spec import TOTAL_VALUE_DISPLAYS, TrendsSpec, trends_spec
+from query_engine.runners.trends.sql import ACTIVE_WINDOW_DAYS, series_query
+from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
 KIND = "TrendsQuery"
@@ -35,7 +37,7 @@ KIND = "TrendsQuery"
 class TrendsRunner:
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
-        self.spec: InsightSpec = trends_spec(query)
+        self.spec: TrendsSpec = trends_spec(query)
         self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
         self.total_value = self.spec.display in TOTAL_VALUE_DISPLAYS

@@ -9,11 +9,11 @@ from typing import Any
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow
 from query_engine.model import Series
-from query_engine.nodes import stickiness_spec
 from query_engine.runners.common import action_dict, previous_window, run_sql, series_label, window_for
 from query_engine.runners.registry import register
-from query_engine.sql.actors import stickiness_query
-from query_engine.sql.trends import SeriesRequest
+from query_engine.runners.stickiness.spec import stickiness_spec
+from query_engine.runners.stickiness.sql import stickiness_query
+from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
 KIND = "StickinessQuery"
@@ -65,7 +65,7 @@ class StickinessRunner:
             filters=tuple(filters),
             actions=self.actions,
         )
-        sql, params = stickiness_query(req, self.spec.stickiness_operator, self.spec.stickiness_value)
+        sql, params = stickiness_query(req, self.spec.operator, self.spec.value)
         size = len(window.buckets)
         data = [0] * size
         for intervals_active, actors in run_sql(sql, params, kind=KIND).rows:

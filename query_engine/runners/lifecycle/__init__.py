@@ -1,0 +1,1 @@
+"""Lifecycle: new, returning, resurrecting and dormant actors per interval."""

@@ -1,0 +1,1 @@
+"""Stickiness: how many actors were active in k of the range's intervals."""
