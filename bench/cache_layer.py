@@ -28,12 +28,19 @@ django.setup()
 from query_engine.refresh.cache import query_cache_key  # noqa: E402
 from query_engine.refresh.modes import ExecutionMode  # noqa: E402
 from query_engine.refresh.results import query_results  # noqa: E402
+from query_engine.runners.base import Staleness  # noqa: E402
 from query_engine.runners.registry import RUNNERS  # noqa: E402
 from query_engine.team import TeamContext  # noqa: E402
 
 
 class FixedRunner:
     """A stand-in result the size of a 7-day trends series with 3 breakdown values."""
+
+    kind = "BenchQuery"
+    timeout_key = "default"
+    staleness = Staleness.QUERY
+    legacy_insight = None
+    insight_node = False
 
     def __init__(self, *, team, query, user_id=None) -> None:
         self.query = query

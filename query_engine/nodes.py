@@ -189,6 +189,18 @@ def parse_breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
     return Breakdown(str(prop), kind, normalize_url=bool(raw.get("breakdown_normalize_url")), **common)
 
 
+# Nodes that only wrap the query a runner computes (in their ``source``).
+WRAPPER_KINDS = frozenset({"InsightVizNode", "DataVisualizationNode", "DataTableNode"})
+
+
+def unwrap(query: dict[str, Any]) -> dict[str, Any]:
+    """The node a runner computes: a wrapper's ``source``, else the query itself."""
+    source = query.get("source")
+    if query.get("kind") in WRAPPER_KINDS and isinstance(source, dict):
+        return source
+    return query
+
+
 OBJECT_FIELDS = (
     "dateRange",
     "trendsFilter",

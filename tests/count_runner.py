@@ -13,6 +13,7 @@ from typing import Any
 
 from insights_api.errors import QueryError
 from query_engine.backends import get_backend
+from query_engine.runners.base import Staleness
 
 SQL = (
     "SELECT count() AS c, sum(number) AS s FROM numbers({n:UInt64}) "
@@ -21,6 +22,11 @@ SQL = (
 
 
 class CountRunner:
+    kind = "CountTestQuery"
+    timeout_key = "default"
+    staleness = Staleness.QUERY
+    legacy_insight = None
+    insight_node = False
     calls = 0
     _lock = threading.Lock()
 

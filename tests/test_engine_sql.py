@@ -124,12 +124,14 @@ def test_timeout_is_a_clear_error(settings, clickhouse_schema):
     settings.QUERY_TIMEOUT_SECONDS = {"default": 60, "TrendsQuery": 1}
     with pytest.raises(QueryTimeout) as caught:
         run_sql(
-            "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0", {}, kind="TrendsQuery"
+            "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0",
+            {},
+            timeout_key="TrendsQuery",
         )
     response = exception_handler(caught.value, {})
     assert response.status_code == 504 and response.data["code"] == "query_timeout"
     # the engine is usable right after a timeout (chDB keeps no stale output)
-    assert run_sql("SELECT 41 + 1 AS answer", {}, kind="TrendsQuery").rows == [[42]]
+    assert run_sql("SELECT 41 + 1 AS answer", {}, timeout_key="TrendsQuery").rows == [[42]]
 
 
 @pytest.mark.skipif(

@@ -9,6 +9,7 @@ from analytics.services.team_context import team_context
 from query_engine.legacy import registry as legacy_registry
 from query_engine.refresh.cache import query_cache_key
 from query_engine.runners import registry
+from query_engine.runners.base import Staleness
 
 pytestmark = pytest.mark.django_db
 QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": [{"kind": "EventsNode"}]}}
@@ -17,6 +18,11 @@ QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": [
 class CountingRunner:
     """Test double for a runner: answers from its input so the glue can be checked exactly."""
 
+    kind = "TrendsQuery"
+    timeout_key = "TrendsQuery"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "TRENDS"
+    insight_node = True
     calls = 0
 
     def __init__(self, *, team, query, user_id=None):
@@ -31,9 +37,7 @@ class CountingRunner:
 def runners(monkeypatch):
     """Only the test runner is registered (engines on other branches are out of the picture)."""
     monkeypatch.setattr(registry, "RUNNERS", {"TrendsQuery": CountingRunner})
-    monkeypatch.setattr(registry, "_loaded", True)
     monkeypatch.setattr(legacy_registry, "CONVERTERS", {})
-    monkeypatch.setattr(legacy_registry, "_loaded", True)
     CountingRunner.calls = 0
 
 

@@ -6,18 +6,11 @@ from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
-INSIGHT_QUERY_KINDS = frozenset(
-    {
-        "TrendsQuery",
-        "FunnelsQuery",
-        "RetentionQuery",
-        "PathsQuery",
-        "StickinessQuery",
-        "LifecycleQuery",
-        "FunnelCorrelationQuery",
-    }
-)
-WRAPPER_KINDS = frozenset({"InsightVizNode", "DataVisualizationNode", "DataTableNode"})
+from query_engine.nodes import WRAPPER_KINDS
+from query_engine.runners.registry import insight_query_kinds
+
+# Kinds and wrappers come from the engine's registry; only data kinds are listed here.
+INSIGHT_QUERY_KINDS = insight_query_kinds()
 DATA_KINDS = frozenset({"HogQLQuery", "HogQuery", "EventsQuery", "ActorsQuery", "SavedInsightNode"})
 TOP_LEVEL_KINDS = INSIGHT_QUERY_KINDS | WRAPPER_KINDS | DATA_KINDS
 

@@ -14,6 +14,7 @@ from typing import Any
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.legacy.registry import filters_to_query
+from query_engine.nodes import unwrap
 from query_engine.refresh.cache import query_cache_key
 from query_engine.refresh.modes import ExecutionMode
 from query_engine.refresh.results import query_results
@@ -46,7 +47,7 @@ def with_dashboard_filters(query: dict[str, Any], dashboard_filters: dict[str, A
     if not dashboard_filters:
         return query
     merged = copy.deepcopy(query)
-    source = merged.get("source") if merged.get("kind") == "InsightVizNode" else merged
+    source = unwrap(merged)
     if not isinstance(source, dict):
         return merged
     date_from, date_to = dashboard_filters.get("date_from"), dashboard_filters.get("date_to")

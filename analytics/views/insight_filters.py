@@ -12,19 +12,14 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from analytics.models import Insight
+from query_engine.runners.registry import legacy_query_kinds
 
 TRUTHY = {"1", "true", "yes", "y", "t", "on"}
 RELATIVE = re.compile(r"^-(\d+)([hdwmy])$")
 RELATIVE_UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
-INSIGHT_KINDS = {"TRENDS", "FUNNELS", "RETENTION", "PATHS", "STICKINESS", "LIFECYCLE"}
-QUERY_KIND = {
-    "TRENDS": "TrendsQuery",
-    "FUNNELS": "FunnelsQuery",
-    "RETENTION": "RetentionQuery",
-    "PATHS": "PathsQuery",
-    "STICKINESS": "StickinessQuery",
-    "LIFECYCLE": "LifecycleQuery",
-}
+# Legacy insight name → query kind, from the engine's registry (TRENDS → TrendsQuery).
+QUERY_KIND = legacy_query_kinds()
+INSIGHT_KINDS = set(QUERY_KIND)
 ORDERABLE = {
     f.name for f in Insight._meta.get_fields() if getattr(f, "concrete", False) and not f.many_to_many
 }

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from query_engine.errors import QueryError
-from query_engine.legacy.registry import converts
 from query_engine.legacy.trends import common_query, decode
 
 LEGACY_BREAKDOWN_LIMIT = 10
@@ -76,7 +75,6 @@ def _breakdown(filters: dict[str, Any]) -> dict[str, Any] | None:
     return {k: v for k, v in result.items() if v not in (None, "", [])}
 
 
-@converts("FUNNELS")
 def funnels_query(filters: dict[str, Any]) -> dict[str, Any]:
     query = common_query(filters, "FunnelsQuery")
     funnels = {new: filters[old] for old, new in FUNNEL_KEYS.items() if filters.get(old) not in (None, "")}

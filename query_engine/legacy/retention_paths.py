@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from query_engine.errors import QueryError
-from query_engine.legacy.registry import converts
 from query_engine.legacy.trends import decode, legacy_properties, truthy
 
 LEGACY_TOTAL_INTERVALS = 11
@@ -50,7 +49,6 @@ def _common(filters: dict[str, Any], kind: str) -> dict[str, Any]:
     return query
 
 
-@converts("RETENTION")
 def retention_query(filters: dict[str, Any]) -> dict[str, Any]:
     query = _common(filters, "RetentionQuery")
     retention: dict[str, Any] = {
@@ -78,7 +76,6 @@ def retention_query(filters: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
-@converts("PATHS")
 def paths_query(filters: dict[str, Any]) -> dict[str, Any]:
     query = _common(filters, "PathsQuery")
     paths: dict[str, Any] = {

@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from query_engine.errors import QueryError
-from query_engine.legacy.registry import converts
 
 TRENDS_FILTER_KEYS = {"display": "display", "smoothing_intervals": "smoothingIntervals"}
 
@@ -134,7 +133,6 @@ def lifecycle_query(filters: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
-@converts("TRENDS")
 def convert_trends(filters: dict[str, Any]) -> dict[str, Any]:
     shown_as = str(filters.get("shown_as") or "").lower()
     if shown_as == "stickiness":
@@ -142,7 +140,3 @@ def convert_trends(filters: dict[str, Any]) -> dict[str, Any]:
     if shown_as == "lifecycle":
         return lifecycle_query(filters)
     return trends_query(filters)
-
-
-converts("STICKINESS")(stickiness_query)
-converts("LIFECYCLE")(lifecycle_query)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.dispatch import Signal
 
-from query_engine.refresh.staleness import source_query
+from query_engine.nodes import unwrap
 from query_engine.team import TeamContext
 
 # How long a computed response stays (and the job status that produced it: see ``status``).
@@ -42,7 +42,7 @@ def query_cache_key(*, team: TeamContext, query: dict[str, Any]) -> str:
     ``TeamContext``); an InsightVizNode keys as its source."""
     payload = orjson.dumps(
         {
-            "query": _normalised(source_query(query)),
+            "query": _normalised(unwrap(query)),
             "team": team.answer_settings(),
             "version": settings.CACHE_VERSION,
         },

@@ -1,6 +1,8 @@
 """When a cached result goes stale, and the ages PostHog reports with it.
 
-Pure code: "now" is always passed in. A result is stale once
+Pure code: "now" is always passed in. Each runner class names its rule
+(``staleness``, see ``runners/base.py``); a kind without one is judged as a
+plain query. A result is stale once
 ``now > last_refresh + threshold(interval)``; the default thresholds decide
 "very fresh", the lazy ones (used by ``lazy_async``) "somewhat fresh". A result
 whose date range ended well before it was computed never goes stale.
@@ -15,17 +17,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-# Kinds whose runners always have a date range (and an interval, day by default).
-INSIGHT_KINDS = frozenset(
-    {
-        "TrendsQuery",
-        "FunnelsQuery",
-        "RetentionQuery",
-        "PathsQuery",
-        "StickinessQuery",
-        "LifecycleQuery",
-    }
-)
+from query_engine.nodes import unwrap
+from query_engine.runners.base import Staleness
+from query_engine.runners.registry import runner_class
+
 # A date range that ended this long before the computation counts as closed.
 CLOSED_RANGE_MARGIN = timedelta(seconds=10)
 INSIGHT_REFRESH = timedelta(minutes=15)
@@ -64,26 +59,21 @@ THRESHOLDS: dict[ThresholdMode, dict[str | None, timedelta]] = {
 UNTHRESHOLDED = frozenset({"second"})
 
 
-def source_query(query: dict[str, Any]) -> dict[str, Any]:
-    """The node a runner computes: ``InsightVizNode`` and friends unwrap to their source."""
-    source = query.get("source")
-    if query.get("kind") in ("InsightVizNode", "DataVisualizationNode", "DataTableNode") and isinstance(
-        source, dict
-    ):
-        return source
-    return query
+def rule(node: dict[str, Any]) -> Staleness:
+    """The staleness rule of the node's runner (``Staleness.QUERY`` for a kind with none)."""
+    runner = runner_class(node.get("kind"))
+    return getattr(runner, "staleness", Staleness.QUERY)
 
 
 def query_interval(query: dict[str, Any]) -> str | None:
     """The interval staleness is judged by: minute for queries without a date range."""
-    node = source_query(query)
-    kind = node.get("kind")
-    if kind == "RetentionQuery":
+    node = unwrap(query)
+    found = rule(node)
+    if found == Staleness.RETENTION_PERIOD:
         period = (node.get("retentionFilter") or {}).get("period") or "Day"
         return str(period).lower()
-    interval = node.get("interval")
-    if kind in INSIGHT_KINDS or isinstance(node.get("dateRange"), dict):
-        value = interval or "day"
+    if found == Staleness.INTERVAL or isinstance(node.get("dateRange"), dict):
+        value = node.get("interval") or "day"
         return value if value in THRESHOLDS[ThresholdMode.DEFAULT] or value in UNTHRESHOLDED else None
     return "minute"
 
@@ -160,8 +150,8 @@ def _range_days(node: dict[str, Any], resolved: dict[str, Any]) -> float | None:
 
 def refresh_frequency(query: dict[str, Any], response: dict[str, Any]) -> timedelta:
     """How soon a client may ask again: 15 min for insights, 3 min for short ones, 1 min otherwise."""
-    node = source_query(query)
-    if node.get("kind") not in INSIGHT_KINDS:
+    node = unwrap(query)
+    if rule(node) == Staleness.QUERY:
         return OTHER_REFRESH
     if node.get("interval") == "hour":
         return INSIGHT_REFRESH_SHORT

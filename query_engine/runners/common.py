@@ -21,18 +21,19 @@ from query_engine.team import TeamContext
 USER_ERROR_CODES = {6, 27, 36, 38, 41, 43, 53, 69, 72, 427}
 
 
-def timeout_for(kind: str) -> int:
+def timeout_for(timeout_key: str) -> int:
+    """Seconds allowed for ``timeout_key`` (a runner's key in ``QUERY_TIMEOUT_SECONDS``)."""
     limits = getattr(settings, "QUERY_TIMEOUT_SECONDS", {}) or {}
-    return int(limits.get(kind, limits.get("default", 60)))
+    return int(limits.get(timeout_key, limits.get("default", 60)))
 
 
-def run_sql(sql: str, params: dict[str, Any], *, kind: str) -> QueryResult:
-    """Execute on the configured backend with the kind's time limit.
+def run_sql(sql: str, params: dict[str, Any], *, timeout_key: str) -> QueryResult:
+    """Execute on the configured backend with the runner's time limit.
 
     Past the limit the backend raises ``QueryTimeout`` (the API answers 504).
     """
     try:
-        return get_backend().execute(sql, params, settings={"max_execution_time": timeout_for(kind)})
+        return get_backend().execute(sql, params, settings={"max_execution_time": timeout_for(timeout_key)})
     except QueryTimeout:
         raise
     except BackendError as exc:
@@ -42,9 +43,11 @@ def run_sql(sql: str, params: dict[str, Any], *, kind: str) -> QueryResult:
         raise
 
 
-def earliest_timestamp(team_id: int, *, kind: str) -> datetime | None:
+def earliest_timestamp(team_id: int, *, timeout_key: str) -> datetime | None:
     result = run_sql(
-        "SELECT min(timestamp) FROM events WHERE team_id = {team_id:Int64}", {"team_id": team_id}, kind=kind
+        "SELECT min(timestamp) FROM events WHERE team_id = {team_id:Int64}",
+        {"team_id": team_id},
+        timeout_key=timeout_key,
     )
     value = result.rows[0][0] if result.rows else None
     if not value or str(value).startswith("1970"):
@@ -70,9 +73,11 @@ class Comparable(Windowed, Protocol):
     def compare_to(self) -> str | None: ...
 
 
-def window_for(spec: Windowed, team: TeamContext, *, kind: str, exact: bool = False) -> DateWindow:
+def window_for(spec: Windowed, team: TeamContext, *, timeout_key: str, exact: bool = False) -> DateWindow:
     """The query's date window; 400 when the range is backwards or has too many buckets."""
-    earliest = earliest_timestamp(team.id, kind=kind) if spec.date_range.date_from == "all" else None
+    earliest = (
+        earliest_timestamp(team.id, timeout_key=timeout_key) if spec.date_range.date_from == "all" else None
+    )
     window = _resolve(spec, team, earliest, exact)
     if window.date_from > window.date_to:
         raise QueryError("date_from is after date_to.", attr="dateRange__date_from")

@@ -1,71 +1,60 @@
-"""Runners by query kind: ``TrendsQuery`` → the trends runner, and so on.
+"""Every query kind the engine computes, in one literal dict: ``kind`` → runner class.
 
-Each runner module registers itself with ``@register("TrendsQuery")``; the
-registry imports the runner modules listed in RUNNER_MODULES on first use.
+Adding a kind is one ``runners/<kind>/`` folder and one line here; every other
+list of kinds (staleness rules, time limits, legacy insight names, which
+kinds an ``InsightVizNode`` may wrap) is read from the runner classes.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from query_engine.errors import QueryError
+from query_engine.nodes import WRAPPER_KINDS, unwrap
+from query_engine.runners.base import Runner
+from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunner
+from query_engine.runners.funnels.runner import FunnelsRunner
+from query_engine.runners.lifecycle.runner import LifecycleRunner
+from query_engine.runners.paths.runner import PathsRunner
+from query_engine.runners.retention.runner import RetentionRunner
+from query_engine.runners.stickiness.runner import StickinessRunner
+from query_engine.runners.trends.runner import TrendsRunner
 from query_engine.team import TeamContext
 
-
-class Runner(Protocol):
-    """Computes one query node for one team; no caching here."""
-
-    def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None: ...
-
-    def calculate(self) -> dict[str, Any]:
-        """The response body for this kind: at least ``results``."""
-        ...
-
-
-RUNNERS: dict[str, type[Runner]] = {}
-# Modules that register runners; each insight kind adds its own line.
-RUNNER_MODULES: list[str] = [
-    "query_engine.runners.trends.runner",
-    "query_engine.runners.stickiness.runner",
-    "query_engine.runners.lifecycle.runner",
-    "query_engine.runners.funnels.runner",
-    "query_engine.runners.funnel_correlation.runner",
-    "query_engine.runners.retention.runner",
-    "query_engine.runners.paths.runner",
-]
-_loaded = False
+RUNNERS: dict[str, type[Runner]] = {
+    "TrendsQuery": TrendsRunner,
+    "StickinessQuery": StickinessRunner,
+    "LifecycleQuery": LifecycleRunner,
+    "FunnelsQuery": FunnelsRunner,
+    "FunnelCorrelationQuery": FunnelCorrelationRunner,
+    "RetentionQuery": RetentionRunner,
+    "PathsQuery": PathsRunner,
+}
 
 
-def register(kind: str) -> Callable[[type[Runner]], type[Runner]]:
-    def decorator(cls: type[Runner]) -> type[Runner]:
-        RUNNERS[kind] = cls
-        return cls
-
-    return decorator
+def runner_class(kind: Any) -> type[Runner] | None:
+    return RUNNERS.get(kind) if isinstance(kind, str) else None
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        for module in RUNNER_MODULES:
-            importlib.import_module(module)
-        _loaded = True
+def insight_query_kinds() -> frozenset[str]:
+    """Kinds an ``InsightVizNode`` may wrap."""
+    return frozenset(kind for kind, cls in RUNNERS.items() if cls.insight_node)
+
+
+def legacy_query_kinds() -> dict[str, str]:
+    """Legacy ``filters.insight`` name → query kind (``TRENDS`` → ``TrendsQuery``)."""
+    return {cls.legacy_insight: kind for kind, cls in RUNNERS.items() if cls.legacy_insight}
 
 
 def runner_for(*, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> Runner:
-    _load()
     if not isinstance(query, dict):
         raise QueryError("Query must be a JSON object.", attr="query")
-    kind = query.get("kind")
-    if kind == "InsightVizNode":
-        source = query.get("source")
-        if not isinstance(source, dict):
-            raise QueryError("InsightVizNode needs a source query.", attr="query__source")
-        return runner_for(team=team, query=source, user_id=user_id)
-    cls = RUNNERS.get(kind) if isinstance(kind, str) else None
+    node = unwrap(query)
+    kind = node.get("kind")
+    if kind in WRAPPER_KINDS:
+        raise QueryError(f"{kind} needs a source query.", attr="query__source")
+    cls = runner_class(kind)
     if cls is None:
         known = ", ".join(sorted(RUNNERS)) or "none yet"
         raise QueryError(f"Unsupported query kind {kind!r}; supported: {known}.", attr="query__kind")
-    return cls(team=team, query=query, user_id=user_id)
+    return cls(team=team, query=node, user_id=user_id)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from query_engine.errors import QueryError
+from query_engine.nodes import unwrap
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
 from query_engine.runners.funnel_correlation.sql import (
     event_properties_query,
@@ -18,7 +20,6 @@ from query_engine.runners.funnel_correlation.sql import (
     totals_query,
 )
 from query_engine.runners.funnels.runner import prepare
-from query_engine.runners.registry import register
 from query_engine.team import TeamContext
 
 TYPES = ("events", "properties", "event_with_properties")
@@ -69,8 +70,8 @@ def funnel_source(query: dict[str, Any]) -> dict[str, Any]:
     source = query.get("source")
     if isinstance(source, dict) and source.get("kind") == "FunnelsActorsQuery":
         source = source.get("source")
-    if isinstance(source, dict) and source.get("kind") == "InsightVizNode":
-        source = source.get("source")
+    if isinstance(source, dict):
+        source = unwrap(source)
     if not isinstance(source, dict) or source.get("kind") != "FunnelsQuery":
         raise QueryError("FunnelCorrelationQuery needs a FunnelsQuery source.", attr="source")
     # Correlation looks at whole funnels: one result per actor, steps view, no breakdown.
@@ -78,9 +79,15 @@ def funnel_source(query: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in source.items() if k != "breakdownFilter"}, "funnelsFilter": funnels}
 
 
-@register("FunnelCorrelationQuery")
 class FunnelCorrelationRunner:
     """Events, person properties or event properties that go with converting or dropping off."""
+
+    kind = "FunnelCorrelationQuery"
+    timeout_key = "default"
+    # Judged as before: the node has no dateRange of its own (its funnel source does).
+    staleness = Staleness.QUERY
+    legacy_insight = None
+    insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team
@@ -92,10 +99,12 @@ class FunnelCorrelationRunner:
             raise QueryError(
                 f"funnelCorrelationType must be one of {', '.join(TYPES)}.", attr="funnelCorrelationType"
             )
-        p = prepare(self.team, funnel_source(self.query))
+        p = prepare(self.team, funnel_source(self.query), timeout_key=self.timeout_key)
         params, funnel = p.params, p.funnel
         date_to = params.add(p.window.date_to, DATETIME)
-        totals = run_sql(totals_query(funnel, date_to), params.values, kind="funnels").dicts()[0]
+        totals = run_sql(totals_query(funnel, date_to), params.values, timeout_key=self.timeout_key).dicts()[
+            0
+        ]
         s_total, f_total = int(totals["success_total"]), int(totals["failure_total"])
         if s_total == 0 or f_total == 0:
             return self._response([], skewed=True)
@@ -149,9 +158,8 @@ class FunnelCorrelationRunner:
         # Rare (event, property, value) rows are noise: PostHog drops those seen by two actors or fewer.
         return [row for row in rows if row[1] + row[2] > 2]
 
-    @staticmethod
-    def _run(sql: str, params: Any) -> list[dict[str, Any]]:
-        return run_sql(sql, params.values, kind="funnels").dicts()
+    def _run(self, sql: str, params: Any) -> list[dict[str, Any]]:
+        return run_sql(sql, params.values, timeout_key=self.timeout_key).dicts()
 
     @staticmethod
     def _response(events: list[dict[str, Any]], *, skewed: bool) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from typing import Any
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow
 from query_engine.model import ActionDef
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql, window_for
 from query_engine.runners.funnels.compile import compile_funnel
 from query_engine.runners.funnels.queries import steps_query, time_to_convert_query, trends_query
 from query_engine.runners.funnels.results import steps_result, time_to_convert_result, trends_result
 from query_engine.runners.funnels.spec import FunnelSpec, funnel_spec
 from query_engine.runners.funnels.sql import FunnelSQL
-from query_engine.runners.registry import register
 from query_engine.sql.params import Params
 from query_engine.team import TeamContext
 
@@ -28,26 +28,31 @@ class Prepared:
     actions: dict[int, ActionDef]
 
 
-def prepare(team: TeamContext, query: dict[str, Any]) -> Prepared:
+def prepare(team: TeamContext, query: dict[str, Any], *, timeout_key: str) -> Prepared:
     """Everything a funnel-based runner needs before it picks its outer query."""
     spec = funnel_spec(query)
     context = team.started()
-    window = window_for(spec, context, kind="funnels")
+    window = window_for(spec, context, timeout_key=timeout_key)
     actions = load_actions(context, [*spec.series, *(x.series for x in spec.exclusions)])
     funnel, params = compile_funnel(spec, context, window, actions)
     return Prepared(spec, funnel, params, window, actions)
 
 
-@register("FunnelsQuery")
 class FunnelsRunner:
     """Computes a funnel's steps, conversion trends or time-to-convert histogram."""
+
+    kind = "FunnelsQuery"
+    timeout_key = "default"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "FUNNELS"
+    insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team
         self.query = query
 
     def calculate(self) -> dict[str, Any]:
-        p = prepare(self.team, self.query)
+        p = prepare(self.team, self.query, timeout_key=self.timeout_key)
         spec, funnel, params, window = p.spec, p.funnel, p.params, p.window
         to_step = spec.last_step if spec.to_step is None else spec.to_step
         if spec.viz_type == "trends":
@@ -69,6 +74,5 @@ class FunnelsRunner:
             },
         }
 
-    @staticmethod
-    def _rows(sql: str, params: Params) -> list[dict[str, Any]]:
-        return run_sql(sql, params.values, kind="funnels").dicts()
+    def _rows(self, sql: str, params: Params) -> list[dict[str, Any]]:
+        return run_sql(sql, params.values, timeout_key=self.timeout_key).dicts()

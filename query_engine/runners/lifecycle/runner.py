@@ -10,19 +10,23 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import localize, step
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import bucket_index, run_sql, series_label, window_for
 from query_engine.runners.lifecycle.spec import lifecycle_spec
 from query_engine.runners.lifecycle.sql import lifecycle_query
-from query_engine.runners.registry import register
 from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
-KIND = "LifecycleQuery"
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
-@register(KIND)
 class LifecycleRunner:
+    kind = "LifecycleQuery"
+    timeout_key = "LifecycleQuery"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "LIFECYCLE"
+    insight_node = True
+
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec = lifecycle_spec(query)
@@ -30,7 +34,7 @@ class LifecycleRunner:
         self.actions = load_actions(team, self.spec.series)
 
     def calculate(self) -> dict[str, Any]:
-        window = window_for(self.spec, self.ctx, kind=KIND)
+        window = window_for(self.spec, self.ctx, timeout_key=self.timeout_key)
         buckets = window.buckets
         interval = self.spec.interval
         first, last = buckets[0], buckets[-1]
@@ -48,7 +52,7 @@ class LifecycleRunner:
         sql, params = lifecycle_query(req, localize(step(first, interval, -1), window.tz))
         index = bucket_index(window)
         counts = {status: [0.0] * len(buckets) for status in STATUSES}
-        for period, status, actors in run_sql(sql, params, kind=KIND).rows:
+        for period, status, actors in run_sql(sql, params, timeout_key=self.timeout_key).rows:
             if period in index:
                 counts[status][index[period]] = float(-actors if status == "dormant" else actors)
         results = [self._entry(series, status, counts[status], window) for status in STATUSES]

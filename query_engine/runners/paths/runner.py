@@ -8,11 +8,11 @@ from typing import Any
 
 from query_engine.dates import resolve_window
 from query_engine.errors import QueryError
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
 from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
 from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
-from query_engine.runners.registry import register
 from query_engine.sql.events import (
     FilterContext,
     and_,
@@ -87,9 +87,14 @@ class PathsBuilder:
         return paths_sql(spec, params), params.values
 
 
-@register("PathsQuery")
 class PathsRunner:
     """Computes a ``PathsQuery``: edges ``{source, target, value, average_conversion_time}``."""
+
+    kind = "PathsQuery"
+    timeout_key = "default"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "PATHS"
+    insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team.started()
@@ -99,7 +104,7 @@ class PathsRunner:
         project_rules = cleaning_rules(self.team.path_cleaning_filters or [], "path_cleaning_filters")
         builder = PathsBuilder(self.options, self.team, project_rules)
         sql, params = builder.build()
-        rows = run_sql(sql, params, kind="PathsQuery").rows
+        rows = run_sql(sql, params, timeout_key=self.timeout_key).rows
         date_from, date_to = builder.window()
         return {
             "results": links(rows),

@@ -8,8 +8,8 @@ from typing import Any
 from query_engine.actions import load_actions
 from query_engine.dates import localize
 from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
-from query_engine.runners.registry import register
 from query_engine.runners.retention.options import RetentionOptions, retention_options
 from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
 from query_engine.runners.retention.sql import RetentionSql, retention_sql
@@ -100,9 +100,14 @@ class RetentionBuilder:
         return sql, params.values
 
 
-@register("RetentionQuery")
 class RetentionRunner:
     """Computes a ``RetentionQuery``: rectangular cohort rows, per breakdown value when broken down."""
+
+    kind = "RetentionQuery"
+    timeout_key = "default"
+    staleness = Staleness.RETENTION_PERIOD
+    legacy_insight = "RETENTION"
+    insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.team = team.started()
@@ -137,13 +142,13 @@ class RetentionRunner:
 
     def _matrices(self, builder: RetentionBuilder, window: RetentionWindow) -> dict[str, list[list[int]]]:
         sql, params = builder.build(window)
-        found = matrices(run_sql(sql, params, kind="RetentionQuery").rows, window.intervals)
+        found = matrices(run_sql(sql, params, timeout_key=self.timeout_key).rows, window.intervals)
         breakdown = self.options.breakdown
         if breakdown is not None and len(found) > breakdown.limit:
             # Overflow values merge into "other" per actor, so the matrix is recomputed.
             kept = tuple(ranked_values(found)[: breakdown.limit])
             sql, params = builder.build(window, kept_values=kept)
-            found = matrices(run_sql(sql, params, kind="RetentionQuery").rows, window.intervals)
+            found = matrices(run_sql(sql, params, timeout_key=self.timeout_key).rows, window.intervals)
             if breakdown.hide_other:
                 found.pop(BREAKDOWN_OTHER, None)
         return found

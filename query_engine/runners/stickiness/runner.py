@@ -9,14 +9,12 @@ from typing import Any
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow
 from query_engine.model import Series
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import action_dict, previous_window, run_sql, series_label, window_for
-from query_engine.runners.registry import register
 from query_engine.runners.stickiness.spec import stickiness_spec
 from query_engine.runners.stickiness.sql import stickiness_query
 from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
-
-KIND = "StickinessQuery"
 
 
 def stickiness_labels(count: int, interval: str, cumulative: bool) -> list[str]:
@@ -32,8 +30,13 @@ def suffix_sums(data: list[int]) -> list[int]:
     return out
 
 
-@register(KIND)
 class StickinessRunner:
+    kind = "StickinessQuery"
+    timeout_key = "StickinessQuery"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "STICKINESS"
+    insight_node = True
+
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec = stickiness_spec(query)
@@ -41,7 +44,7 @@ class StickinessRunner:
         self.actions = load_actions(team, self.spec.series)
 
     def calculate(self) -> dict[str, Any]:
-        window = window_for(self.spec, self.ctx, kind=KIND)
+        window = window_for(self.spec, self.ctx, timeout_key=self.timeout_key)
         periods: list[tuple[DateWindow, str | None]] = [(window, "current" if self.spec.compare else None)]
         if self.spec.compare:
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
@@ -68,7 +71,7 @@ class StickinessRunner:
         sql, params = stickiness_query(req, self.spec.operator, self.spec.value)
         size = len(window.buckets)
         data = [0] * size
-        for intervals_active, actors in run_sql(sql, params, kind=KIND).rows:
+        for intervals_active, actors in run_sql(sql, params, timeout_key=self.timeout_key).rows:
             if 1 <= intervals_active <= size:
                 data[intervals_active - 1] = actors
         cumulative = self.spec.computed_as == "cumulative"

@@ -15,6 +15,7 @@ from query_engine.actions import load_actions
 from query_engine.dates import DateWindow, localize
 from query_engine.model import BREAKDOWN_OTHER, Series
 from query_engine.nodes import PROPERTY_MATHS
+from query_engine.runners.base import Staleness
 from query_engine.runners.common import (
     action_dict,
     bucket_index,
@@ -23,18 +24,20 @@ from query_engine.runners.common import (
     series_label,
     window_for,
 )
-from query_engine.runners.registry import register
 from query_engine.runners.trends import post
 from query_engine.runners.trends.spec import TOTAL_VALUE_DISPLAYS, TrendsSpec, trends_spec
 from query_engine.runners.trends.sql import ACTIVE_WINDOW_DAYS, series_query
 from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
-KIND = "TrendsQuery"
 
-
-@register(KIND)
 class TrendsRunner:
+    kind = "TrendsQuery"
+    timeout_key = "TrendsQuery"
+    staleness = Staleness.INTERVAL
+    legacy_insight = "TRENDS"
+    insight_node = True
+
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
         self.query = query
         self.spec: TrendsSpec = trends_spec(query)
@@ -48,7 +51,9 @@ class TrendsRunner:
         self.period: DateWindow | None = None  # the compare period being computed
 
     def calculate(self) -> dict[str, Any]:
-        window = window_for(self.spec, self.ctx, kind=KIND, exact=self.spec.display == "BoldNumber")
+        window = window_for(
+            self.spec, self.ctx, timeout_key=self.timeout_key, exact=self.spec.display == "BoldNumber"
+        )
         periods: list[tuple[DateWindow, str | None]] = [(window, "current" if self.spec.compare else None)]
         if self.spec.compare and self.spec.date_range.date_from != "all":
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
@@ -106,7 +111,7 @@ class TrendsRunner:
 
     def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
         sql, params = series_query(self._request(self._effective(series), window))
-        rows = run_sql(sql, params, kind=KIND).rows
+        rows = run_sql(sql, params, timeout_key=self.timeout_key).rows
         as_float = series.math in PROPERTY_MATHS or series.math.endswith("_count_per_actor")
         if self.total_value:
             return self._total_entries(series, window, rows, as_float)
