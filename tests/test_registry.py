@@ -74,6 +74,9 @@ def test_a_wrapper_without_source_is_refused_naming_the_field():
 
 def test_staleness_comes_from_the_runner_class():
     # Retention is judged by its period, trends by its interval, correlation as a plain query.
-    assert staleness.query_interval({"kind": "RetentionQuery", "retentionFilter": {"period": "Month"}}) == "month"
+    assert (
+        staleness.query_interval({"kind": "RetentionQuery", "retentionFilter": {"period": "Month"}})
+        == "month"
+    )
     assert staleness.query_interval({"kind": "PathsQuery"}) == "day"
     assert staleness.query_interval({"kind": "FunnelCorrelationQuery", "source": {}}) == "minute"
