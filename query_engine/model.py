@@ -14,30 +14,6 @@ BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$"
 BREAKDOWN_OTHER = "$$_posthog_breakdown_other_$$"
 
 PROPERTY_TYPES = ("event", "person", "session", "cohort", "element", "group", "hogql")
-OPERATORS = (
-    "exact",
-    "is_not",
-    "icontains",
-    "not_icontains",
-    "regex",
-    "not_regex",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "is_set",
-    "is_not_set",
-    "is_date_exact",
-    "is_date_before",
-    "is_date_after",
-    "between",
-    "not_between",
-    "in",
-    "not_in",
-    "min",
-    "max",
-)
-NEGATIVE_OPERATORS = ("is_not", "not_icontains", "not_regex", "not_in")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from query_engine.dates import INTERVALS, is_valid_date
 from query_engine.errors import QueryError
 from query_engine.model import (
     EMPTY_GROUP,
-    OPERATORS,
     PROPERTY_TYPES,
     Breakdown,
     DateRange,
@@ -21,6 +20,7 @@ from query_engine.model import (
     PropertyGroup,
     Series,
 )
+from query_engine.sql.properties import OPERATORS
 
 MATHS = (
     "total",

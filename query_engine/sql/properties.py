@@ -18,10 +18,11 @@ from query_engine.errors import QueryError
 from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.sql.params import Params
 
+# A leaf's SQL from the property expression ``x`` and the filter.
+Builder = Callable[[str, PropertyFilter, Params, ZoneInfo, datetime], str]
+
 # Source column per filter type: code-defined, never from the request.
 COLUMNS = {"event": "properties", "person": "person_properties"}
-NUMERIC_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "min": ">=", "max": "<="}
-DATE_OPERATORS = {"is_date_exact": "=", "is_date_before": "<", "is_date_after": ">"}
 
 
 def group_column(index: int, table: str = "") -> str:
@@ -113,44 +114,6 @@ def _date_value(value: Any, tz: ZoneInfo, now: datetime, attr: str) -> datetime:
     return parsed.moment
 
 
-def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> str:
-    """One filter → 0/1 expression."""
-    x = property_value(f.type, f.key, params)
-    op = f.operator
-    if op == "is_set":
-        return f"({x} IS NOT NULL)"
-    if op == "is_not_set":
-        return f"({x} IS NULL)"
-    if op in ("exact", "in"):
-        return _equality(x, f.value, params, negate=False)
-    if op in ("is_not", "not_in"):
-        return _equality(x, f.value, params, negate=True)
-    if op in ("icontains", "not_icontains"):
-        neg = op == "not_icontains"
-        return _per_value(
-            _values(f.value),
-            neg,
-            lambda v: (
-                f"ifNull({'NOT ' if neg else ''}({x} ILIKE {params.add(like_contains(v))}), {int(neg)})"
-            ),
-        )
-    if op in ("regex", "not_regex"):
-        neg = op == "not_regex"
-        return _per_value(
-            _values(f.value),
-            neg,
-            lambda v: f"ifNull({'NOT ' if neg else ''}match({x}, {params.add(as_text(v))}), {int(neg)})",
-        )
-    if op in NUMERIC_OPERATORS:
-        return _per_value(_values(f.value), False, lambda v: _compare(x, NUMERIC_OPERATORS[op], v, params))
-    if op in DATE_OPERATORS:
-        moment = _date_value(f.value, tz, now, "properties")
-        target = params.add(moment, "DateTime64(6, 'UTC')")
-        parsed = f"parseDateTime64BestEffortOrNull({x}, 6, 'UTC')"
-        return f"ifNull({parsed} {DATE_OPERATORS[op]} {target}, 0)"
-    return _between(x, f, params)
-
-
 def _compare(x: str, sign: str, value: Any, params: Params) -> str:
     number = _numeric(value)
     if number is None:
@@ -158,16 +121,114 @@ def _compare(x: str, sign: str, value: Any, params: Params) -> str:
     return f"ifNull(toFloat64OrNull({x}) {sign} {params.add(number, 'Float64')}, 0)"
 
 
-def _between(x: str, f: PropertyFilter, params: Params) -> str:
-    bounds = _values(f.value)
-    numbers = [_numeric(b) for b in bounds]
-    if len(bounds) != 2 or None in numbers or numbers[0] > numbers[1]:  # type: ignore[operator]
-        raise QueryError("between needs [min, max] numbers with min <= max.", attr="properties")
-    low, high = params.add(numbers[0], "Float64"), params.add(numbers[1], "Float64")
-    number = f"toFloat64OrNull({x})"
-    if f.operator == "between":
+def _is_set(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+    return f"({x} IS NOT NULL)"
+
+
+def _is_not_set(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+    return f"({x} IS NULL)"
+
+
+def _equal(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+    return _equality(x, f.value, params, negate=False)
+
+
+def _not_equal(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+    return _equality(x, f.value, params, negate=True)
+
+
+def _contains(*, negate: bool) -> Builder:
+    def build(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+        return _per_value(
+            _values(f.value),
+            negate,
+            lambda v: (
+                f"ifNull({'NOT ' if negate else ''}({x} ILIKE {params.add(like_contains(v))}), {int(negate)})"
+            ),
+        )
+
+    return build
+
+
+def _regex(*, negate: bool) -> Builder:
+    def build(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+        return _per_value(
+            _values(f.value),
+            negate,
+            lambda v: (
+                f"ifNull({'NOT ' if negate else ''}match({x}, {params.add(as_text(v))}), {int(negate)})"
+            ),
+        )
+
+    return build
+
+
+def _numeric_compare(sign: str) -> Builder:
+    def build(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+        return _per_value(_values(f.value), False, lambda v: _compare(x, sign, v, params))
+
+    return build
+
+
+def _date_compare(sign: str) -> Builder:
+    def build(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+        moment = _date_value(f.value, tz, now, "properties")
+        target = params.add(moment, "DateTime64(6, 'UTC')")
+        parsed = f"parseDateTime64BestEffortOrNull({x}, 6, 'UTC')"
+        return f"ifNull({parsed} {sign} {target}, 0)"
+
+    return build
+
+
+def _between(*, negate: bool) -> Builder:
+    def build(x: str, f: PropertyFilter, params: Params, tz: ZoneInfo, now: datetime) -> str:
+        bounds = _values(f.value)
+        numbers = [_numeric(b) for b in bounds]
+        low_number, high_number = (numbers + [None, None])[:2]
+        if len(bounds) != 2 or low_number is None or high_number is None or low_number > high_number:
+            raise QueryError("between needs [min, max] numbers with min <= max.", attr="properties")
+        low, high = params.add(low_number, "Float64"), params.add(high_number, "Float64")
+        number = f"toFloat64OrNull({x})"
+        if negate:
+            return f"ifNull({number} < {low} OR {number} > {high}, 0)"
         return f"ifNull({number} >= {low} AND {number} <= {high}, 0)"
-    return f"ifNull({number} < {low} OR {number} > {high}, 0)"
+
+    return build
+
+
+# Every property operator, and the SQL it compiles to. Parsing accepts exactly these
+# keys (``nodes.parse_properties``), so an operator is added here or nowhere.
+OPERATORS: dict[str, Builder] = {
+    "exact": _equal,
+    "in": _equal,
+    "is_not": _not_equal,
+    "not_in": _not_equal,
+    "icontains": _contains(negate=False),
+    "not_icontains": _contains(negate=True),
+    "regex": _regex(negate=False),
+    "not_regex": _regex(negate=True),
+    "gt": _numeric_compare(">"),
+    "gte": _numeric_compare(">="),
+    "lt": _numeric_compare("<"),
+    "lte": _numeric_compare("<="),
+    "min": _numeric_compare(">="),
+    "max": _numeric_compare("<="),
+    "is_set": _is_set,
+    "is_not_set": _is_not_set,
+    "is_date_exact": _date_compare("="),
+    "is_date_before": _date_compare("<"),
+    "is_date_after": _date_compare(">"),
+    "between": _between(negate=False),
+    "not_between": _between(negate=True),
+}
+
+
+def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> str:
+    """One filter → 0/1 expression."""
+    build = OPERATORS.get(f.operator)
+    if build is None:
+        raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")
+    return build(property_value(f.type, f.key, params), f, params, tz, now)
 
 
 def compile_group(
