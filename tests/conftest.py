@@ -8,6 +8,7 @@ from analytics.ingestion.writer import get_writer
 from analytics.models import OrganizationMembership
 from query_engine.backends import get_backend
 from query_engine.schema.apply import apply_migrations
+from tests.event_store_guard import MESSAGE, Guard
 from tests.factories import Persona, make_org_with_team, persona
 
 EVENT_TABLES = (
@@ -18,6 +19,25 @@ EVENT_TABLES = (
     "event_uuids",
     "group_type_mapping",
 )
+
+
+def _asks_for_event_store(request: pytest.FixtureRequest) -> bool:
+    names = set(request.fixturenames)
+    return bool({"clickhouse", "clickhouse_schema"} & names) or (
+        request.node.get_closest_marker("clickhouse") is not None
+    )
+
+
+@pytest.fixture(autouse=True)
+def event_store_guard(request):
+    """Blocks the event store for tests that did not ask for it (tests/event_store_guard.py)."""
+    if _asks_for_event_store(request):
+        yield None
+        return
+    with Guard() as guard:
+        yield guard
+    if guard.reached:
+        pytest.fail(f"{MESSAGE} (used: {', '.join(sorted(set(guard.reached)))})", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -105,6 +105,7 @@ def _walk(client, base, insight_ref, auth):
     return {name: call().status_code for name, call in calls.items()}
 
 
+@pytest.mark.clickhouse  # /insights/cancel/ cancels on the event store
 def test_team_b_key_cannot_see_or_change_team_a(client, owner, outsider, prefix):
     insight = Insight.objects.create(team=owner.team, name="A's insight", created_by=owner.user)
     config = set_sharing(insight=insight, user=owner.user, enabled=True)
@@ -145,6 +146,7 @@ def test_team_b_key_cannot_see_or_change_team_a(client, owner, outsider, prefix)
     assert ActivityLog.objects.filter(item_id=str(insight.id)).count() == logged_before
 
 
+@pytest.mark.clickhouse  # /insights/cancel/ cancels on the event store
 def test_every_seed_route_works_with_a_personal_api_key(api, owner, prefix):
     base = list_url(prefix, owner.team.id)
     insight = api.post(base, {"name": "mine"}, format="json").json()

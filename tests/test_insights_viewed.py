@@ -86,6 +86,7 @@ def test_timing_accepts_any_report(api, url):
     )
 
 
+@pytest.mark.clickhouse  # /insights/cancel/ cancels on the event store
 def test_cancel_needs_client_query_id(api, url):
     response = api.post(url("cancel/"), {}, format="json")
     assert response.status_code == 400
