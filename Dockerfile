@@ -12,4 +12,5 @@ COPY manage.py ./
 RUN pip install . && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "insights_api.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--timeout", "120"]
+ENV HOST=0.0.0.0 PORT=8000 WEB_THREADS=4
+CMD ["gunicorn", "-c", "python:insights_api.gunicorn_conf"]

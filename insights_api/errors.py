@@ -7,6 +7,7 @@ and DRF's generic ``invalid`` code becomes ``invalid_input``.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -16,6 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from insights_api import store_failures
 from query_engine.errors import TIMEOUT_DETAIL, BackendError, QueryError, QueryTimeout
 
 __all__ = ["QueryError", "error_body", "exception_handler"]
@@ -96,6 +98,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if engine_response is not None:
         return engine_response
     response = drf_exception_handler(exc, context)
+    if response is None and (detail := store_failures.classify(exc)) is not None:
+        logger.error("store unavailable: %s", exc)
+        return Response(store_failures.unavailable_body(detail), status=503, headers={"Retry-After": "5"})
     if response is None:
         logger.exception("Unhandled error", exc_info=exc)
         return Response(
@@ -123,6 +128,10 @@ def json_not_found(request: Any, exception: Exception | None = None) -> JsonResp
 
 
 def json_server_error(request: Any) -> JsonResponse:
+    # Called while the exception is being handled: a store failure outside DRF is a 503 too.
+    failed = sys.exc_info()[1]
+    if failed is not None and (unavailable := store_failures.unavailable_response(failed)) is not None:
+        return unavailable
     return JsonResponse(
         error_body(type="server_error", code="error", detail="A server error occurred."), status=500
     )

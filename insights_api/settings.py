@@ -7,6 +7,7 @@ DATABASE_URL, CLICKHOUSE_URL and REDIS_URL.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -101,8 +102,20 @@ TEMPLATES = [
 
 # --- Metadata database -----------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# A hung PostgreSQL answers 503 within seconds (insights_api.store_failures); 0 turns a limit off.
+# Migrations may legitimately run long: the statement limit is for serving.
+DB_CONNECT_TIMEOUT_SECONDS = env_int("DB_CONNECT_TIMEOUT_SECONDS", 3)
+DB_STATEMENT_TIMEOUT_SECONDS = (
+    0 if sys.argv[1:2] == ["migrate"] else env_int("DB_STATEMENT_TIMEOUT_SECONDS", 5)
+)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        if DB_CONNECT_TIMEOUT_SECONDS:
+            _options.setdefault("connect_timeout", max(2, DB_CONNECT_TIMEOUT_SECONDS))
+        if DB_STATEMENT_TIMEOUT_SECONDS:
+            _options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_SECONDS * 1000}"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -132,18 +145,33 @@ CLICKHOUSE_MAX_EXECUTION_TIME = env_int("CLICKHOUSE_MAX_EXECUTION_TIME", 60)
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Redis refused or hung: a command gives up after this, and Redis is skipped for
+# CACHE_RETRY_SECONDS (insights_api.store_failures) so requests answer without it.
+REDIS_SOCKET_TIMEOUT_SECONDS = env_float("REDIS_SOCKET_TIMEOUT_SECONDS", 0.5)
+CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 2.0)
+HEALTH_CHECK_TIMEOUT_SECONDS = env_float("HEALTH_CHECK_TIMEOUT_SECONDS", 2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "insights_api.redis_cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "insights"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Publishing to a hung broker fails within a second (the view answers 503) instead of retrying.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": max(1.0, REDIS_SOCKET_TIMEOUT_SECONDS),
+    "socket_timeout": max(1.0, REDIS_SOCKET_TIMEOUT_SECONDS),
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
