@@ -208,7 +208,7 @@ def install_query_watchdog(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor != "postgresql" or not settings.DB_STATEMENT_TIMEOUT_SECONDS:
         return
     if _watchdog is None:
-        _watchdog = QueryWatchdog(settings.DB_STATEMENT_TIMEOUT_SECONDS + 1.0)
+        _watchdog = QueryWatchdog(settings.DB_STATEMENT_TIMEOUT_SECONDS + 0.5)
     if _watch_query not in connection.execute_wrappers:
         connection.execute_wrappers.append(_watch_query)
 

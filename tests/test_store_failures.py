@@ -95,7 +95,7 @@ def stack(tmp_path_factory):
             "DATABASE_URL": postgres.url,
             "REDIS_URL": redis.url,
             "DB_CONNECT_TIMEOUT_SECONDS": "2",
-            "DB_STATEMENT_TIMEOUT_SECONDS": "2",
+            "DB_STATEMENT_TIMEOUT_SECONDS": "1",
             "DB_CONN_MAX_AGE": "60",
         },
     )
