@@ -1,0 +1,140 @@
+-- statement 1; settings: {"max_execution_time":60}
+WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timestamps[1] AS t0,
+  if(success, timestamps[-1], least(t0 + {p8:Float64}, toFloat64(toUnixTimestamp64Micro({p9:DateTime64(6, 'UTC')})) / 1000000)) AS t_end
+FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
+  arrayPopFront(arrayDifference(m.4)) AS timings,
+  m.4 AS timestamps
+FROM (SELECT aggregation_target, prop_val,
+  arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1,
+  arrayMap(e -> e.t, ev) AS f_t,
+  arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1,
+  arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2,
+  arrayFill(x -> x > 0, f_c1) AS f_a1,
+  arrayPopBack(arrayPushFront(f_a1, 0.)) AS f_p1,
+  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2,
+  arrayMap(e -> bitTest(e.m, 2), ev) AS f_m3,
+  arrayFill(x -> x > 0, f_c2) AS f_a2,
+  arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2,
+  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m3, f_p2, f_t) AS f_c3,
+  greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0), if(arrayExists(x -> x > 0, f_c3), 3, 0)) AS f_d,
+  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d])) AS f_k,
+  f_k[1] AS f_s,
+  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)], f_t[arrayFirstIndex(x -> x = f_s, f_c3)]], 1, f_d)) AS m
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+    [CAST([] AS Array(String))] AS prop_vals
+  FROM (SELECT
+    if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
+    toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
+    toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
+    toUInt64(if(events.event = {p1:String}, 1, 0) + if(events.event = {p2:String}, 2, 0) + if(events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 4, 0)) AS m
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p6:DateTime64(6, 'UTC')} AND events.timestamp <= {p7:DateTime64(6, 'UTC')}
+  AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))
+  GROUP BY aggregation_target
+)
+ARRAY JOIN prop_vals AS prop_val)
+WHERE m.3 = 0 AND m.1 > 0))
+SELECT countIf(success) AS success_total, countIf(NOT success) AS failure_total FROM actors
+-- params
+{
+  "p1": "$pageview",
+  "p2": "signed_up",
+  "p3": "paid",
+  "p4": "plan",
+  "p5": "pro",
+  "p6": "2024-01-01T00:00:00+00:00",
+  "p7": "2024-01-07T23:59:59.999999+00:00",
+  "p8": 1209600.0,
+  "p9": "2024-01-07T23:59:59.999999+00:00",
+  "team_id": 7
+}
+
+-- statement 2; settings: {"max_execution_time":60}
+WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timestamps[1] AS t0,
+  if(success, timestamps[-1], least(t0 + {p8:Float64}, toFloat64(toUnixTimestamp64Micro({p9:DateTime64(6, 'UTC')})) / 1000000)) AS t_end
+FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
+  arrayPopFront(arrayDifference(m.4)) AS timings,
+  m.4 AS timestamps
+FROM (SELECT aggregation_target, prop_val,
+  arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1,
+  arrayMap(e -> e.t, ev) AS f_t,
+  arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1,
+  arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2,
+  arrayFill(x -> x > 0, f_c1) AS f_a1,
+  arrayPopBack(arrayPushFront(f_a1, 0.)) AS f_p1,
+  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2,
+  arrayMap(e -> bitTest(e.m, 2), ev) AS f_m3,
+  arrayFill(x -> x > 0, f_c2) AS f_a2,
+  arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2,
+  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m3, f_p2, f_t) AS f_c3,
+  greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0), if(arrayExists(x -> x > 0, f_c3), 3, 0)) AS f_d,
+  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d])) AS f_k,
+  f_k[1] AS f_s,
+  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)], f_t[arrayFirstIndex(x -> x = f_s, f_c3)]], 1, f_d)) AS m
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+    [CAST([] AS Array(String))] AS prop_vals
+  FROM (SELECT
+    if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
+    toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
+    toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
+    toUInt64(if(events.event = {p1:String}, 1, 0) + if(events.event = {p2:String}, 2, 0) + if(events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 4, 0)) AS m
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p6:DateTime64(6, 'UTC')} AND events.timestamp <= {p7:DateTime64(6, 'UTC')}
+  AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))
+  GROUP BY aggregation_target
+)
+ARRAY JOIN prop_vals AS prop_val)
+WHERE m.3 = 0 AND m.1 > 0))
+SELECT name, uniqIf(actor, success) AS success_count,
+  uniqIf(actor, NOT success) AS failure_count
+FROM (SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t, events.event AS name
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p6:DateTime64(6, 'UTC')} AND events.timestamp <= {p7:DateTime64(6, 'UTC')}
+  AND events.event NOT IN {p10:Array(String)}) AS e
+INNER JOIN actors ON e.actor = actors.aggregation_target
+WHERE e.t > actors.t0 AND e.t < actors.t_end
+GROUP BY name
+-- params
+{
+  "p1": "$pageview",
+  "p10": [
+    "$pageview",
+    "signed_up",
+    "paid"
+  ],
+  "p2": "signed_up",
+  "p3": "paid",
+  "p4": "plan",
+  "p5": "pro",
+  "p6": "2024-01-01T00:00:00+00:00",
+  "p7": "2024-01-07T23:59:59.999999+00:00",
+  "p8": 1209600.0,
+  "p9": "2024-01-07T23:59:59.999999+00:00",
+  "team_id": 7
+}

@@ -1,0 +1,54 @@
+-- statement 1; settings: {"max_execution_time":60}
+SELECT concat(toString(edge.1 - 1), '_', edge.2) AS source,
+  concat(toString(edge.1), '_', edge.3) AS target,
+  count() AS value,
+  avg(edge.4) AS average_conversion_time
+FROM (
+  SELECT arraySlice(compact, 1, {step_limit:Int64}) AS path
+  FROM (
+    SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
+        session, arrayEnumerate(session)) AS compact
+    FROM (
+      SELECT timeline
+      FROM (
+        SELECT actor, arraySort(e -> (e.2, e.1), groupArray((path_item, ms))) AS timeline
+        FROM (
+          SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, multiIf(events.event = {p7:String}, replaceRegexpAll(JSONExtractString(events.properties, {p6:String}), '(.)/$', '\\1'), events.event = {p9:String}, JSONExtractString(events.properties, {p8:String}), events.event) AS cleaned_item,
+            cleaned_item AS path_item,
+            toUnixTimestamp64Milli(events.timestamp) AS ms
+          FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+          WHERE events.team_id = {team_id:Int64} AND events.timestamp >= {p1:DateTime64(6, 'UTC')} AND events.timestamp <= {p2:DateTime64(6, 'UTC')}
+        )
+        GROUP BY actor
+      )
+    )
+    ARRAY JOIN arraySplit((e, gap) -> gap >= {session_gap_ms:Int64},
+      timeline, arrayDifference(arrayMap(e -> e.2, timeline))) AS session
+  )
+  WHERE 1
+)
+ARRAY JOIN arrayMap(i -> (i, path[i - 1].1, path[i].1, path[i].2 - path[i - 1].2),
+  range(2, length(path) + 1)) AS edge
+GROUP BY source, target
+ORDER BY value DESC, source, target
+LIMIT {edge_limit:Int64}
+-- params
+{
+  "edge_limit": 50,
+  "p1": "2024-01-01T00:00:00+00:00",
+  "p2": "2024-01-07T23:59:59.999999+00:00",
+  "p6": "$current_url",
+  "p7": "$pageview",
+  "p8": "$screen_name",
+  "p9": "$screen",
+  "session_gap_ms": 1800000,
+  "step_limit": 5,
+  "team_id": 7
+}

@@ -1,0 +1,40 @@
+-- statement 1; settings: {"max_execution_time":60}
+SELECT breakdown_value, start_index, return_index - start_index AS lag_index, count() AS actors
+FROM (
+  SELECT breakdown_value,
+    arraySort(groupUniqArray(period_index)) AS returns,
+    returns AS starts
+  FROM (
+    SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor,
+      ifNull(nullIf(JSONExtract(properties, {p1:String}, 'Nullable(String)'), ''), '') AS breakdown_value,
+      intDiv(dateDiff('day', toDate(toTimeZone({window_start:DateTime64(6, 'UTC')}, {tz:String})), toStartOfWeek(toDate(toTimeZone(events.timestamp, {tz:String})), 0)), 7) AS period_index,
+      events.event = {p2:String} AS is_target,
+      is_target AS is_return
+    FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+    WHERE events.team_id = {team_id:Int64}
+    AND events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND events.timestamp < {window_end:DateTime64(6, 'UTC')}
+    AND (events.event = {p2:String})
+  )
+  GROUP BY actor, breakdown_value
+)
+ARRAY JOIN returns AS start_index
+ARRAY JOIN returns AS return_index
+WHERE return_index >= start_index
+GROUP BY breakdown_value, start_index, lag_index
+ORDER BY breakdown_value, start_index, lag_index
+-- params
+{
+  "p1": "$browser",
+  "p2": "$pageview",
+  "team_id": 7,
+  "tz": "UTC",
+  "window_end": "2024-01-14T00:00:00+00:00",
+  "window_start": "2023-12-17T00:00:00+00:00"
+}

@@ -1,0 +1,24 @@
+-- statement 1; settings: {"max_execution_time":62}
+SELECT intervals_active, count() AS actors FROM (
+SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, count(DISTINCT toStartOfDay(toTimeZone(events.timestamp, {tz:String}))) AS intervals_active
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p2:DateTime64(6, 'UTC')} AND events.timestamp <= {p3:DateTime64(6, 'UTC')}
+  AND events.event = {p4:String}
+GROUP BY actor
+) GROUP BY intervals_active
+-- params
+{
+  "p2": "2024-01-01T00:00:00+00:00",
+  "p3": "2024-01-07T23:59:59.999999+00:00",
+  "p4": "$pageview",
+  "team_id": 7,
+  "tz": "UTC"
+}

@@ -1,0 +1,28 @@
+-- statement 1; settings: {"max_execution_time":62}
+SELECT intervals_active, count() AS actors FROM (
+SELECT actor, count() AS intervals_active FROM (
+SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, toStartOfDay(toTimeZone(events.timestamp, {tz:String})) AS bucket_start, count() AS events_in_bucket
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p3:DateTime64(6, 'UTC')} AND events.timestamp <= {p4:DateTime64(6, 'UTC')}
+  AND events.event = {p5:String}
+GROUP BY actor, bucket_start
+HAVING events_in_bucket = {p2:Int64}
+) GROUP BY actor
+) GROUP BY intervals_active ORDER BY intervals_active
+-- params
+{
+  "p2": 3,
+  "p3": "2024-01-01T00:00:00+00:00",
+  "p4": "2024-01-07T23:59:59.999999+00:00",
+  "p5": "$pageview",
+  "team_id": 7,
+  "tz": "UTC"
+}

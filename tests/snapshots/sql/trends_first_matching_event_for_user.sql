@@ -1,0 +1,30 @@
+-- statement 1; settings: {"max_execution_time":61}
+SELECT formatDateTime(toStartOfDay(toTimeZone(t_first, {tz:String})), '%Y-%m-%d %H:%i:%S') AS bucket, count() AS value
+FROM (
+SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, minIf(events.timestamp, ifNull(nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '') = {p1:String}, 0)) AS t_first,
+  minIf(events.timestamp, events.timestamp >= {p2:DateTime64(6, 'UTC')} AND ifNull(nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '') = {p1:String}, 0)) AS t_cond
+FROM events
+LEFT JOIN (
+    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
+    FROM person_distinct_id_overrides
+    WHERE team_id = {team_id:Int64}
+    GROUP BY distinct_id
+    HAVING argMax(is_deleted, version) = 0
+) AS overrides ON events.distinct_id = overrides.override_distinct_id
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp <= {p6:DateTime64(6, 'UTC')}
+  AND events.event = {p3:String}
+GROUP BY actor
+HAVING t_first = t_cond AND t_first >= {p2:DateTime64(6, 'UTC')}
+)
+GROUP BY bucket
+-- params
+{
+  "p0": "plan",
+  "p1": "pro",
+  "p2": "2024-01-01T00:00:00+00:00",
+  "p3": "$pageview",
+  "p6": "2024-01-07T23:59:59.999999+00:00",
+  "team_id": 7,
+  "tz": "UTC"
+}

@@ -1,0 +1,18 @@
+-- statement 1; settings: {"max_execution_time":61}
+SELECT formatDateTime(bucket_start, '%Y-%m-%d %H:%i:%S') AS bucket, value AS value
+FROM (
+SELECT toStartOfDay(toTimeZone(events.timestamp, {tz:String})) AS bucket_start, count(DISTINCT events.`$session_id`) AS value
+FROM events
+WHERE events.team_id = {team_id:Int64}
+  AND events.timestamp >= {p2:DateTime64(6, 'UTC')} AND events.timestamp <= {p3:DateTime64(6, 'UTC')}
+  AND events.event = {p4:String}
+GROUP BY bucket_start
+)
+-- params
+{
+  "p2": "2024-01-01T00:00:00+00:00",
+  "p3": "2024-01-07T23:59:59.999999+00:00",
+  "p4": "$pageview",
+  "team_id": 7,
+  "tz": "UTC"
+}
