@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -75,8 +76,8 @@ def _shift(now: datetime, number: int, kind: str, position: str | None) -> datet
 
 
 def _position(moment: datetime, kind: str, *, end: bool) -> datetime:
-    time_end = {"hour": 23, "minute": 59, "second": 59, "microsecond": 999999}
-    time_start = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+    time_end: dict[str, Any] = {"hour": 23, "minute": 59, "second": 59, "microsecond": 999999}
+    time_start: dict[str, Any] = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
     if kind == "h":
         return (
             moment.replace(minute=59, second=59, microsecond=999999)

@@ -112,7 +112,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         raise QueryError(f"math {math!r} needs math_property.", attr=f"{attr}__math_property")
     if kind == "StickinessQuery" and math not in STICKINESS_MATHS:
         math = "dau"
-    common = {
+    common: dict[str, Any] = {
         "name": raw.get("name"),
         "custom_name": raw.get("custom_name"),
         "math": math,
@@ -170,7 +170,7 @@ def parse_breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
     if not raw or not isinstance(raw, dict):
         return None
     limit = raw.get("breakdown_limit")
-    common = {
+    common: dict[str, Any] = {
         "limit": default_limit
         if limit in (None, "")
         else integer(limit, "breakdownFilter__breakdown_limit", minimum=1),

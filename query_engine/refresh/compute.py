@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf import settings
 
@@ -45,7 +45,9 @@ def _refreshed_at(response: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def _acceptable(hit: dict[str, Any] | None, query: dict[str, Any], since: datetime | None) -> bool:
+def _acceptable(
+    hit: dict[str, Any] | None, query: dict[str, Any], since: datetime | None
+) -> TypeGuard[dict[str, Any]]:
     """Is a result another computation just stored good enough for this request?"""
     if hit is None:
         return False
@@ -87,7 +89,7 @@ def compute_once(
             return hit
         # A forced refresh shares only a computation that started after the request.
         shared = since is not None and running is not None and running.started >= since
-        if shared and _acceptable(hit, query, running.started):
+        if shared and running is not None and _acceptable(hit, query, running.started):
             return hit
         if time.monotonic() >= deadline:
             return compute(team=team, query=query, key=key, user_id=user_id)

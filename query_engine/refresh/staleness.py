@@ -137,7 +137,7 @@ def _range_days(node: dict[str, Any], resolved: dict[str, Any]) -> float | None:
     start, end = _parse_moment(resolved.get("date_from")), _parse_moment(resolved.get("date_to"))
     if start is not None and end is not None:
         return math.ceil((end - start).total_seconds() / 86400)
-    date_range = node.get("dateRange") if isinstance(node.get("dateRange"), dict) else {}
+    date_range: dict[str, Any] = node["dateRange"] if isinstance(node.get("dateRange"), dict) else {}
     if date_range.get("date_to"):
         return None  # an explicit end: only the runner's resolved range says how long it is
     match = RELATIVE.match(str(date_range.get("date_from") or "-7d"))

@@ -105,7 +105,7 @@ def _still_ours(record: status_store.QueryStatus) -> bool:
     current = status_store.get(record.team_id, record.id)
     if current is None or current.task_id != record.task_id:
         return False
-    if status_store.is_cancelled(record.task_id):
+    if record.task_id is not None and status_store.is_cancelled(record.task_id):
         status_store.delete(record.team_id, record.id)
         return False
     return True

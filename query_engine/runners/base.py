@@ -13,7 +13,7 @@ its kind, so that no other list of kinds exists (``registry.py`` derives them):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from query_engine.team import TeamContext
 
@@ -32,11 +32,12 @@ class Staleness(StrEnum):
 
 
 class Runner(Protocol):
-    kind: ClassVar[str]
-    timeout_key: ClassVar[str]
-    staleness: ClassVar[Staleness]
-    legacy_insight: ClassVar[str | None]
-    insight_node: ClassVar[bool]
+    # Class attributes (plain annotations: a protocol's ClassVar would match only ClassVar).
+    kind: str
+    timeout_key: str
+    staleness: Staleness
+    legacy_insight: str | None
+    insight_node: bool
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None: ...
 

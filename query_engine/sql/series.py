@@ -48,7 +48,7 @@ class SeriesRequest:
 
 def actor_expr(req: SeriesRequest) -> str:
     index = req.series.math_group_type_index
-    if req.series.math == "unique_group" and index in GROUP_INDEXES:
+    if req.series.math == "unique_group" and index is not None and index in GROUP_INDEXES:
         return group_column(index)
     if req.team.aggregate_by_distinct_id:
         return "events.distinct_id"
@@ -87,6 +87,6 @@ def series_where(
     if with_filters:
         conditions.append(filters_condition([*req.filters, req.series.properties], params, ctx))
     index = req.series.math_group_type_index
-    if req.series.math == "unique_group" and index in GROUP_INDEXES:
+    if req.series.math == "unique_group" and index is not None and index in GROUP_INDEXES:
         conditions.append(f"{group_column(index)} != ''")
     return where(*conditions)

@@ -34,7 +34,7 @@ def odds_ratio(success: int, failure: int, success_total: int, failure_total: in
 def rank(rows: list[tuple[str, int, int]], success_total: int, failure_total: int) -> list[dict[str, Any]]:
     """The 10 strongest success rows (desc) then the 10 strongest failure rows (asc)."""
     threshold = min(25, 0.02 * (success_total + failure_total))
-    scored = []
+    scored: list[dict[str, Any]] = []
     for name, s, f in rows:
         if s + f < threshold:
             continue
@@ -86,7 +86,7 @@ class FunnelCorrelationRunner:
     timeout_key = "default"
     # Judged as before: the node has no dateRange of its own (its funnel source does).
     staleness = Staleness.QUERY
-    legacy_insight = None
+    legacy_insight: str | None = None
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:

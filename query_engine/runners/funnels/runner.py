@@ -44,7 +44,7 @@ class FunnelsRunner:
     kind = "FunnelsQuery"
     timeout_key = "default"
     staleness = Staleness.INTERVAL
-    legacy_insight = "FUNNELS"
+    legacy_insight: str | None = "FUNNELS"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:

@@ -72,7 +72,7 @@ def _step(raw: Any, index: int, attr: str) -> Series:
     """A step or exclusion node; step maths other than counting actors do not apply to funnels."""
     if not isinstance(raw, dict):
         raise QueryError("Each step must be an object.", attr=attr)
-    kind = NODE_KINDS.get(raw.get("kind"), raw.get("kind"))
+    kind = NODE_KINDS.get(str(raw.get("kind")), raw.get("kind"))
     return parse_series({**raw, "kind": kind, "math": None}, index, attr, kind="FunnelsQuery")
 
 

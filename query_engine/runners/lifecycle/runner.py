@@ -24,7 +24,7 @@ class LifecycleRunner:
     kind = "LifecycleQuery"
     timeout_key = "LifecycleQuery"
     staleness = Staleness.INTERVAL
-    legacy_insight = "LIFECYCLE"
+    legacy_insight: str | None = "LIFECYCLE"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:

@@ -93,7 +93,7 @@ class PathsRunner:
     kind = "PathsQuery"
     timeout_key = "default"
     staleness = Staleness.INTERVAL
-    legacy_insight = "PATHS"
+    legacy_insight: str | None = "PATHS"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:

@@ -61,8 +61,8 @@ def entity_series(raw: Any, attr: str) -> Series:
     name = raw.get("name")
     if kind == "actions":
         try:
-            action_id = int(raw.get("id"))
-        except (TypeError, ValueError):
+            action_id = int(raw["id"])
+        except (KeyError, TypeError, ValueError):
             raise QueryError("An action entity needs a numeric id.", attr=f"{attr}__id") from None
         return Series(kind="actions", action_id=action_id, name=name, properties=properties)
     if kind != "events":

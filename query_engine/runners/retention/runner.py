@@ -106,7 +106,7 @@ class RetentionRunner:
     kind = "RetentionQuery"
     timeout_key = "default"
     staleness = Staleness.RETENTION_PERIOD
-    legacy_insight = "RETENTION"
+    legacy_insight: str | None = "RETENTION"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
@@ -154,7 +154,7 @@ class RetentionRunner:
         return found
 
     def _rows(self, found: dict[str, list[list[int]]], window: RetentionWindow) -> list[dict[str, Any]]:
-        common = {"period": self.options.period, "periods": window.periods, "tz": window.tz}
+        common: dict[str, Any] = {"period": self.options.period, "periods": window.periods, "tz": window.tz}
         if self.options.breakdown is None:
             empty = [[0] * window.intervals for _ in range(window.intervals)]
             return cohort_rows(found.get("", empty), **common)

@@ -34,7 +34,7 @@ class StickinessRunner:
     kind = "StickinessQuery"
     timeout_key = "StickinessQuery"
     staleness = Staleness.INTERVAL
-    legacy_insight = "STICKINESS"
+    legacy_insight: str | None = "STICKINESS"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:

@@ -8,7 +8,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_NULL, BREAKDOWN_OTHER
@@ -42,7 +42,8 @@ def limit_breakdowns(
 
 
 def cumulative(data: list[float]) -> list[float]:
-    total, out = 0, []
+    total: float = 0
+    out: list[float] = []
     for value in data:
         total += value
         out.append(total)
@@ -51,7 +52,7 @@ def cumulative(data: list[float]) -> list[float]:
 
 def smooth(data: list[float], intervals: int) -> list[float]:
     """floor(mean of the last ``intervals`` values incl. this one), no look-back."""
-    out = []
+    out: list[float] = []
     for i in range(len(data)):
         window = data[max(0, i - intervals + 1) : i + 1]
         out.append(math.floor(sum(window) / len(window)))
@@ -102,7 +103,7 @@ def evaluate(tree: ast.expr, columns: dict[str, list[float]], width: int) -> lis
 
     def ev(node: ast.expr, i: int) -> float:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(cast(float, node.value))  # parse_formula allows numbers only
         if isinstance(node, ast.Name):
             return float(columns[node.id][i])
         if isinstance(node, ast.UnaryOp):

@@ -35,7 +35,7 @@ class TrendsRunner:
     kind = "TrendsQuery"
     timeout_key = "TrendsQuery"
     staleness = Staleness.INTERVAL
-    legacy_insight = "TRENDS"
+    legacy_insight: str | None = "TRENDS"
     insight_node = True
 
     def __init__(self, *, team: TeamContext, query: dict[str, Any], user_id: int | None = None) -> None:
@@ -198,6 +198,7 @@ class TrendsRunner:
 
     def _filter_echo(self) -> dict[str, Any]:
         spec = self.spec
+        assert self.period is not None  # set by calculate() before any entry is built
         echo: dict[str, Any] = {
             "insight": "TRENDS",
             "interval": spec.interval,
