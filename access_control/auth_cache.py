@@ -18,6 +18,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from insights_api import local_invalidation
+
 TTL_SECONDS = 10
 NO_MEMBERSHIP = "none"  # cached "not a member" (None cannot be told from a miss)
 
@@ -30,7 +32,13 @@ def _delete(entries: list[str]) -> None:
     """
     if entries:
         cache.delete_many(entries)
-        transaction.on_commit(lambda: cache.delete_many(entries))
+        local_invalidation.record(entries)  # other processes' own caches (embedded mode)
+
+        def after_commit() -> None:
+            cache.delete_many(entries)
+            local_invalidation.record(entries)
+
+        transaction.on_commit(after_commit)
 
 
 def key_entry(secure_value: str) -> str:

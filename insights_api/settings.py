@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # Serves Swagger UI and the browsable API's assets without a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Embedded mode: invalidations made by other processes (management commands) apply first.
+    "insights_api.local_invalidation.LocalInvalidationMiddleware",
     # Repeated cached-results insight retrieves skip the view (analytics.response_cache).
     "analytics.response_cache.middleware.InsightResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -12,6 +12,8 @@ import secrets
 from django.core.cache import cache
 from django.db import transaction
 
+from insights_api import local_invalidation
+
 GLOBAL_ENTRY = "insight-response:gen"
 
 Generations = tuple[str | None, str | None]
@@ -59,5 +61,11 @@ def bump(team_id: int | None, *, on_commit: bool = True) -> None:
     """
     name = GLOBAL_ENTRY if team_id is None else team_entry(team_id)
     cache.set(name, _token(), None)
-    if on_commit:
-        transaction.on_commit(lambda: cache.set(name, _token(), None))
+    if on_commit:  # a metadata write: processes with their own cache must drop the token too
+        local_invalidation.record([name])
+
+        def after_commit() -> None:
+            cache.set(name, _token(), None)
+            local_invalidation.record([name])
+
+        transaction.on_commit(after_commit)
