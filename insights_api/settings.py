@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 CORS_ALLOW_ALL_ORIGINS = True
-CORS_URLS_REGEX = r"^/(batch|capture|e|i/v0/e|track|engage|s|decide)(/.*)?$"
+CORS_URLS_REGEX = r"^/(batch|capture|e|i/v0/e|track|engage|s|decide|flags|array)(/.*)?$"
 # posthog-js may send credentials; the origin is then mirrored instead of "*".
 CORS_ALLOW_CREDENTIALS = True
 

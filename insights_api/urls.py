@@ -3,7 +3,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
-from analytics.views import capture
+from analytics.views import capture, sdk
 from analytics.views.health import health
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
@@ -51,6 +51,11 @@ urlpatterns = [
     # capture endpoints (ingestion)
     re_path(r"^batch/?$", capture.batch, name="capture-batch"),
     re_path(r"^(?:capture|e|i/v0/e)/?$", capture.event, name="capture-event"),
+    # what SDKs load besides capture: feature flags (none) and remote config
+    re_path(r"^flags/?$", sdk.flags, name="sdk-flags"),
+    re_path(r"^decide/?$", sdk.decide, name="sdk-decide"),
+    re_path(r"^array/(?P<token>[^/]+)/config/?$", sdk.array_config, name="sdk-config"),
+    re_path(r"^array/(?P<token>[^/]+)/config\.js$", sdk.array_config_js, name="sdk-config-js"),
     # public shared insights: the access token is the credential
     re_path(r"^shared/(?P<token>[A-Za-z0-9_-]+)(?P<as_json>\.json)?/?$", SharedInsightView.as_view()),
     # Embedded insights are meant for iframes: the one route other sites may frame.

@@ -1,0 +1,1 @@
+"""What PostHog's SDKs fetch besides capture: remote config and feature flags (none here)."""
