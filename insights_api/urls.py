@@ -32,12 +32,18 @@ team_urlpatterns: list = [
     re_path(r"^query/?$", QueryView.as_view(), name="query"),
     # funnels and funnel correlation
     re_path(
-        r"^insights/funnel/correlation/?$", LegacyFunnelCorrelationView.as_view(), name="funnel-correlation"
+        r"^insights/funnel/correlation(?:\.(?P<format>csv|json))?/?$",
+        LegacyFunnelCorrelationView.as_view(),
+        name="funnel-correlation",
     ),
-    re_path(r"^insights/funnel/?$", LegacyFunnelView.as_view(), name="funnel"),
+    re_path(r"^insights/funnel(?:\.(?P<format>csv|json))?/?$", LegacyFunnelView.as_view(), name="funnel"),
     # retention and paths
-    re_path(r"^insights/retention/?$", LegacyRetentionView.as_view(), name="insights-retention"),
-    re_path(r"^insights/path/?$", LegacyPathsView.as_view(), name="insights-path"),
+    re_path(
+        r"^insights/retention(?:\.(?P<format>csv|json))?/?$",
+        LegacyRetentionView.as_view(),
+        name="insights-retention",
+    ),
+    re_path(r"^insights/path(?:\.(?P<format>csv|json))?/?$", LegacyPathsView.as_view(), name="insights-path"),
     # async query status
     re_path(r"^query/(?P<id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]

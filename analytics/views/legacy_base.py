@@ -12,11 +12,13 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.renderers import FlatCSVRenderer
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.legacy.trends import truthy
@@ -35,6 +37,8 @@ class LegacyComputeView(TeamScopedMixin, APIView, metaclass=ABCMeta):
     scope_object = "insight"
     required_scopes = ["insight:read"]
     throttle_scope = "clickhouse"
+    # ``?format=csv``: the envelope flattened to one row, as PostHog's plain CSV renderer does (api.md §11).
+    renderer_classes = [JSONRenderer, FlatCSVRenderer]
 
     @abstractmethod
     def query(self, filters: dict[str, Any]) -> dict[str, Any]:
