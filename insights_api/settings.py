@@ -229,6 +229,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A nullable enum is the enum marked nullable, not a oneOf with a NullEnum component
+    # (openapi-generator emits invalid Python for NullEnum).
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "insights_api.openapi.postprocess",
+    ],
 }
 
 CORS_ALLOW_ALL_ORIGINS = True

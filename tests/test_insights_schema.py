@@ -64,8 +64,62 @@ def test_bodies_have_fields(schema):
     assert set(sharing["properties"]) == {"created_at", "enabled", "access_token"}
     activity = _response_schema(schema, "/api/projects/{project_id}/insights/activity/", "get")
     assert {"results", "next", "previous", "total_count"} <= set(activity["properties"])
+    # JSON is the one documented body (generated clients otherwise send multipart); forms still work.
     create = schema["paths"]["/api/projects/{project_id}/insights/"]["post"]["requestBody"]["content"]
-    assert {"application/json", "application/x-www-form-urlencoded"} <= set(create)
+    assert set(create) == {"application/json"}
+
+
+def test_generated_clients_read_nulls(schema):
+    insight = schema["components"]["schemas"]["Insight"]
+    for field in (
+        "last_refresh",
+        "cache_target_age",
+        "next_allowed_client_refresh",
+        "hasMore",
+        "hogql",
+        "query_status",
+        "timezone",
+    ):
+        assert insight["properties"][field].get("nullable") is True, field
+    # ?basic=true leaves result fields out: they are not required
+    assert "result" not in insight["required"] and "short_id" in insight["required"]
+    assert "NullEnum" not in schema["components"]["schemas"]
+
+
+def test_errors_documented_with_the_envelope(schema):
+    envelope = schema["components"]["schemas"]["ErrorResponse"]
+    assert set(envelope["required"]) == {"type", "code", "detail", "attr"}
+    for item in schema["paths"].values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for code in ("400", "401", "403", "404", "429"):
+                content = operation["responses"][code]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+@pytest.mark.parametrize(
+    ("route", "fields"),
+    [
+        ("trend", {"events", "interval", "display", "compare"}),
+        ("funnel", {"events", "funnel_viz_type", "funnel_window_interval"}),
+        ("funnel/correlation", {"funnel_correlation_type"}),
+        ("retention", {"target_entity", "period", "total_intervals"}),
+        ("path", {"include_event_types", "step_limit"}),
+    ],
+)
+def test_legacy_compute_bodies_are_typed(schema, route, fields):
+    body = schema["paths"][f"/api/projects/{{project_id}}/insights/{route}/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert fields <= set(schema["components"]["schemas"][ref]["properties"])
+
+
+def test_query_node_is_typed(schema):
+    body = schema["paths"]["/api/projects/{project_id}/query/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    node_ref = schema["components"]["schemas"][ref]["properties"]["query"]["allOf"][0]["$ref"]
+    node = schema["components"]["schemas"][node_ref.rsplit("/", 1)[-1]]
+    assert {"kind", "series", "dateRange", "trendsFilter", "source"} <= set(node["properties"])
 
 
 @pytest.mark.parametrize("prefix", ["projects", "environments"])

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from analytics.serializers.legacy_retention_paths import LegacyEnvelopeSerializer
+from analytics.serializers.request_schemas import QueryNodeSerializer
 from query_engine.refresh.modes import ExecutionMode
 
 
@@ -58,8 +59,33 @@ class CorrelationResponseSerializer(LegacyEnvelopeSerializer):
     result = CorrelationResultSerializer()
 
 
+class QueryStatusSerializer(serializers.Serializer):
+    """One async job (``GET /query/:id/``, and ``query_status`` on results while it runs)."""
+
+    id = serializers.CharField()
+    team_id = serializers.IntegerField()
+    insight_id = serializers.IntegerField(allow_null=True)
+    dashboard_id = serializers.IntegerField(allow_null=True)
+    query_async = serializers.BooleanField()
+    complete = serializers.BooleanField()
+    error = serializers.BooleanField()
+    error_message = serializers.CharField(allow_null=True)
+    results = serializers.JSONField(allow_null=True)
+    start_time = serializers.DateTimeField(allow_null=True)
+    pickup_time = serializers.DateTimeField(allow_null=True)
+    end_time = serializers.DateTimeField(allow_null=True)
+    expiration_time = serializers.DateTimeField(allow_null=True)
+    task_id = serializers.CharField(allow_null=True)
+    labels = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    query_progress = serializers.DictField(allow_null=True, required=False)
+
+
+class QueryStatusResponseSerializer(serializers.Serializer):
+    query_status = QueryStatusSerializer()
+
+
 class QueryRequestSerializer(serializers.Serializer):
-    query = serializers.JSONField(help_text="A query node: TrendsQuery, FunnelsQuery, RetentionQuery …")
+    query = QueryNodeSerializer(help_text="A query node: TrendsQuery, FunnelsQuery, RetentionQuery …")
     refresh = serializers.ChoiceField(choices=[mode.value for mode in ExecutionMode], required=False)
     client_query_id = serializers.CharField(required=False, help_text="Names the async job.")
     name = serializers.CharField(required=False)
@@ -79,7 +105,7 @@ class QueryResponseSerializer(serializers.Serializer):
     next_allowed_client_refresh = serializers.DateTimeField(allow_null=True)
     cache_key = serializers.CharField()
     timezone = serializers.CharField()
-    query_status = serializers.JSONField(allow_null=True)
+    query_status = QueryStatusSerializer(allow_null=True, help_text="The async job, while one runs.")
     hasMore = serializers.BooleanField(required=False)  # noqa: N815 - PostHog's field name
     timings = serializers.ListField(child=serializers.JSONField(), required=False)
 

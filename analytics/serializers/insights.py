@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import Insight, RestrictionLevel
+from analytics.serializers.compute_schemas import QueryStatusSerializer
 from analytics.serializers.field_cache import CachedFieldsMixin
 from analytics.serializers.query_nodes import validate_query_node
 from analytics.serializers.users import UserBasicSerializer
@@ -125,6 +126,8 @@ class InsightBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 LEVELS = serializers.ChoiceField(choices=RestrictionLevel.choices)
+# Result fields are null until the insight has been computed (OpenAPI must say so for clients).
+NULLABLE_DATETIME = serializers.DateTimeField(allow_null=True)
 
 
 class InsightSerializer(InsightBasicSerializer):
@@ -249,15 +252,15 @@ class InsightSerializer(InsightBasicSerializer):
             )
         return memo[insight.pk]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_last_refresh(self, insight: Insight) -> str | None:
         return self._results(insight)["last_refresh"]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_cache_target_age(self, insight: Insight) -> str | None:
         return self._results(insight)["cache_target_age"]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_next_allowed_client_refresh(self, insight: Insight) -> str | None:
         return self._results(insight)["next_allowed_client_refresh"]
 
@@ -265,7 +268,7 @@ class InsightSerializer(InsightBasicSerializer):
     def get_result(self, insight: Insight) -> Any:
         return self._results(insight)["result"]
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_hasMore(self, insight: Insight) -> bool | None:  # noqa: N802
         return self._results(insight)["hasMore"]
 
@@ -273,7 +276,7 @@ class InsightSerializer(InsightBasicSerializer):
     def get_columns(self, insight: Insight) -> list[str] | None:
         return self._results(insight)["columns"]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_timezone(self, insight: Insight) -> str | None:
         return self._results(insight)["timezone"]
 
@@ -281,11 +284,11 @@ class InsightSerializer(InsightBasicSerializer):
     def get_is_cached(self, insight: Insight) -> bool:
         return self._results(insight)["is_cached"]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(QueryStatusSerializer(allow_null=True, help_text="The async job, while one runs."))
     def get_query_status(self, insight: Insight) -> dict[str, Any] | None:
         return self._results(insight)["query_status"]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_hogql(self, insight: Insight) -> str | None:
         return self._results(insight)["hogql"]
 

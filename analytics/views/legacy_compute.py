@@ -7,12 +7,12 @@ import io
 import re
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from analytics.serializers.compute_schemas import TREND_PARAMS, TrendResponseSerializer
+from analytics.serializers.request_schemas import LegacyTrendRequestSerializer
 from analytics.views.legacy_base import LegacyComputeView
 from insights_api.errors import QueryError
 from query_engine.legacy.registry import filters_to_query
@@ -64,7 +64,7 @@ class TrendCSVRenderer(BaseRenderer):
 
 @extend_schema_view(
     get=extend_schema(parameters=TREND_PARAMS, request=None, responses=TrendResponseSerializer),
-    post=extend_schema(request=OpenApiTypes.OBJECT, responses=TrendResponseSerializer),
+    post=extend_schema(request=LegacyTrendRequestSerializer, responses=TrendResponseSerializer),
 )
 class LegacyTrendView(LegacyComputeView):
     renderer_classes = [JSONRenderer, TrendCSVRenderer]

@@ -10,13 +10,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from analytics.serializers.compute_schemas import (
     FUNNEL_PARAMS,
     CorrelationResponseSerializer,
     FunnelResponseSerializer,
+)
+from analytics.serializers.request_schemas import (
+    LegacyCorrelationRequestSerializer,
+    LegacyFunnelRequestSerializer,
 )
 from analytics.views.legacy_base import LegacyComputeView
 from query_engine.legacy.funnels import funnels_query
@@ -66,7 +69,7 @@ def with_people_urls(result: Any, filters: dict[str, Any]) -> Any:
 
 @extend_schema_view(
     get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=FunnelResponseSerializer),
-    post=extend_schema(request=OpenApiTypes.OBJECT, responses=FunnelResponseSerializer),
+    post=extend_schema(request=LegacyFunnelRequestSerializer, responses=FunnelResponseSerializer),
 )
 class LegacyFunnelView(LegacyComputeView):
     def query(self, filters: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +81,7 @@ class LegacyFunnelView(LegacyComputeView):
 
 @extend_schema_view(
     get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=CorrelationResponseSerializer),
-    post=extend_schema(request=OpenApiTypes.OBJECT, responses=CorrelationResponseSerializer),
+    post=extend_schema(request=LegacyCorrelationRequestSerializer, responses=CorrelationResponseSerializer),
 )
 class LegacyFunnelCorrelationView(LegacyFunnelView):
     """Same filter dict plus the ``funnel_correlation_*`` keys."""

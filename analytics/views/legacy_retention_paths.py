@@ -8,13 +8,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from analytics.serializers.legacy_retention_paths import (
     PATHS_PARAMS,
     RETENTION_PARAMS,
     PathsResponseSerializer,
     RetentionResponseSerializer,
+)
+from analytics.serializers.request_schemas import (
+    LegacyPathsRequestSerializer,
+    LegacyRetentionRequestSerializer,
 )
 from analytics.views.legacy_base import LegacyComputeView
 from query_engine.legacy.registry import filters_to_query
@@ -47,7 +51,10 @@ class _NamedInsightView(LegacyComputeView):
         return results or []
 
 
-@extend_schema(parameters=RETENTION_PARAMS, request=None, responses=RetentionResponseSerializer)
+@extend_schema_view(
+    get=extend_schema(parameters=RETENTION_PARAMS, request=None, responses=RetentionResponseSerializer),
+    post=extend_schema(request=LegacyRetentionRequestSerializer, responses=RetentionResponseSerializer),
+)
 class LegacyRetentionView(_NamedInsightView):
     """Seed-era retention: triangular rows, ``total_intervals`` 11 by default."""
 
@@ -57,7 +64,10 @@ class LegacyRetentionView(_NamedInsightView):
         return triangular(results or [])
 
 
-@extend_schema(parameters=PATHS_PARAMS, request=None, responses=PathsResponseSerializer)
+@extend_schema_view(
+    get=extend_schema(parameters=PATHS_PARAMS, request=None, responses=PathsResponseSerializer),
+    post=extend_schema(request=LegacyPathsRequestSerializer, responses=PathsResponseSerializer),
+)
 class LegacyPathsView(_NamedInsightView):
     """Seed-era paths: the list of edges."""
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
+from analytics.serializers.compute_schemas import QueryStatusResponseSerializer
 from query_engine.refresh import jobs
 from query_engine.refresh import status as status_store
 from query_engine.refresh.progress import with_running_statement
@@ -45,7 +46,7 @@ class QueryStatusView(TeamScopedMixin, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("show_progress", OpenApiTypes.BOOL, description="Add query_progress.")],
-        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+        responses={200: QueryStatusResponseSerializer, 202: QueryStatusResponseSerializer},
     )
     def get(self, request: Request, **kwargs: str) -> Response:
         query_id = kwargs["id"]  # PostHog's name for the path's query id
