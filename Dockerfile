@@ -8,6 +8,7 @@ COPY insights_api ./insights_api
 COPY analytics ./analytics
 COPY query_engine ./query_engine
 COPY access_control ./access_control
+COPY tenancy ./tenancy
 COPY manage.py ./
 RUN pip install . && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from analytics.models.tokens import base62_token
+from tenancy.tokens import base62_token
 
 KEY_PREFIX = "phx_"
 

@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 
 from access_control import auth_cache
 from access_control.models import PersonalAPIKey
-from analytics.models import Organization, OrganizationMembership, Project, Team
+from tenancy.models import Organization, OrganizationMembership, Project, Team
 
 
 def _key_changed(sender, instance: PersonalAPIKey, **kwargs) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from access_control import auth_cache
-from analytics.models import OrganizationMembership, Team
+from tenancy.models import OrganizationMembership, Team
 
 PROJECT_NOT_FOUND = "Project not found."
 

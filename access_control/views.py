@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from access_control.permissions import APIScopePermission, TeamMemberPermission
 from access_control.teams import resolve_team
 from access_control.throttles import THROTTLE_CLASSES, THROTTLE_WAITS_ATTR
-from analytics.models import Team
+from tenancy.models import Team
 
 
 class TeamScopedMixin:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "tenancy",
     "analytics",
     "access_control",
     "query_engine",
@@ -134,7 +135,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "analytics.User"
+AUTH_USER_MODEL = "tenancy.User"
 
 # --- Event store (ClickHouse) ----------------------------------------------
 CLICKHOUSE_URL = env_str("CLICKHOUSE_URL")

@@ -5,9 +5,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from analytics.ingestion.writer import get_writer
-from analytics.models import OrganizationMembership
 from query_engine.backends import get_backend
 from query_engine.schema.apply import apply_migrations
+from tenancy.models import OrganizationMembership
 from tests.event_store_guard import MESSAGE, Guard
 from tests.factories import Persona, make_org_with_team, persona
 

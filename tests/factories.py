@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from access_control.services import create_personal_api_key
-from analytics.models import Organization, OrganizationMembership, Team, User
+from tenancy.models import Organization, OrganizationMembership, Team, User
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 from access_control import auth_cache
 from access_control.models import PersonalAPIKey, hash_key
 from access_control.services import revoke_personal_api_key
-from analytics.models import OrganizationMembership
+from tenancy.models import OrganizationMembership
 from tests.factories import join
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.models import Dashboard, DashboardPrivilege, DashboardTile, Insight, OrganizationMembership
+from analytics.models import Dashboard, DashboardPrivilege, DashboardTile, Insight
+from tenancy.models import OrganizationMembership
 from tests.factories import persona
 
 pytestmark = pytest.mark.django_db

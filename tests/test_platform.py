@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from analytics.models import Team
+from tenancy.models import Team
 
 pytestmark = pytest.mark.django_db
 

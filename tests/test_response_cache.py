@@ -14,10 +14,11 @@ from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
 from access_control.models import PersonalAPIKey
-from analytics.models import AccessControl, Insight, OrganizationMembership, Tag
+from analytics.models import AccessControl, Insight, Tag
 from analytics.response_cache import generations
 from analytics.response_cache.stored import StoredResponse, candidate
 from query_engine.refresh import status as status_store
+from tenancy.models import OrganizationMembership
 from tests.capture import capture_events
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import threading
 import time
 
 from analytics.ingestion.errors import InvalidToken
-from analytics.models import Team
+from tenancy.models import Team
 
 CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[int, float]] = {}

@@ -4,8 +4,6 @@ from analytics.models.activity import ActivityLog
 from analytics.models.dashboards import Dashboard, DashboardPrivilege, DashboardTile, RestrictionLevel
 from analytics.models.insights import Insight, InsightViewed, Tag
 from analytics.models.sharing import SharingConfiguration
-from analytics.models.tenancy import Organization, OrganizationMembership, Project, Team
-from analytics.models.user import User
 
 __all__ = [
     "ACCESS_LEVELS_ORDER",
@@ -18,12 +16,7 @@ __all__ = [
     "DashboardTile",
     "Insight",
     "InsightViewed",
-    "Organization",
-    "OrganizationMembership",
-    "Project",
     "RestrictionLevel",
     "SharingConfiguration",
     "Tag",
-    "Team",
-    "User",
 ]

@@ -12,12 +12,12 @@ DEFAULT_ACCESS_LEVEL = "editor"
 class AccessControl(models.Model):
     """A level for one object, for one member or (without a member) for everyone in the project."""
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="+")
     resource = models.CharField(max_length=32)
     resource_id = models.CharField(max_length=36)
     access_level = models.CharField(max_length=32)
     organization_member = models.ForeignKey(
-        "analytics.OrganizationMembership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "tenancy.OrganizationMembership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -13,7 +13,7 @@ class Action(models.Model):
     or ``regex``. A step matches when every part it sets matches.
     """
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="actions")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="actions")
     name = models.CharField(max_length=400)
     description = models.TextField(blank=True, default="")
     steps = models.JSONField(default=list, blank=True)

@@ -13,8 +13,8 @@ class ActivityLog(models.Model):
     """One entry per logged change; ``detail`` holds PostHog's ``{changes, trigger, name, short_id}``."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="+")
-    organization = models.ForeignKey("analytics.Organization", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

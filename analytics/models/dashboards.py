@@ -16,7 +16,7 @@ class RestrictionLevel(models.IntegerChoices):
 class Dashboard(models.Model):
     """A dashboard of a team; insights appear on it through tiles."""
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="dashboards")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="dashboards")
     name = models.CharField(max_length=400, null=True, blank=True)
     description = models.TextField(blank=True, default="")
     filters = models.JSONField(default=dict, blank=True)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from analytics.models.tokens import BASE62
+from tenancy.tokens import BASE62
 
 SHORT_ID_LENGTH = 8
 
@@ -19,7 +19,7 @@ def generate_short_id() -> str:
 
 
 class Tag(models.Model):
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="tags")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=255)
 
     class Meta:
@@ -35,7 +35,7 @@ class Insight(models.Model):
     ``short_id`` is unique per team. Deletion is soft (``deleted=True``).
     """
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="insights")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="insights")
     short_id = models.CharField(max_length=12, default=generate_short_id)
     name = models.CharField(max_length=400, null=True, blank=True)
     derived_name = models.CharField(max_length=400, null=True, blank=True)
@@ -72,7 +72,7 @@ class Insight(models.Model):
 class InsightViewed(models.Model):
     """The last time a user (or an anonymous shared-link visitor) opened an insight."""
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
     insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="views")
     last_viewed_at = models.DateTimeField()

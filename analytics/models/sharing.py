@@ -18,7 +18,7 @@ class SharingConfiguration(models.Model):
     A token authenticates only while its row is enabled and not expired.
     """
 
-    team = models.ForeignKey("analytics.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="+")
     insight = models.ForeignKey(
         "analytics.Insight", on_delete=models.CASCADE, related_name="sharing_configurations"
     )

@@ -17,12 +17,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from analytics.response_cache import generations
 from query_engine.refresh.cache import results_changed
 
-APPS = ("analytics", "access_control", "auth")
+APPS = ("tenancy", "analytics", "access_control", "auth")
 M2M_ACTIONS = {"post_add", "post_remove", "post_clear"}
 
 
 def _team_of(instance: Any) -> int | None:
-    if instance._meta.label == "analytics.Team":
+    if instance._meta.label == "tenancy.Team":
         return instance.pk
     return getattr(instance, "team_id", None)
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from analytics.models import Team
+from tenancy.models import Team
 
 
 class ProjectSerializer(serializers.ModelSerializer):

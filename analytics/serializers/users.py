@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from analytics.models import User
 from analytics.serializers.field_cache import CachedFieldsMixin
+from tenancy.models import User
 
 
 class UserBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):

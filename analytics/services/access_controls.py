@@ -6,14 +6,9 @@ from typing import Any
 
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from analytics.models import (
-    ACCESS_LEVELS_ORDER,
-    DEFAULT_ACCESS_LEVEL,
-    AccessControl,
-    Insight,
-    OrganizationMembership,
-)
+from analytics.models import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, AccessControl, Insight
 from analytics.services.insight_access import user_access_level
+from tenancy.models import OrganizationMembership
 
 RESOURCE = "insight"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.models import ActivityLog, Team
+from analytics.models import ActivityLog
+from tenancy.models import Team
 
 
 def change(*, type: str, field: str, before: Any, after: Any) -> dict[str, Any]:

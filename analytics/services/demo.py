@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.models import Insight, Team
+from analytics.models import Insight
 from analytics.services.insights import create_insight
+from tenancy.models import Team
 
 LAST_30_DAYS = {"date_from": "-30d"}
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from access_control.teams import user_membership
-from analytics.models import (
-    ACCESS_LEVELS_ORDER,
-    AccessControl,
-    Dashboard,
-    Insight,
-    OrganizationMembership,
-    RestrictionLevel,
-    Team,
-)
+from analytics.models import ACCESS_LEVELS_ORDER, AccessControl, Dashboard, Insight, RestrictionLevel
+from tenancy.models import OrganizationMembership, Team
 
 EVERYONE = RestrictionLevel.EVERYONE_IN_PROJECT_CAN_EDIT
 COLLABORATORS = RestrictionLevel.ONLY_COLLABORATORS_CAN_EDIT

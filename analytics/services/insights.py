@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from analytics.models import Dashboard, DashboardTile, Insight, InsightViewed, Tag, Team
+from analytics.models import Dashboard, DashboardTile, Insight, InsightViewed, Tag
 from analytics.services.activity import changes_between, log_activity
 from analytics.services.insight_access import COLLABORATORS, can_edit_dashboard, effective_privilege_level
+from tenancy.models import Team
 
 SCOPE = "Insight"
 # Writing any of these moves last_modified_at (PostHog's "material" fields).

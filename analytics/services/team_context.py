@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analytics.models import Team
 from query_engine.team import TeamContext
+from tenancy.models import Team
 
 
 def team_context(team: Team) -> TeamContext:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from access_control.services import create_personal_api_key
-from analytics.models import Organization, OrganizationMembership, Team, User
+from tenancy.models import Organization, OrganizationMembership, Team, User
 
 
 @dataclass(frozen=True)

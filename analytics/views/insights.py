@@ -24,7 +24,7 @@ from access_control.authentication import (
     personal_api_key,
 )
 from access_control.views import TeamScopedMixin
-from analytics.models import Insight, Team
+from analytics.models import Insight
 from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer
@@ -39,6 +39,7 @@ from analytics.views.sharing_auth import (
     sharing_config,
 )
 from query_engine.refresh.modes import ExecutionMode, parse_refresh
+from tenancy.models import Team
 
 REFRESH_PARAM = OpenApiParameter(
     "refresh",

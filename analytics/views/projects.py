@@ -10,9 +10,9 @@ from access_control.authentication import personal_api_key
 from access_control.permissions import APIScopePermission
 from access_control.teams import check_key_scoped_to, resolve_team
 from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
-from analytics.models import Team
 from analytics.serializers.projects import ProjectSerializer
 from analytics.serializers.users import UserBasicSerializer
+from tenancy.models import Team
 
 
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from access_control.services import create_personal_api_key
-from analytics.models import User
+from tenancy.models import User
 
 
 class Command(BaseCommand):

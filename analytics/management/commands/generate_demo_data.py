@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from analytics.ingestion.demo import DemoTraffic
 from analytics.ingestion.writer import get_writer
-from analytics.models import Team
+from tenancy.models import Team
 
 BATCH_SIZE = 50_000
 

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from analytics.models import Team, User
 from analytics.services.demo import create_demo_insights
 from analytics.services.tenancy import create_project_with_owner
+from tenancy.models import Team, User
 
 DEMO_EMAIL = "demo@example.com"
 

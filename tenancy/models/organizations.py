@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 
-from analytics.models.tokens import project_api_token
+from tenancy.tokens import project_api_token
 
 
 class Organization(models.Model):
@@ -21,6 +21,9 @@ class Organization(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="OrganizationMembership", related_name="organizations"
     )
+
+    class Meta:
+        db_table = "analytics_organization"
 
     def __str__(self) -> str:
         return self.name
@@ -38,6 +41,7 @@ class OrganizationMembership(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "analytics_organizationmembership"
         constraints = [models.UniqueConstraint(fields=["organization", "user"], name="unique_membership")]
 
     def __str__(self) -> str:
@@ -54,6 +58,9 @@ class Project(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "analytics_project"
 
     def __str__(self) -> str:
         return self.name
@@ -72,6 +79,9 @@ class Team(models.Model):
     path_cleaning_filters = models.JSONField(default=list, blank=True)
     aggregate_users_by_distinct_id = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "analytics_team"
 
     def __str__(self) -> str:
         return self.name

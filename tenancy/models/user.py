@@ -5,7 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
-from analytics.models.tokens import base62_token
+from tenancy.tokens import base62_token
 
 
 def _distinct_id() -> str:
@@ -30,14 +30,17 @@ class User(AbstractUser):
     email = models.EmailField(unique=True)
     is_email_verified = models.BooleanField(null=True, blank=True)
     hedgehog_config = models.JSONField(null=True, blank=True)
-    current_team = models.ForeignKey("analytics.Team", null=True, blank=True, on_delete=models.SET_NULL)
+    current_team = models.ForeignKey("tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
     objects = EmailUserManager()
 
+    class Meta(AbstractUser.Meta):
+        db_table = "analytics_user"
+
     def teams(self):
-        from analytics.models.tenancy import Team
+        from tenancy.models.organizations import Team
 
         return Team.objects.filter(organization__memberships__user=self)
