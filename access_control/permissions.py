@@ -6,12 +6,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from access_control.authentication import personal_api_key
-from access_control.scopes import grants
+from access_control.policy import NO_KEY_ACCESS, scope_decision
 from access_control.teams import check_key_scoped_to
 
 READ_ACTIONS = {"list", "retrieve"}
 WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
-NO_KEY_ACCESS = "This action does not support Personal API Key access"
 
 
 def required_scopes(view) -> list[str] | None:
@@ -57,12 +56,7 @@ class APIScopePermission(BasePermission):
         key = personal_api_key(request)
         if key is None:
             return True
-        scopes = required_scopes(view)
-        if scopes is None:
-            self.message = NO_KEY_ACCESS
-            return False
-        for scope in scopes:
-            if not grants(key.scopes or [], scope):
-                self.message = f"API key missing required scope '{scope}'"
-                return False
-        return True
+        decision = scope_decision(key, required_scopes(view))
+        if not decision.allowed:
+            self.message = decision.detail or NO_KEY_ACCESS
+        return decision.allowed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from access_control import auth_cache
+from access_control.policy import reach_decision
 from tenancy.models import OrganizationMembership, Team
 
 PROJECT_NOT_FOUND = "Project not found."
@@ -54,12 +55,9 @@ def user_membership(*, user, team: Team) -> OrganizationMembership | None:
 
 
 def check_key_scoped_to(*, key, team: Team) -> None:
-    """A key limited to some teams or organizations may not reach the others."""
+    """A key limited to some teams or organizations may not reach the others (``policy``)."""
     if key is None:
         return
-    if key.scoped_teams and team.id not in key.scoped_teams:
-        raise PermissionDenied(f"API key does not have access to the requested project: ID {team.id}.")
-    if key.scoped_organizations and str(team.organization_id) not in key.scoped_organizations:
-        raise PermissionDenied(
-            f"API key does not have access to the requested organization: ID {team.organization_id}."
-        )
+    decision = reach_decision(key, team_id=team.id, organization_id=team.organization_id)
+    if not decision.allowed:
+        raise PermissionDenied(decision.detail)

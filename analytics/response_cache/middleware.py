@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from access_control import auth_cache
 from access_control.models import hash_key
-from access_control.scopes import grants
+from access_control.policy import key_decision
 from access_control.services import active_key
 from access_control.throttles import THROTTLE_WAITS_ATTR, throttle_waits
 from analytics.response_cache import generations
@@ -84,11 +84,11 @@ class InsightResponseCacheMiddleware:
                 self._remember(found.entry_key, stored.results_key)
             if results_exist != stored.results_present:
                 return None  # the results expired, were evicted or appeared
-        if not grants(key.scopes or [], READ_SCOPE):
-            return None
-        if key.scoped_teams and found.team_id not in key.scoped_teams:
-            return None
-        if key.scoped_organizations and stored.organization_id not in key.scoped_organizations:
+        # The DRF permissions' own predicate: any refusal is the view's to give, with its message.
+        decision = key_decision(
+            key, required=[READ_SCOPE], team_id=found.team_id, organization_id=stored.organization_id
+        )
+        if not decision.allowed:
             return None
         waits = throttle_waits(key, ROUTE_CLASS)
         if waits:
