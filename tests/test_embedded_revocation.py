@@ -12,14 +12,14 @@ from tests.live_stack import Server
 
 ADD_MEMBER = """
 from access_control.services import create_personal_api_key
-from analytics.models import Organization, OrganizationMembership, User
+from tenancy.models import Organization, OrganizationMembership, User
 org = Organization.objects.get(id="{org}")
 user = User.objects.create_user(email="member@example.com", first_name="member")
 OrganizationMembership.objects.create(user=user, organization=org, level=OrganizationMembership.Level.MEMBER)
 print(create_personal_api_key(user=user, label="member", scopes=["*"])[1])
 """
 REMOVE_MEMBER = """
-from analytics.models import OrganizationMembership
+from tenancy.models import OrganizationMembership
 OrganizationMembership.objects.get(user__email="member@example.com").delete()
 """
 REVOKE_OWNER_KEYS = """
