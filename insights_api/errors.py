@@ -74,6 +74,9 @@ def _engine_error(exc: Exception) -> Response | None:
     """The query engine's plain exceptions as HTTP answers; None for anything else."""
     if isinstance(exc, QueryError):
         body = error_body(type="validation_error", code=exc.code, detail=exc.detail, attr=exc.attr)
+        # HogQL errors also say where in the query they are (character offsets).
+        if callable(position := getattr(exc, "position", None)):
+            body.update(position())
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, QueryTimeout):
         # Past max_execution_time: a clear 504, never a hang nor ClickHouse's text.

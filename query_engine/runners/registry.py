@@ -14,6 +14,7 @@ from query_engine.nodes import WRAPPER_KINDS, unwrap
 from query_engine.runners.base import Runner
 from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunner
 from query_engine.runners.funnels.runner import FunnelsRunner
+from query_engine.runners.hogql.runner import HogQLQueryRunner
 from query_engine.runners.lifecycle.runner import LifecycleRunner
 from query_engine.runners.paths.runner import PathsRunner
 from query_engine.runners.retention.runner import RetentionRunner
@@ -29,6 +30,7 @@ RUNNERS: dict[str, type[Runner]] = {
     "FunnelCorrelationQuery": FunnelCorrelationRunner,
     "RetentionQuery": RetentionRunner,
     "PathsQuery": PathsRunner,
+    "HogQLQuery": HogQLQueryRunner,
 }
 
 

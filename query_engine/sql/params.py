@@ -6,6 +6,8 @@ from typing import Any
 
 # Types a placeholder may declare; anything else is a programming error.
 TYPES = {
+    "UInt64",
+    "Bool",
     "String",
     "Int64",
     "Float64",

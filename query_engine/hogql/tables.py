@@ -1,0 +1,158 @@
+"""The tables a HogQL query may read, their fields and lazy joins.
+
+Each table is printed as a subquery over the physical table(s) with the
+project guard inside it (``printer.py``), so no part of a query can reach a row
+of another project. Field expressions below are code-defined SQL over those
+physical tables; ``{tz}`` is the project's timezone parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from query_engine.sql.events import OVERRIDES_JOIN, person_id_expr
+
+TEAM = "{team_id:Int64}"
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    sql: str  # over the table's physical source; ``{tz}`` is replaced by the timezone parameter
+    type: str
+    joins: tuple[str, ...] = ()  # lazy joins the field needs, in order
+    json: bool = False  # a JSON document: ``.key`` reads a property
+
+
+FieldTree = dict[str, "FieldDef | FieldTree"]
+
+LATEST_PERSON = f"""(SELECT id, argMax(created_at, version) AS created_at,
+        argMax(properties, version) AS properties, argMax(is_identified, version) AS is_identified
+    FROM person WHERE team_id = {TEAM}
+    GROUP BY id HAVING argMax(is_deleted, version) = 0)"""
+
+LATEST_PDI = f"""(SELECT distinct_id, argMax(person_id, version) AS person_id
+    FROM person_distinct_id2 WHERE team_id = {TEAM}
+    GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)"""
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    source: str  # FROM … (the physical table, or a guarded subquery over it)
+    guard: str  # the project guard in the subquery's WHERE ('' when inside ``source``)
+    fields: FieldTree
+    star: tuple[str, ...]  # what ``*`` expands to
+    joins: dict[str, str] = field(default_factory=dict)  # lazy join name → JOIN clause
+
+
+def _time(column: str) -> FieldDef:
+    return FieldDef(f"toTimeZone({column}, {{tz}})", "DateTime64(6)")
+
+
+PERSON_ID = person_id_expr(with_overrides=True)
+
+EVENTS = TableDef(
+    name="events",
+    source="events",
+    guard=f"events.team_id = {TEAM}",
+    fields={
+        "uuid": FieldDef("events.uuid", "UUID"),
+        "event": FieldDef("events.event", "String"),
+        "properties": FieldDef("events.properties", "String", json=True),
+        "timestamp": _time("events.timestamp"),
+        "team_id": FieldDef("events.team_id", "Int64"),
+        "distinct_id": FieldDef("events.distinct_id", "String"),
+        "elements_chain": FieldDef("events.elements_chain", "String"),
+        "created_at": _time("events.created_at"),
+        "$session_id": FieldDef("events.`$session_id`", "String"),
+        "$window_id": FieldDef("events.`$window_id`", "String"),
+        **{f"$group_{i}": FieldDef(f"events.`$group_{i}`", "String") for i in range(5)},
+        "person_id": FieldDef(PERSON_ID, "UUID", joins=("overrides",)),
+        # The project's person mode: person properties as stored on each event (as insights read them).
+        "person": {
+            "id": FieldDef(PERSON_ID, "UUID", joins=("overrides",)),
+            "properties": FieldDef("events.person_properties", "String", json=True),
+            "created_at": _time("events.person_created_at"),
+        },
+        "pdi": {
+            "distinct_id": FieldDef("events__pdi.distinct_id", "String", joins=("pdi",)),
+            "person_id": FieldDef("events__pdi.person_id", "UUID", joins=("pdi",)),
+            "person": {
+                "id": FieldDef("events__pdi__person.id", "UUID", joins=("pdi", "pdi_person")),
+                "properties": FieldDef(
+                    "events__pdi__person.properties", "String", joins=("pdi", "pdi_person"), json=True
+                ),
+                "created_at": FieldDef(
+                    "toTimeZone(events__pdi__person.created_at, {tz})",
+                    "DateTime64(6)",
+                    joins=("pdi", "pdi_person"),
+                ),
+            },
+        },
+    },
+    star=(
+        "uuid",
+        "event",
+        "properties",
+        "timestamp",
+        "team_id",
+        "distinct_id",
+        "elements_chain",
+        "created_at",
+        "$session_id",
+        "$window_id",
+    ),
+    joins={
+        "overrides": OVERRIDES_JOIN,
+        "pdi": f"INNER JOIN {LATEST_PDI} AS events__pdi ON events.distinct_id = events__pdi.distinct_id",
+        "pdi_person": f"LEFT JOIN {LATEST_PERSON} AS events__pdi__person "
+        "ON events__pdi.person_id = events__pdi__person.id",
+    },
+)
+
+PERSONS = TableDef(
+    name="persons",
+    source=f"{LATEST_PERSON} AS persons",
+    guard="",
+    fields={
+        "id": FieldDef("persons.id", "UUID"),
+        "created_at": FieldDef("toTimeZone(persons.created_at, {tz})", "DateTime64(6)"),
+        "properties": FieldDef("persons.properties", "String", json=True),
+        "is_identified": FieldDef("persons.is_identified", "Int8"),
+        "team_id": FieldDef(TEAM, "Int64"),
+    },
+    star=("id", "created_at", "team_id", "properties", "is_identified"),
+)
+
+PERSON_DISTINCT_IDS = TableDef(
+    name="person_distinct_ids",
+    source=f"{LATEST_PDI} AS pdi",
+    guard="",
+    fields={
+        "distinct_id": FieldDef("pdi.distinct_id", "String"),
+        "person_id": FieldDef("pdi.person_id", "UUID"),
+        "team_id": FieldDef(TEAM, "Int64"),
+        "person": {
+            "id": FieldDef("pdi__person.id", "UUID", joins=("person",)),
+            "properties": FieldDef("pdi__person.properties", "String", joins=("person",), json=True),
+            "created_at": FieldDef(
+                "toTimeZone(pdi__person.created_at, {tz})", "DateTime64(6)", joins=("person",)
+            ),
+        },
+    },
+    star=("team_id", "distinct_id", "person_id"),
+    joins={"person": f"LEFT JOIN {LATEST_PERSON} AS pdi__person ON pdi.person_id = pdi__person.id"},
+)
+
+# Tables PostHog has that this project has no storage for yet: named in the error.
+NOT_AVAILABLE = {
+    "groups",
+    "sessions",
+    "cohort_people",
+    "static_cohort_people",
+    "raw_sessions",
+    "raw_groups",
+    "session_replay_events",
+}
+
+TABLES: dict[str, TableDef] = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS)}
