@@ -1,7 +1,7 @@
 """Insight serializers: validate writes, render PostHog's full and basic shapes.
 
-Result fields are read through ``analytics.services.insight_results`` once per insight
-and request; serializers never write or log (services do).
+Result fields are computed by the view (``analytics.services.insight_results``) and handed
+over in the ``results`` context; serializers never run queries, write or log.
 """
 
 from __future__ import annotations
@@ -24,12 +24,7 @@ from analytics.services.insight_access import (
     live_tiles,
     user_access_level,
 )
-from analytics.services.insight_results import (
-    result_fields,
-    with_dashboard_filters,
-    with_dashboard_legacy_filters,
-)
-from query_engine.refresh.modes import ExecutionMode
+from analytics.services.insight_results import with_dashboard_filters, with_dashboard_legacy_filters
 
 
 class DashboardIdsField(serializers.ListField):
@@ -133,8 +128,9 @@ NULLABLE_DATETIME = serializers.DateTimeField(allow_null=True)
 class InsightSerializer(InsightBasicSerializer):
     """The full insight: writable metadata, computed result fields and access levels.
 
-    Context: ``request``, ``mode`` (refresh mode), ``refresh_requested``, optional
-    ``dashboard`` (``from_dashboard``) and ``sharing`` (read through a sharing token).
+    Context: ``request``, ``results`` (``{insight id: result fields}`` from
+    ``insights_result_fields``), optional ``dashboard`` (``from_dashboard``) and ``sharing``
+    (read through a sharing token).
     """
 
     filters = serializers.JSONField(required=False)
@@ -238,19 +234,11 @@ class InsightSerializer(InsightBasicSerializer):
         return super().to_internal_value(data)
 
     def _results(self, insight: Insight) -> dict[str, Any]:
-        memo = self.context.setdefault("_results", {})
-        if insight.pk not in memo:
-            dashboard = self.context.get("dashboard")
-            memo[insight.pk] = result_fields(
-                team=insight.team,
-                filters=insight.filters,
-                query=insight.query,
-                mode=self.context.get("mode", ExecutionMode.FORCE_CACHE),
-                dashboard_filters=dashboard.filters if dashboard else None,
-                refresh_requested=self.context.get("refresh_requested", False),
-                tolerate_errors=self.context.get("sharing", False),
-            )
-        return memo[insight.pk]
+        results = self.context.get("results")
+        if results is None or insight.pk not in results:
+            # A view that forgot to compute them: a bug, never a silent ``result: null``.
+            raise RuntimeError(f"InsightSerializer got no result fields for insight {insight.pk}")
+        return results[insight.pk]
 
     @extend_schema_field(NULLABLE_DATETIME)
     def get_last_refresh(self, insight: Insight) -> str | None:

@@ -9,6 +9,7 @@ under a computing mode its 400 reaches the caller.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from analytics.services.team_context import team_context
@@ -125,4 +126,29 @@ def result_fields(
         "hogql": response.get("hogql"),
         "types": response.get("types"),
         "filters_hash": response.get("cache_key") or query_cache_key(team=team_context(team), query=node),
+    }
+
+
+def insights_result_fields(
+    insights: Iterable[Any],
+    *,
+    mode: ExecutionMode,
+    refresh_requested: bool = False,
+    dashboard: Any = None,
+    sharing: bool = False,
+) -> dict[int, dict[str, Any]]:
+    """The selector views call: each insight's result fields by id, for ``InsightSerializer``'s
+    ``results`` context (the serializer renders them and never asks the engine itself)."""
+    dashboard_filters = dashboard.filters if dashboard is not None else None
+    return {
+        insight.pk: result_fields(
+            team=insight.team,
+            filters=insight.filters,
+            query=insight.query,
+            mode=mode,
+            dashboard_filters=dashboard_filters,
+            refresh_requested=refresh_requested,
+            tolerate_errors=sharing,
+        )
+        for insight in insights
     }

@@ -29,6 +29,7 @@ from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer
 from analytics.services.insight_access import at_least, hidden_insight_ids, live_tiles, user_access_level
+from analytics.services.insight_results import insights_result_fields
 from analytics.services.insights import create_insight, find_insight, update_insight
 from analytics.views.insight_actions import InsightActionsMixin
 from analytics.views.insight_filters import InsightFilterSet, truthy
@@ -172,6 +173,28 @@ class InsightViewSet(
         context["refresh_requested"] = bool(raw_refresh)
         return context
 
+    def _add_results(self, context: dict[str, Any], insights: list[Insight]) -> dict[str, Any]:
+        """The result fields ``InsightSerializer`` renders, computed here (``insight_results``)."""
+        context["results"] = insights_result_fields(
+            insights,
+            mode=context["mode"],
+            refresh_requested=context["refresh_requested"],
+            dashboard=context.get("dashboard"),
+            sharing=context.get("sharing", False),
+        )
+        return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        insights = list(page if page is not None else queryset)
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        if issubclass(serializer_class, InsightSerializer):
+            self._add_results(context, insights)
+        data = serializer_class(insights, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         insight = self.get_object()
         context = self.get_serializer_context()
@@ -180,7 +203,10 @@ class InsightViewSet(
             tile = next((t for t in live_tiles(insight) if t.dashboard_id == int(dashboard_id)), None)
             if tile is not None:
                 context["dashboard"] = tile.dashboard  # prefetched with the tiles
-        data = self.get_serializer_class()(insight, context=context).data
+        serializer_class = self.get_serializer_class()
+        if issubclass(serializer_class, InsightSerializer):
+            self._add_results(context, [insight])
+        data = serializer_class(insight, context=context).data
         response = Response(data)
         response.store_hint = self._store_hint(data, context)
         return response
@@ -201,6 +227,7 @@ class InsightViewSet(
         serializer.instance = create_insight(
             team=self.team, user=self.request.user, data=serializer.validated_data
         )
+        self._add_results(serializer.context, [serializer.instance])
 
     def perform_update(self, serializer: InsightSerializer) -> None:
         serializer.instance = update_insight(
@@ -210,6 +237,7 @@ class InsightViewSet(
         fresh = Insight.objects.select_related("team", "created_by", "last_modified_by")
         fresh = fresh.prefetch_related("tags", "dashboard_tiles__dashboard__team")
         serializer.instance = fresh.get(pk=serializer.instance.pk)
+        self._add_results(serializer.context, [serializer.instance])
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Insights are never hard-deleted; PATCH {"deleted": true} instead.

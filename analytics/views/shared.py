@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from analytics.models import SharingConfiguration
 from analytics.serializers.insights import InsightSerializer
+from analytics.services.insight_results import insights_result_fields
 from analytics.services.insights import record_views
 from analytics.services.sharing import config_for_token
 from analytics.views.sharing_auth import shared_refresh_mode
@@ -35,7 +36,8 @@ def _config_or_404(token: str) -> SharingConfiguration:
 def shared_payload(*, request: Request, config: SharingConfiguration, kind: str) -> dict[str, Any]:
     """``{type, accessToken, insight, themes}`` plus the display flags given in the query string."""
     mode = shared_refresh_mode(parse_refresh(request.query_params.get("refresh")))
-    context = {"request": request, "sharing": True, "mode": mode, "refresh_requested": True}
+    results = insights_result_fields([config.insight], mode=mode, refresh_requested=True, sharing=True)
+    context = {"request": request, "sharing": True, "results": results}
     payload: dict[str, Any] = {
         "type": kind,
         "accessToken": config.access_token,
