@@ -381,3 +381,30 @@ def test_date_and_flag_filters(api, url, team):
     assert ids(insight="JSON") == [table.id]
     assert api.get(url(), {"date_from": "yesterday-ish"}).status_code == 400
     assert api.get(url(), {"insight": "CHARTS"}).status_code == 400
+
+
+def test_absolute_date_filters_without_a_zone_are_utc(api, url, team):
+    from datetime import UTC, datetime
+
+    def at(moment: str, name: str) -> Insight:
+        insight = Insight.objects.create(team=team, name=name)
+        stamp = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+        Insight.objects.filter(pk=insight.pk).update(last_modified_at=stamp, created_at=stamp)
+        return insight
+
+    december = at("2025-12-31T23:30:00", "december")
+    new_year = at("2026-01-01T00:30:00", "new year")
+    march = at("2026-03-01T12:00:00", "march")
+
+    def names(**params):
+        response = api.get(url(), params)
+        assert response.status_code == 200, response.content
+        return [item["name"] for item in response.json()["results"]]
+
+    assert names(date_from="2026-01-01") == [new_year.name, march.name]
+    assert names(date_from="2026-01-01T01:00:00") == [march.name]
+    assert names(date_to="2026-01-01") == [december.name]
+    assert names(date_from="2026-01-01", date_to="2026-02-01") == [new_year.name]
+    assert names(created_date_from="2026-02-01") == [march.name]
+    # With a zone: 01:00 in Paris is midnight UTC.
+    assert names(date_from="2026-01-01T01:00:00+01:00") == [new_year.name, march.name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 import orjson
@@ -50,7 +50,8 @@ def parse_moment(value: str, *, param: str) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError({param: f"{value!r} is not a date."}) from None
-    return moment if moment.tzinfo else timezone.make_aware(moment, timezone.utc)
+    # A date without a zone is UTC (django.utils.timezone.utc is gone in Django 5).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class InsightFilterSet(django_filters.FilterSet):
