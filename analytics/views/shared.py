@@ -1,6 +1,8 @@
 """Public shared-insight pages: ``/shared/<token>``, ``/embedded/<token>`` and their ``.json``.
 
 No authentication: the unguessable token is the credential, valid only while sharing is on.
+The page draws the insight with ECharts (served from the static files, see
+``bin/install-assets``); ``.json`` is always JSON, also when a browser opens it.
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from django.utils.html import escape
+from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,11 +22,13 @@ from analytics.models import SharingConfiguration
 from analytics.serializers.insights import InsightSerializer
 from analytics.services.insight_results import insights_result_fields
 from analytics.services.insights import record_views
+from analytics.services.shared_page import chart_kind, date_range_text
 from analytics.services.sharing import config_for_token
 from analytics.views.sharing_auth import shared_refresh_mode
 from query_engine.refresh.modes import parse_refresh
 
 FLAGS = ("whitelabel", "noHeader", "legend", "detailed", "showInspector")
+ROUTES = {"scene": "shared", "embed": "embedded"}
 
 
 def _config_or_404(token: str) -> SharingConfiguration:
@@ -50,27 +55,56 @@ def shared_payload(*, request: Request, config: SharingConfiguration, kind: str)
     return payload
 
 
+def _page(request: Request, payload: dict[str, Any], kind: str) -> HttpResponse:
+    insight = payload["insight"]
+    token = payload["accessToken"]
+    chart = chart_kind(insight)
+    # Several series need a legend to be told apart; ?legend forces one.
+    result = insight.get("result")
+    many = isinstance(result, list) and len(result) > 1 and chart not in ("funnel-steps", "retention", "paths")
+    page_data = {
+        "chart": chart,
+        "insight": {key: insight.get(key) for key in ("result", "last_refresh", "query", "filters")},
+        "jsonUrl": f"/{ROUTES[kind]}/{token}.json",
+        "legend": bool(payload.get("legend")) or many or chart in ("lifecycle", "pie"),
+        "detailed": bool(payload.get("detailed")),
+    }
+    context = {
+        "title": insight.get("name") or insight.get("derived_name") or "Shared insight",
+        "description": insight.get("description") or "",
+        "date_range": date_range_text(insight),
+        "last_refresh": insight.get("last_refresh"),
+        "embedded": kind == "embed",
+        "no_header": bool(payload.get("noHeader")),
+        "whitelabel": bool(payload.get("whitelabel")),
+        "chart": chart,
+        "page_data": page_data,
+    }
+    return render(request, "analytics/shared_insight.html", context)
+
+
 class SharedInsightView(APIView):
-    """GET the shared insight as JSON (``.json``) or as a small HTML page."""
+    """GET the shared insight as JSON (``.json``) or as a page that draws it."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # .json is for programs and browsers alike: never DRF's browsable page.
+    renderer_classes = [JSONRenderer]
     kind = "scene"
 
     @extend_schema(exclude=True)
     def get(self, request: Request, token: str, as_json: str | None = None) -> Any:
-        config = _config_or_404(token)
+        if as_json:
+            config = _config_or_404(token)
+        else:
+            config = config_for_token(token)
+            if config is None:
+                return render(request, "analytics/shared_not_found.html", status=404)
         record_views(team=config.team, user=None, insight_ids=[config.insight_id])
         payload = shared_payload(request=request, config=config, kind=self.kind)
         if as_json:
             return Response(payload)
-        title = escape(payload["insight"]["name"] or payload["insight"]["derived_name"] or "Shared insight")
-        return HttpResponse(
-            f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><h1>{title}</h1>"
-            f"<p><a href='{escape(request.path)}.json'>Data (JSON)</a></p></body></html>",
-            content_type="text/html; charset=utf-8",
-        )
+        return _page(request, payload, self.kind)
 
 
 class EmbeddedInsightView(SharedInsightView):
