@@ -15,7 +15,12 @@ PAGEVIEWS_PER_DAY = [4, 3, 5, 2, 0, 2, 1]
 
 ACTIVITY: dict[str, dict[int, list[tuple[int, str, str | None]]]] = {
     "u1": {
-        0: [(0, "$pageview", "/"), (1, "$pageview", "/pricing"), (2, "signed up", None), (30, "purchased", None)],
+        0: [
+            (0, "$pageview", "/"),
+            (1, "$pageview", "/pricing"),
+            (2, "signed up", None),
+            (30, "purchased", None),
+        ],
         1: [(0, "$pageview", "/")],
         3: [(0, "$pageview", "/")],
     },
@@ -29,7 +34,12 @@ ACTIVITY: dict[str, dict[int, list[tuple[int, str, str | None]]]] = {
         4: [(0, "signed up", None)],
     },
     "u4": {
-        2: [(0, "$pageview", "/"), (1, "$pageview", "/pricing"), (2, "$pageview", "/signup"), (3, "signed up", None)],
+        2: [
+            (0, "$pageview", "/"),
+            (1, "$pageview", "/pricing"),
+            (2, "$pageview", "/signup"),
+            (3, "signed up", None),
+        ],
         5: [(0, "$pageview", "/")],
     },
     "u5": {3: [(0, "$pageview", "/")], 6: [(0, "$pageview", "/")]},
@@ -80,7 +90,11 @@ def _funnel(viz: str) -> dict[str, Any]:
         ],
         "interval": "day",
         "dateRange": DATE_RANGE,
-        "funnelsFilter": {"funnelVizType": viz, "funnelWindowInterval": 14, "funnelWindowIntervalUnit": "day"},
+        "funnelsFilter": {
+            "funnelVizType": viz,
+            "funnelWindowInterval": 14,
+            "funnelWindowIntervalUnit": "day",
+        },
     }
 
 

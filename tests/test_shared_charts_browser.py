@@ -19,7 +19,7 @@ from tests.chart_insights import PAGEVIEWS_PER_DAY, SOURCES, insight_body, week_
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-READ_PAGE = """() => {
+READ_PAGE = r"""() => {
   const page = window.insightPage
   const option = page.instance ? page.instance.getOption() : null
   const text = (selector) => { const el = document.querySelector(selector); return el ? el.textContent.replace(/\s+/g, ' ').trim() : null }
@@ -122,7 +122,9 @@ def check(kind: str, drawn: dict[str, Any], result: Any) -> None:
         assert drawn["retention"] == [[v["count"] for v in row["values"]] for row in result]
         assert drawn["retention"][0][0] == 2  # u1 and u2 first viewed a page on 1 Jan
     elif kind == "paths":
-        links = [(link["source"], link["target"], float(link["value"])) for link in drawn["series"][0]["links"]]
+        links = [
+            (link["source"], link["target"], float(link["value"])) for link in drawn["series"][0]["links"]
+        ]
         assert drawn["series"][0]["type"] == "sankey"
         assert links == [(r["source"], r["target"], float(r["value"])) for r in result]
     elif kind == "stickiness":
@@ -158,12 +160,16 @@ def test_uncomputed_insight_is_computed_by_the_page(browser, live_server, api, c
         f"/api/projects/{team.id}/insights/{insight_id}/sharing/", {"enabled": True}, format="json"
     ).json()["access_token"]
     # Nothing computed yet: the page asks for a blocking refresh, then draws it.
-    drawn = open_page(browser, f"{live_server.url}/shared/{token}/?whitelabel&noHeader", "shared-computed-on-load")
+    drawn = open_page(
+        browser, f"{live_server.url}/shared/{token}/?whitelabel&noHeader", "shared-computed-on-load"
+    )
     assert plotted(drawn)[0] == PAGEVIEWS_PER_DAY
     assert drawn["title"] is None and drawn["footer"] is None  # noHeader, whitelabel
 
 
-def test_embedded_page_works_in_an_iframe_and_shared_does_not(browser, live_server, api, client, team, clickhouse):
+def test_embedded_page_works_in_an_iframe_and_shared_does_not(
+    browser, live_server, api, client, team, clickhouse
+):
     capture_events(client, team, week_events())
     token, _ = shared_insight(api, team, "trends-bar")
     context = browser.new_context()

@@ -3,6 +3,10 @@
 This server has no feature flags, session recording, surveys, heatmaps or site apps, so
 every switch is off; the keys and their camelCase spelling are what posthog-js reads.
 ``analytics.endpoint`` points the browser SDK at a capture route this server answers.
+
+``surveys`` is left out rather than ``false``: posthog-js loads its surveys script from the
+server's ``/static/`` for any boolean (to learn there is nothing to show), and this server
+does not host posthog-js's bundles; without the key it skips surveys quietly.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ def remote_config(token: str) -> dict[str, Any]:
         "logs": {"captureConsoleLogs": False},
         "sessionRecording": False,
         "heatmaps": False,
-        "surveys": False,
         "productTours": False,
         "conversations": False,
         "defaultIdentifiedOnly": True,

@@ -30,7 +30,12 @@ QUERY_KINDS = {
     "StickinessQuery": "stickiness",
     "LifecycleQuery": "lifecycle",
 }
-LEGACY_KINDS = {"RETENTION": "retention", "PATHS": "paths", "STICKINESS": "stickiness", "LIFECYCLE": "lifecycle"}
+LEGACY_KINDS = {
+    "RETENTION": "retention",
+    "PATHS": "paths",
+    "STICKINESS": "stickiness",
+    "LIFECYCLE": "lifecycle",
+}
 RELATIVE = re.compile(r"^-(\d+)([hdwmqy])(Start)?$")
 UNITS = {"h": "hour", "d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 PERIODS = {"dStart": "Today", "wStart": "This week", "mStart": "This month", "yStart": "This year"}
@@ -40,7 +45,9 @@ def _source(insight: dict[str, Any]) -> dict[str, Any] | None:
     query = insight.get("query")
     if not isinstance(query, dict):
         return None
-    source = query.get("source") if query.get("kind") in ("InsightVizNode", "DataVisualizationNode") else query
+    source = (
+        query.get("source") if query.get("kind") in ("InsightVizNode", "DataVisualizationNode") else query
+    )
     return source if isinstance(source, dict) else None
 
 

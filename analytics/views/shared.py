@@ -61,7 +61,9 @@ def _page(request: Request, payload: dict[str, Any], kind: str) -> HttpResponse:
     chart = chart_kind(insight)
     # Several series need a legend to be told apart; ?legend forces one.
     result = insight.get("result")
-    many = isinstance(result, list) and len(result) > 1 and chart not in ("funnel-steps", "retention", "paths")
+    many = (
+        isinstance(result, list) and len(result) > 1 and chart not in ("funnel-steps", "retention", "paths")
+    )
     page_data = {
         "chart": chart,
         "insight": {key: insight.get(key) for key in ("result", "last_refresh", "query", "filters")},

@@ -110,7 +110,7 @@
     var labels = result[0].labels || result[0].days || []
     var option = baseOption(data.legend)
     option.xAxis = { type: 'category', data: labels, boundaryGap: opts.type === 'bar' }
-    option.yAxis = { type: 'value', axisLabel: opts.percent ? { formatter: '{value}%' } : {} }
+    option.yAxis = opts.percent ? { type: 'value', axisLabel: { formatter: '{value}%' } } : { type: 'value', minInterval: 1 }
     option.series = result.map(function (entry, index) {
       var series = {
         name: opts.name || seriesLabel(entry, index),
@@ -210,7 +210,8 @@
         return index + 1 + '. ' + (step.custom_name || step.name)
       }),
     }
-    option.yAxis = { type: 'value', name: 'Persons' }
+    option.yAxis = { type: 'value', name: 'Persons', minInterval: 1 }
+    option.grid.top = Math.max(option.grid.top, 40)
     option.series = groups.map(function (group) {
       var first = group[0] ? group[0].count : 0
       var breakdown = group[0] && group[0].breakdown_value
@@ -264,7 +265,8 @@
         return duration(bin[0])
       }),
     }
-    option.yAxis = { type: 'value', name: 'Persons' }
+    option.yAxis = { type: 'value', name: 'Persons', minInterval: 1 }
+    option.grid.top = Math.max(option.grid.top, 40)
     option.grid.bottom = 36
     option.series = [
       {
@@ -347,6 +349,7 @@
         top: 16,
         bottom: 16,
         nodeGap: 14,
+        nodeAlign: 'left',
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', curveness: 0.5, opacity: 0.35 },
         label: {
