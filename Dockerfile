@@ -1,3 +1,9 @@
+# Front-end assets (ECharts for the shared-insight pages) from the npm registry, pinned by the lock file.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -10,6 +16,8 @@ COPY query_engine ./query_engine
 COPY access_control ./access_control
 COPY tenancy ./tenancy
 COPY manage.py ./
+COPY --from=assets /assets/node_modules/echarts/dist/echarts.min.js ./analytics/static/analytics/vendor/echarts.min.js
+COPY --from=assets /assets/node_modules/echarts/LICENSE ./analytics/static/analytics/vendor/echarts.LICENSE
 RUN pip install . && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000

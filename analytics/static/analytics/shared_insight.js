@@ -169,7 +169,7 @@
         type: 'pie',
         radius: ['35%', '68%'],
         center: ['50%', '56%'],
-        label: { formatter: '{b}\n{c} ({d}%)' },
+        label: { formatter: '{b}: {c} ({d}%)' },
         data: result.map(function (entry, index) {
           return { name: seriesLabel(entry, index), value: Number(entry.aggregated_value) }
         }),
