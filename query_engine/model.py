@@ -73,6 +73,7 @@ class Series:
     math_group_type_index: int | None = None
     properties: PropertyGroup = EMPTY_GROUP
     order: int = 0
+    math_hogql: str | None = None  # the aggregate expression of ``math: "hogql"``
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,11 @@ MATHS = (
     "p90_count_per_actor",
     "p95_count_per_actor",
     "p99_count_per_actor",
+    "hogql",
 )
 PROPERTY_MATHS = ("sum", "avg", "min", "max", "median", "p75", "p90", "p95", "p99")
 STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
-BREAKDOWN_TYPES = ("event", "person")
+BREAKDOWN_TYPES = ("event", "person", "hogql")
 
 
 def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
@@ -110,6 +111,10 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         raise QueryError(f"Unknown math {math!r}.", attr=f"{attr}__math")
     if math in PROPERTY_MATHS and not raw.get("math_property"):
         raise QueryError(f"math {math!r} needs math_property.", attr=f"{attr}__math_property")
+    if math == "hogql" and not (isinstance(raw.get("math_hogql"), str) and raw["math_hogql"].strip()):
+        raise QueryError(
+            'math "hogql" needs math_hogql, an aggregate expression.', attr=f"{attr}__math_hogql"
+        )
     if kind == "StickinessQuery" and math not in STICKINESS_MATHS:
         math = "dau"
     common: dict[str, Any] = {
@@ -119,6 +124,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
         "math_group_type_index": raw.get("math_group_type_index"),
+        "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
         "properties": parse_properties(raw.get("properties")),
         "order": index,
     }

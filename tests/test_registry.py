@@ -40,6 +40,8 @@ def test_series_kinds_have_their_own_time_limits_and_the_others_the_default():
         "RetentionQuery": "default",
         "PathsQuery": "default",
         "HogQLQuery": "default",
+        "HogQLMetadata": "default",
+        "EventsQuery": "default",
     }
 
 
@@ -53,8 +55,8 @@ def test_every_legacy_insight_name_has_a_converter_and_back():
 
 
 def test_insight_viz_may_wrap_every_insight_kind():
-    # Every insight kind; HogQL kinds are queries, not insights.
-    assert insight_query_kinds() == {kind for kind in RUNNERS if not kind.startswith("HogQL")}
+    # Every insight kind; HogQL and events queries are not insights.
+    assert insight_query_kinds() == set(RUNNERS) - {"HogQLQuery", "HogQLMetadata", "EventsQuery"}
 
 
 @pytest.mark.parametrize("wrapper", sorted(WRAPPER_KINDS))

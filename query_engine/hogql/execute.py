@@ -55,4 +55,7 @@ def run_hogql(sql: str, params: dict[str, Any], *, timeout_key: str = "default")
     except BackendError as exc:
         if exc.code in USER_ERRORS:
             raise HogQLError(f"The query could not run: {USER_ERRORS[exc.code]}", attr=None) from exc
+        if exc.code is not None:
+            # ClickHouse refused the statement: the query's doing, told without ClickHouse's text.
+            raise HogQLError(f"The query could not run (ClickHouse error {exc.code}).", attr=None) from exc
         raise

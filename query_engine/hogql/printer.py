@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from query_engine.hogql import ast
 from query_engine.hogql.errors import HogQLError
@@ -20,9 +20,8 @@ from query_engine.hogql.functions import WINDOW_FUNCTIONS, Fn, lookup_aggregate,
 from query_engine.hogql.scope import Scope, Source, walk_fields
 from query_engine.hogql.tables import NOT_AVAILABLE, TABLES
 from query_engine.hogql.to_hogql import to_hogql
+from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
-from query_engine.sql.properties import json_value
-from query_engine.team import TeamContext
 
 COMPARE = {
     "==": ("equals", 0),
@@ -73,6 +72,19 @@ FILTERS = ("filters",)
 FiltersSql = Callable[[Params], list[str]]
 
 
+class TeamSettings(Protocol):
+    """What printing needs of the project (a ``TeamContext`` is one); no id: no tables."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+    @property
+    def week_start_day(self) -> int: ...
+
+
 def escape(name: str) -> str:
     """A backtick-quoted ClickHouse identifier; nothing in ``name`` can end it."""
     return "`" + str(name).replace("\\", "\\\\").replace("`", "\\`") + "`"
@@ -88,12 +100,14 @@ def output_name(item: ast.Expr) -> str:
 
 
 class Printer:
-    def __init__(self, team: TeamContext, params: Params, *, filters: FiltersSql | None = None) -> None:
+    def __init__(self, team: TeamSettings, params: Params, *, filters: FiltersSql | None = None) -> None:
         self.team = team
         self.params = params
         self.filters = filters
         self._subqueries = 0
         self._aggregating: str | None = None
+        self._json_hit = False
+        self.json_columns: dict[int, set[str]] = {}  # id(query node) → its JSON output columns
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -101,6 +115,7 @@ class Printer:
         """A SELECT or set of SELECTs: its SQL and output column names."""
         if isinstance(node, ast.SelectSetQuery):
             sql, names = self.query(node.initial, parent)
+            self.json_columns[id(node)] = self.json_columns.get(id(node.initial), set())
             parts = [sql if not isinstance(node.initial, ast.SelectSetQuery) else f"({sql})"]
             for operator, sub in node.subsequent:
                 sub_sql, _ = self.query(sub, parent)
@@ -123,11 +138,15 @@ class Printer:
         items = self._expand_stars(node.select, scope)
         on_sql = self._join_conditions(joins, scope)
         names: list[str] = []
+        json_names: set[str] = set()
         printed: list[str] = []
         explicit = {i.alias for i in items if isinstance(i, ast.Alias)}
         for item in items:
             name = output_name(item)
+            self._json_hit = False
             sql = self.expr(item, scope)
+            if self._json_hit and isinstance(item.expr if isinstance(item, ast.Alias) else item, ast.Field):
+                json_names.add(name)  # a JSON document: ``x.key`` reads it from outside too
             if not isinstance(item, ast.Alias) and name not in names and name not in explicit:
                 sql = f"{sql} AS {escape(name)}"
             names.append(name)
@@ -136,9 +155,11 @@ class Printer:
         from_at = len(clauses)
         if node.array_join_list:
             clauses.append(self._array_join(node, scope))
-        if node.prewhere is not None:
-            clauses.append("PREWHERE " + self.expr(node.prewhere, scope))
-        where = self._where(node.where, scope)
+        # PREWHERE only reorders reads of a physical table; on our subqueries it is a WHERE.
+        conditions = [c for c in (node.prewhere, node.where) if c is not None]
+        where = self._where(
+            ast.And(exprs=tuple(conditions)) if len(conditions) > 1 else node.where or node.prewhere, scope
+        )
         if where:
             clauses.append("WHERE " + where)
         if node.group_by:
@@ -161,6 +182,7 @@ class Printer:
             clauses.append("OFFSET " + self._count(node.offset, scope))
         if joins:
             clauses.insert(from_at, self._render_from(joins, on_sql))
+        self.json_columns[id(node)] = json_names
         return "\n".join(clauses), names
 
     def _count(self, node: ast.Expr, scope: Scope) -> str:
@@ -191,7 +213,8 @@ class Printer:
         table = join.table
         if isinstance(table, ast.SelectQuery | ast.SelectSetQuery):
             sql, names = self.query(table, scope)
-            return Source(alias=join.alias or self._auto_alias(), columns=names, sql=f"({sql})")
+            alias = join.alias or self._auto_alias()
+            return Source(alias=alias, columns=names, sql=f"({sql})", json=self.json_columns[id(table)])
         if not isinstance(table, ast.Field):
             raise HogQLError("Expected a table name or a subquery.").at(table)
         name = ".".join(map(str, table.chain))
@@ -199,8 +222,11 @@ class Printer:
             return self._table_function(name, join, scope)
         if len(table.chain) == 1 and name in scope.ctes:
             sql, names = self.query(scope.ctes[name], scope)
-            return Source(alias=join.alias or name, columns=names, sql=f"({sql})")
+            json = self.json_columns[id(scope.ctes[name])]
+            return Source(alias=join.alias or name, columns=names, sql=f"({sql})", json=json)
         if len(table.chain) == 1 and name in TABLES:
+            if self.team.id is None:
+                raise HogQLError("Tables cannot be read in this expression.").at(table)
             return Source(alias=join.alias or name, table=TABLES[name])
         if name in NOT_AVAILABLE:
             raise HogQLError(f"Table `{name}` is not available in this project yet.").at(table)
@@ -468,10 +494,18 @@ class Printer:
     def column(self, source: Source, chain: tuple[str | int, ...], node: ast.Node) -> str:
         alias = escape(source.alias)
         if source.table is None:
-            if len(chain) != 1 or str(chain[0]) not in source.columns:
+            name = str(chain[0])
+            if name not in source.columns or (len(chain) > 1 and name not in source.json):
                 raise HogQLError(f"Unable to resolve field: {'.'.join(map(str, chain))}").at(node)
-            return f"{alias}.{escape(str(chain[0]))}"
+            column = f"{alias}.{escape(name)}"
+            if len(chain) == 1:
+                self._json_hit = name in source.json
+                return column
+            return json_value(column, ", ".join(self.params.add(str(key)) for key in chain[1:]))
         field, keys = walk_fields(source.table.fields, chain, node)
+        self._json_hit = field.json and not keys
+        if source.inline:
+            return self._inline(source, field.sql, keys, field.joins, chain, node)
         path = "__".join(map(str, chain))
 
         def build() -> str:
@@ -483,6 +517,20 @@ class Printer:
 
         key = "\x00".join(map(str, chain))
         return f"{alias}.{escape(source.need(key, path, build, field.joins))}"
+
+    def _inline(
+        self, source: Source, sql: str, keys: list[str], joins: tuple[str, ...], chain: Any, node: ast.Node
+    ) -> str:
+        """A field of the insight's own ``FROM events`` (no subquery: the insight guards it)."""
+        missing = [j for j in joins if j not in source.inline_joins]
+        if missing:
+            name = ".".join(map(str, chain))
+            raise HogQLError(f"{name} is not available in this expression.").at(node)
+        for join in joins:
+            if join not in source.joins:
+                source.joins.append(join)
+        sql = sql.replace("{tz}", self.tz()) if "{tz}" in sql else sql
+        return json_value(sql, ", ".join(self.params.add(key) for key in keys)) if keys else sql
 
     def tz(self) -> str:
         return self.params.named("tz", self.team.timezone, "String")
@@ -561,6 +609,9 @@ class Printer:
 
     def _special(self, name: str, fn: Fn, args: list[str]) -> str | None:
         """Functions printed with the project's settings added."""
+        if name == "concat":
+            # PostHog: NULL parts read as empty strings, so concat never returns NULL.
+            return "concat(" + ", ".join(f"ifNull(toString({a}), '')" for a in args) + ")"
         if name == "now":
             return f"now64(6, {self.tz()})"
         if name in ("today", "yesterday"):

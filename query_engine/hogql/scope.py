@@ -18,11 +18,16 @@ class Source:
     alias: str
     table: TableDef | None = None
     columns: list[str] = field(default_factory=list)  # a subquery's output names
+    json: set[str] = field(default_factory=set)  # which of them are JSON documents
     sql: str = ""  # a subquery's printed SQL
     needed: dict[str, str] = field(default_factory=dict)  # inner SQL → output column name
     keys: dict[str, str] = field(default_factory=dict)  # field path → output column name
     joins: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)  # extra inner WHERE parts ({filters} …)
+    # Fields print straight onto the caller's ``FROM events`` (insight expressions),
+    # which offers these lazy joins.
+    inline: bool = False
+    inline_joins: tuple[str, ...] = ()
 
     def has(self, name: str) -> bool:
         return name in self.table.fields if self.table is not None else name in self.columns

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from query_engine.sql.events import OVERRIDES_JOIN, person_id_expr
+from query_engine.sql.persons import OVERRIDES_JOIN, person_id_expr
 
 TEAM = "{team_id:Int64}"
 

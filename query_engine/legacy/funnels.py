@@ -22,6 +22,7 @@ FUNNEL_KEYS = {
     "funnel_from_step": "funnelFromStep",
     "funnel_to_step": "funnelToStep",
     "bin_count": "binCount",
+    "funnel_aggregate_by_hogql": "funnelAggregateByHogQL",
 }
 
 

@@ -45,6 +45,7 @@ def _entity(raw: dict[str, Any], kind: str) -> dict[str, Any]:
         "math": raw.get("math"),
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
+        "math_hogql": raw.get("math_hogql"),
         "math_group_type_index": raw.get("math_group_type_index"),
         "properties": decode(raw.get("properties"), "properties") or [],
     }

@@ -155,7 +155,7 @@ def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[
         "custom_name": series.custom_name,
         "math": series.math,
         "math_property": series.math_property,
-        "math_hogql": None,
+        "math_hogql": series.math_hogql,
         "math_group_type_index": series.math_group_type_index,
         "properties": raw_series.get("properties") or {},
     }

@@ -12,9 +12,11 @@ from typing import Any
 from query_engine.errors import QueryError
 from query_engine.nodes import WRAPPER_KINDS, unwrap
 from query_engine.runners.base import Runner
+from query_engine.runners.events_query.runner import EventsQueryRunner
 from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunner
 from query_engine.runners.funnels.runner import FunnelsRunner
 from query_engine.runners.hogql.runner import HogQLQueryRunner
+from query_engine.runners.hogql_metadata.runner import HogQLMetadataRunner
 from query_engine.runners.lifecycle.runner import LifecycleRunner
 from query_engine.runners.paths.runner import PathsRunner
 from query_engine.runners.retention.runner import RetentionRunner
@@ -31,6 +33,8 @@ RUNNERS: dict[str, type[Runner]] = {
     "RetentionQuery": RetentionRunner,
     "PathsQuery": PathsRunner,
     "HogQLQuery": HogQLQueryRunner,
+    "HogQLMetadata": HogQLMetadataRunner,
+    "EventsQuery": EventsQueryRunner,
 }
 
 

@@ -15,19 +15,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
+from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
-from query_engine.sql.properties import compile_group, json_value, like_contains
+from query_engine.sql.persons import OVERRIDES_JOIN, person_id_expr  # noqa: F401 (runners read it here)
+from query_engine.sql.properties import compile_group, like_contains
 
 DATETIME = "DateTime64(6, 'UTC')"
-PERSON_ID = "if(override_distinct_id != '', override_person_id, events.person_id)"
-
-OVERRIDES_JOIN = """LEFT JOIN (
-    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
-    FROM person_distinct_id_overrides
-    WHERE team_id = {team_id:Int64}
-    GROUP BY distinct_id
-    HAVING argMax(is_deleted, version) = 0
-) AS overrides ON events.distinct_id = overrides.override_distinct_id"""
 
 
 @dataclass(frozen=True)
@@ -43,10 +36,6 @@ def events_source(params: Params, team_id: int, *, with_person: bool) -> str:
     if not with_person:
         return "FROM events"
     return "FROM events\n" + OVERRIDES_JOIN
-
-
-def person_id_expr(*, with_overrides: bool = True) -> str:
-    return PERSON_ID if with_overrides else "events.person_id"
 
 
 def team_condition(params: Params, team_id: int) -> str:

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from query_engine.dates import parse_relative
 from query_engine.errors import QueryError
+from query_engine.hogql.expressions import ExpressionSettings, compile_expression
 from query_engine.model import PropertyFilter, PropertyGroup
+from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
 
 # A leaf's SQL from the property expression ``x`` and the filter.
@@ -36,18 +38,18 @@ def normalized_url(value: str) -> str:
     return f"if(isNull({value}), NULL, if(empty({trimmed}), '/', {trimmed}))"
 
 
-def json_value(column: str, key_placeholder: str) -> str:
-    """Nullable(String) value of one JSON key: strings unescaped, other values as
-    JSON text (``1``, ``true``), and both ``""`` and ``null``/missing → NULL.
-
-    One parse of the document; the same text as PostHog's
-    ``JSONExtractRaw`` + unquote, except that numbers come back normalised.
-    """
-    return f"nullIf(JSONExtract({column}, {key_placeholder}, 'Nullable(String)'), '')"
+def hogql_value(expression: str, params: Params, tz: ZoneInfo | None, *, attr: str) -> str:
+    """A HogQL expression over the event (no aggregation, no person id: the caller's
+    query may have no override join)."""
+    settings = ExpressionSettings(timezone=tz.key if tz is not None else "UTC")
+    return compile_expression(expression, settings, params, attr=attr, aggregate=False, with_person=False).sql
 
 
-def property_value(prop_type: str, key: str, params: Params) -> str:
-    """Expression reading ``key`` of an event or person (persons-on-events)."""
+def property_value(prop_type: str, key: str, params: Params, tz: ZoneInfo | None = None) -> str:
+    """Expression reading ``key`` of an event or person (persons-on-events); for ``hogql``
+    (breakdowns), the expression's value as text."""
+    if prop_type == "hogql":
+        return f"toString({hogql_value(key, params, tz, attr='breakdownFilter__breakdown')})"
     if prop_type == "event" and key == "$elements_chain":
         return "nullIf(elements_chain, '')"
     if prop_type == "person" and key == "distinct_id":
@@ -225,6 +227,9 @@ OPERATORS: dict[str, Builder] = {
 
 def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> str:
     """One filter → 0/1 expression."""
+    if f.type == "hogql":
+        # The key is a HogQL condition; NULL counts as false, as for every other leaf.
+        return f"ifNull(toUInt8({hogql_value(f.key, params, tz, attr='properties')}), 0)"
     build = OPERATORS.get(f.operator)
     if build is None:
         raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from query_engine.model import BREAKDOWN_NULL, ActionDef, Breakdown, PropertyGroup, Series
 from query_engine.sql.events import (
@@ -57,21 +58,23 @@ def actor_expr(req: SeriesRequest) -> str:
 
 def needs_person(req: SeriesRequest) -> bool:
     math = req.series.math
+    if math == "hogql":
+        return True  # the expression may read person_id
     if math in ("total", "unique_session", "unique_group") or math in PLAIN_AGGREGATES or math in QUANTILES:
         return False
     return not req.team.aggregate_by_distinct_id
 
 
-def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params) -> str:
-    value = property_value(kind, prop, params)
+def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params, tz: ZoneInfo | None) -> str:
+    value = property_value(kind, prop, params, tz)
     if normalize_url:
         value = normalized_url(value)
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
 
 
-def breakdown_expr(breakdown: Breakdown, params: Params) -> str:
+def breakdown_expr(breakdown: Breakdown, params: Params, tz: ZoneInfo | None = None) -> str:
     """String value per event (null marker for missing); an array for multi-breakdowns."""
-    values = [_breakdown_value(prop, kind, norm, params) for prop, kind, norm in breakdown.parts()]
+    values = [_breakdown_value(prop, kind, norm, params, tz) for prop, kind, norm in breakdown.parts()]
     return f"[{', '.join(values)}]" if breakdown.multi else values[0]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from query_engine.dates import DateWindow
+from query_engine.hogql.expressions import compile_expression
 from query_engine.model import ActionDef, Series
 from query_engine.runners.funnels.spec import FunnelSpec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL
@@ -33,12 +35,12 @@ def _series_condition(
     return and_(entity, props)
 
 
-def _breakdown_exprs(spec: FunnelSpec, params: Params) -> tuple[str, ...]:
+def _breakdown_exprs(spec: FunnelSpec, params: Params, tz: ZoneInfo) -> tuple[str, ...]:
     if spec.breakdown is None:
         return ()
     exprs = []
     for key in spec.breakdown.properties:
-        value = property_value(spec.breakdown.type, key, params)
+        value = property_value(spec.breakdown.type, key, params, tz)
         if spec.breakdown.normalize_url:
             value = normalized_url(value)
         exprs.append(value)
@@ -66,13 +68,22 @@ def compile_funnel(
     params = Params()
     ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
     grouped = spec.aggregation_group_type_index is not None
-    if grouped:
+    with_person = not grouped and not team.aggregate_by_distinct_id
+    if spec.aggregate_by_hogql is not None:
+        compiled = compile_expression(
+            spec.aggregate_by_hogql,
+            team,
+            params,
+            attr="funnelsFilter__funnelAggregateByHogQL",
+            aggregate=False,
+        )
+        actor, with_person = compiled.sql, compiled.needs_person
+    elif grouped:
         actor = group_column(spec.aggregation_group_type_index or 0)
     elif team.aggregate_by_distinct_id:
         actor = "events.distinct_id"
     else:
         actor = person_id_expr()
-    with_person = not grouped and not team.aggregate_by_distinct_id
     source = events_source(params, team.id, with_person=with_person)
     steps = tuple(_series_condition(s, params, ctx, actions) for s in spec.series)
     exclusions = tuple(
@@ -87,7 +98,7 @@ def compile_funnel(
         window=params.add(float(spec.window_seconds), "Float64"),
         order=spec.order,
         exclusions=exclusions,
-        breakdown=_breakdown_exprs(spec, params),
+        breakdown=_breakdown_exprs(spec, params, team.tz),
         attribution=spec.attribution if spec.breakdown else "first_touch",
         attribution_step=spec.attribution_step,
         period=bucket_expr(params, spec.interval, team.tz, team.week_start_day)

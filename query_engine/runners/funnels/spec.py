@@ -15,7 +15,7 @@ VIZ_TYPES = ("steps", "trends", "time_to_convert")
 ATTRIBUTION_TYPES = ("first_touch", "last_touch", "all_events", "step")
 # Window units in seconds; month is 31 days, as PostHog's UDF engine counts it.
 WINDOW_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 31 * 86400}
-BREAKDOWN_TYPES = ("event", "person")
+BREAKDOWN_TYPES = ("event", "person", "hogql")
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_BREAKDOWN_LIMIT = 25
 MAX_STEPS = 30  # steps and exclusions share one 64-bit mask per event
@@ -56,6 +56,7 @@ class FunnelSpec:
     to_step: int | None = None
     bin_count: int | None = None
     aggregation_group_type_index: int | None = None
+    aggregate_by_hogql: str | None = None  # the actor expression (``properties.$session_id``)
 
     @property
     def last_step(self) -> int:
@@ -237,12 +238,19 @@ def funnel_spec(query: dict[str, Any]) -> FunnelSpec:
         raise QueryError(
             "aggregation_group_type_index must be between 0 and 4.", attr="aggregation_group_type_index"
         )
-    if funnels.get("funnelAggregateByHogQL") not in (None, "", "person_id"):
-        # HogQL is not available here; counting persons instead would silently change the answer.
-        raise QueryError(
-            "funnelAggregateByHogQL is not supported; funnels count persons or groups.",
-            attr="funnelsFilter__funnelAggregateByHogQL",
-        )
+    by_hogql = funnels.get("funnelAggregateByHogQL")
+    if by_hogql not in (None, "", "person_id"):
+        if not isinstance(by_hogql, str):
+            raise QueryError(
+                "funnelAggregateByHogQL must be a HogQL expression.",
+                attr="funnelsFilter__funnelAggregateByHogQL",
+            )
+        if spec.aggregation_group_type_index is not None:
+            raise QueryError(
+                "Use either funnelAggregateByHogQL or aggregation_group_type_index.",
+                attr="funnelsFilter__funnelAggregateByHogQL",
+            )
+        spec.aggregate_by_hogql = by_hogql
     spec.exclusions = _exclusions(funnels.get("exclusions"), series)
     if spec.order == "unordered" and any(
         x.from_step != 0 or x.to_step != spec.last_step for x in spec.exclusions

@@ -35,6 +35,7 @@ class PathsOptions:
     date_range: DateRange = DateRange()
     properties: PropertyGroup = EMPTY_GROUP
     filter_test_accounts: bool = False
+    hogql_expression: str | None = None  # the path item of every event when ``hogql`` is included
 
 
 def _int(value: Any, attr: str, *, minimum: int, maximum: int) -> int | None:
@@ -86,9 +87,18 @@ def _event_types(raw: Any) -> tuple[str, ...]:
                 f"Unknown path type {item!r}; use {', '.join(EVENT_TYPES)}.",
                 attr="pathsFilter__includeEventTypes",
             )
-    if "hogql" in types:
-        raise QueryError("HogQL path items are not supported.", attr="pathsFilter__includeEventTypes")
     return types
+
+
+def _hogql_expression(raw: dict[str, Any], types: tuple[str, ...]) -> str | None:
+    if "hogql" not in types:
+        return None
+    expression = raw.get("pathsHogQLExpression")
+    if not isinstance(expression, str) or not expression.strip():
+        raise QueryError(
+            "includeEventTypes hogql needs pathsHogQLExpression.", attr="pathsFilter__pathsHogQLExpression"
+        )
+    return expression
 
 
 def paths_options(query: dict[str, Any]) -> PathsOptions:
@@ -100,8 +110,10 @@ def paths_options(query: dict[str, Any]) -> PathsOptions:
         raise QueryError("Funnel paths are not supported.", attr="funnelPathsFilter")
     step_limit = _int(raw.get("stepLimit"), "pathsFilter__stepLimit", minimum=1, maximum=MAX_STEP_LIMIT)
     edge_limit = _int(raw.get("edgeLimit"), "pathsFilter__edgeLimit", minimum=1, maximum=MAX_EDGE_LIMIT)
+    types = _event_types(raw.get("includeEventTypes"))
     return PathsOptions(
-        include_event_types=_event_types(raw.get("includeEventTypes")),
+        include_event_types=types,
+        hogql_expression=_hogql_expression(raw, types),
         start_point=_point(raw.get("startPoint"), "pathsFilter__startPoint"),
         end_point=_point(raw.get("endPoint"), "pathsFilter__endPoint"),
         step_limit=step_limit or DEFAULT_STEP_LIMIT,

@@ -8,6 +8,7 @@ from typing import Any
 
 from query_engine.dates import resolve_window
 from query_engine.errors import QueryError
+from query_engine.hogql.expressions import compile_expression
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
 from query_engine.runners.paths.edges import links
@@ -69,7 +70,17 @@ class PathsBuilder:
         ]
         rules = (self.project_rules if options.path_replacements else ()) + options.local_cleaning
         _check_regexes(rules)
+        hogql_item = None
+        if options.hogql_expression is not None:
+            hogql_item = compile_expression(
+                options.hogql_expression,
+                self.team,
+                params,
+                attr="pathsFilter__pathsHogQLExpression",
+                aggregate=False,
+            ).sql
         spec = PathsSql(
+            hogql_item=hogql_item,
             source=events_source(params, self.team.id, with_person=True),
             actor=person_id_expr(),
             where=and_(*conditions),

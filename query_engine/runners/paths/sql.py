@@ -60,6 +60,7 @@ class PathsSql:
     edge_limit: int = 50
     min_edge_weight: int | None = None
     max_edge_weight: int | None = None
+    hogql_item: str | None = None  # compiled ``pathsHogQLExpression``
 
 
 def grouping_regex(pattern: str) -> str:
@@ -73,7 +74,10 @@ def _includes(spec: PathsSql, event_type: str) -> bool:
 
 
 def raw_item(spec: PathsSql, params: Params) -> str:
-    """``$current_url`` without one trailing slash, ``$screen_name``, else the event name."""
+    """``$current_url`` without one trailing slash, ``$screen_name``, else the event name;
+    with a HogQL path item, that expression's value for every event."""
+    if spec.hogql_item is not None:
+        return f"ifNull(toString({spec.hogql_item}), '')"
     branches = []
     if _includes(spec, PAGEVIEW):
         url = f"JSONExtractString(events.properties, {params.add('$current_url')})"
@@ -113,6 +117,8 @@ def event_type_filter(spec: PathsSql, params: Params) -> str:
         parts.append(f"events.event = {params.add(SCREEN)}")
     if CUSTOM_EVENT in spec.include_event_types:
         parts.append("NOT startsWith(events.event, '$')")
+    if "hogql" in spec.include_event_types:
+        return "1"  # every event has a HogQL path item
     return "(" + " OR ".join(parts) + ")" if parts else "0"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from query_engine.errors import QueryError
+from query_engine.hogql.expressions import compile_expression
 from query_engine.sql.context import bucket_expr, format_bucket
 from query_engine.sql.events import (
     FilterContext,
@@ -57,6 +58,10 @@ def aggregate(req: SeriesRequest, params: Params) -> str:
         return f"ifNull({PLAIN_AGGREGATES[math]}({_math_property(req, params)}), 0)"
     if math in QUANTILES:
         return f"ifNull(quantile({QUANTILES[math]})({_math_property(req, params)}), 0)"
+    if math == "hogql":
+        return compile_expression(
+            req.series.math_hogql, req.team, params, attr="series__math_hogql", aggregate=True
+        ).sql
     raise QueryError(f"Unsupported math {math!r}.", attr="series__math")
 
 
@@ -94,7 +99,7 @@ def _select_bucket(req: SeriesRequest, params: Params) -> str:
 def _breakdown_select(req: SeriesRequest, params: Params) -> tuple[str, str]:
     if req.breakdown is None:
         return "", ""
-    return f", {breakdown_expr(req.breakdown, params)} AS breakdown_value", ", breakdown_value"
+    return f", {breakdown_expr(req.breakdown, params, req.team.tz)} AS breakdown_value", ", breakdown_value"
 
 
 def _outer(inner: str, req: SeriesRequest, bd_col: str, value: str = "value") -> str:
