@@ -226,11 +226,13 @@ def test_group_aggregation(api, team, clickhouse):
     assert counts(result) == [2, 1]
 
 
-def test_unsupported_aggregation_by_hogql_is_400(api, team, clickhouse):
+def test_invalid_aggregation_by_hogql_is_400(api, team, clickhouse):
+    # HogQL aggregation itself is tested in test_hogql_insights.py; a bad expression is refused.
     body = run_query(
         api,
         team,
-        funnel_query(funnelsFilter={"funnelAggregateByHogQL": "properties.$session_id"}),
+        funnel_query(funnelsFilter={"funnelAggregateByHogQL": "properties.$session_id + nope"}),
         status=400,
     )
     assert body["attr"] == "funnelsFilter__funnelAggregateByHogQL"
+    assert body["detail"] == "Unable to resolve field: nope"

@@ -50,9 +50,9 @@ def test_global_properties_filter_events(api, team, fixture_events):  # noqa: F8
     assert edges(run(api, team, {}, properties=properties)) == [("1_Home", "2_Settings", 1, 10 * MIN)]
 
 
-def test_funnel_and_hogql_paths_are_refused(api, team, clickhouse):
-    response = run(api, team, {"includeEventTypes": ["hogql"], "pathsHogQLExpression": "event"})
+def test_funnel_paths_and_hogql_paths_without_expression_are_refused(api, team, clickhouse):
+    response = run(api, team, {"includeEventTypes": ["hogql"]})
     assert response.status_code == 400
-    assert response.json()["attr"] == "pathsFilter__includeEventTypes"
+    assert response.json()["attr"] == "pathsFilter__pathsHogQLExpression"
     response = run(api, team, {}, funnelPathsFilter={"funnelSource": {"kind": "FunnelsQuery"}})
     assert response.status_code == 400
