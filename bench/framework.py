@@ -29,12 +29,17 @@ class Case:
 
     ``request(ds)`` returns ``(method, path, body)`` where path is relative to
     ``/api/projects/<id>/``. ``api_answer`` and ``sql_answer`` reduce both
-    sides to the same comparable value (checked every run).
+    sides to the same comparable value (checked every run). A case with a
+    ``baseline`` compares two API calls instead (a HogQL query against the
+    insight runner asking the same question): ``baseline(ds)`` is the second
+    request and ``baseline_answer`` reads its answer.
     """
 
     name: str
     request: Callable[[Dataset], tuple[str, str, dict[str, Any]]]
-    sql: Callable[[Dataset], tuple[str, dict[str, Any]]]
     api_answer: Callable[[dict[str, Any]], Any]
-    sql_answer: Callable[[list[list[Any]]], Any]
+    sql: Callable[[Dataset], tuple[str, dict[str, Any]]] | None = None
+    sql_answer: Callable[[list[list[Any]]], Any] | None = None
     goal_ratio: float | None = None
+    baseline: Callable[[Dataset], tuple[str, str, dict[str, Any]]] | None = None
+    baseline_answer: Callable[[dict[str, Any]], Any] | None = None

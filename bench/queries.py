@@ -162,25 +162,37 @@ def run_case(case, ds, key: str, runs: int) -> dict:
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    method, path, body = case.request(ds)
-    url = f"/api/projects/{ds.team_id}/{path}"
 
-    def call_api():
-        response = client.post(url, body, format="json") if method == "POST" else client.get(url, body)
-        if response.status_code != 200:
-            raise RuntimeError(f"{case.name}: HTTP {response.status_code} {response.content[:300]!r}")
-        return response.json()
+    def caller(request):
+        method, path, body = request(ds)
+        url = f"/api/projects/{ds.team_id}/{path}"
 
-    sql, params = case.sql(ds)
-    api_seconds, api_body, sql_seconds, rows = interleaved(
-        runs, call_api, lambda: get_backend().execute(sql, params).rows
-    )
+        def call():
+            response = client.post(url, body, format="json") if method == "POST" else client.get(url, body)
+            if response.status_code != 200:
+                raise RuntimeError(f"{case.name}: HTTP {response.status_code} {response.content[:300]!r}")
+            return response.json()
+
+        return call
+
+    if case.baseline is not None:
+        # Two API calls: the case's request against the insight runner asking the same question.
+        api_seconds, api_body, base_seconds, base_body = interleaved(
+            runs, caller(case.request), caller(case.baseline)
+        )
+        same = case.api_answer(api_body) == case.baseline_answer(base_body)
+    else:
+        sql, params = case.sql(ds)
+        api_seconds, api_body, base_seconds, rows = interleaved(
+            runs, caller(case.request), lambda: get_backend().execute(sql, params).rows
+        )
+        same = case.api_answer(api_body) == case.sql_answer(rows)
     return {
         "name": case.name,
         "api": api_seconds,
-        "sql": sql_seconds,
-        "ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
-        "same": case.api_answer(api_body) == case.sql_answer(rows),
+        "sql": base_seconds,
+        "ratio": api_seconds / base_seconds if base_seconds else float("inf"),
+        "same": same,
         "runs": runs,
         "goal": case.goal_ratio,
     }
@@ -211,7 +223,9 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
         "Timing: best of `runs` after one warm-up, API and SQL runs alternating. "
         "API = full HTTP stack in process (auth, "
         "`refresh=force_blocking`, so no cache), hand SQL = the same answer written directly against "
-        "ClickHouse, same run. `same answer` compares both results value by value.",
+        "ClickHouse, same run. `same answer` compares both results value by value. In `hogql vs runner` "
+        "rows the API column is a `HogQLQuery` and the second column the insight runner (also through "
+        "the API) asking the same question.",
         "",
         "| case | API (s) | hand SQL (s) | ratio | goal | same answer | runs |",
         "|---|---:|---:|---:|---:|:---:|---:|",
@@ -226,9 +240,46 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
     RESULTS.write_text(replace_section(RESULTS.read_text() if RESULTS.exists() else "", "\n".join(lines)))
 
 
-def replace_section(document: str, section: str) -> str:
+COMPILE_SECTION = "## HogQL parse + compile time (`bench/queries.py --compile-only`)"
+
+
+def compile_times(runs: int) -> None:
+    """Median time to parse and compile each query of ``bench/cases/hogql.py``'s list."""
+    import statistics
+
+    from bench.cases.hogql import COMPILE_QUERIES
+    from query_engine.hogql.compile import compile_select
+    from query_engine.team import TeamContext
+
+    team = TeamContext(id=1, now=datetime(2026, 1, 31, tzinfo=UTC))
+    lines = [
+        COMPILE_SECTION,
+        "",
+        f"Written by `python bench/queries.py --compile-only` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"median of {runs} runs of `compile_select` (parse with hogql-parser-rs, resolve, print) per query, "
+        f"{platform.machine()}, shared machine. Goal: < 1 ms for typical queries.",
+        "",
+        "| query | parse + compile (ms) |",
+        "|---|---:|",
+    ]
+    for text in COMPILE_QUERIES:
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            compile_select(
+                text, team, filters={"dateRange": {"date_from": "-7d"}} if "{filters}" in text else None
+            )
+            samples.append(time.perf_counter() - started)
+        median = statistics.median(samples) * 1000
+        print(f"{median:.3f} ms  {text}", flush=True)
+        lines.append(f"| `{text.replace('|', '\\|')}` | {median:.3f} |")
+    document = RESULTS.read_text() if RESULTS.exists() else ""
+    RESULTS.write_text(replace_section(document, "\n".join(lines), COMPILE_SECTION))
+
+
+def replace_section(document: str, section: str, title: str = SECTION) -> str:
     """Swap this script's ``## …`` section (up to the next ``## ``) or append it."""
-    head, found, rest = document.partition(SECTION)
+    head, found, rest = document.partition(title)
     if not found:
         base = document.rstrip() or "# Benchmark results"
         return f"{base}\n\n{section}\n"
@@ -244,8 +295,14 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="copies of the generated events (1 = none)")
     parser.add_argument("--only", help="case module name, e.g. trends")
     parser.add_argument("--load-only", action="store_true", help="load the data set, run no case")
+    parser.add_argument(
+        "--compile-only", action="store_true", help="time HogQL parse + compile per query (no data needed)"
+    )
     args = parser.parse_args()
     configure()
+    if args.compile_only:
+        compile_times(max(args.runs, 200))
+        return
     ds, state = load_dataset(args.events, args.scale)
     if args.load_only:
         return

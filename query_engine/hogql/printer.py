@@ -65,6 +65,7 @@ TZ_FUNCTIONS = {
 }
 INT64 = (-(2**63), 2**63 - 1)
 UINT64_MAX = 2**64 - 1
+ARRAY_JOINS = {"ARRAY JOIN", "LEFT ARRAY JOIN", "INNER ARRAY JOIN"}
 FRAME_TYPES = {"PRECEDING", "FOLLOWING", "CURRENT ROW"}
 FILTERS = ("filters",)
 
@@ -321,7 +322,10 @@ class Printer:
                 raise HogQLError("ARRAY JOIN arrays must have an alias.").at(item)
             printed.append(f"{self.expr(item.expr, scope)} AS {escape(item.alias)}")
             scope.aliases[item.alias] = item.expr
-        return f"{node.array_join_op or 'ARRAY JOIN'} " + ", ".join(printed)
+        operator = node.array_join_op or "ARRAY JOIN"
+        if operator not in ARRAY_JOINS:
+            raise HogQLError(f"{operator} is not supported.").at(node)
+        return f"{operator} " + ", ".join(printed)
 
     def _where(self, where: ast.Expr | None, scope: Scope) -> str:
         """WHERE, with ``{filters}`` (only as a top-level condition) moved into the events subquery."""

@@ -67,11 +67,13 @@ class HogQLQueryRunner:
         self.text = text
         self.values = values
         self.filters = query.get("filters")
+        # Compiled now so an invalid query is refused before any job is queued.
+        self.timings = Timings()
+        self.compiled = compile_select(self.text, self.team, values=self.values, filters=self.filters)
+        self.timings.mark("./compile")
 
     def calculate(self) -> dict[str, Any]:
-        timings = Timings()
-        compiled = compile_select(self.text, self.team, values=self.values, filters=self.filters)
-        timings.mark("./compile")
+        timings, compiled = self.timings, self.compiled
         result = run_hogql(compiled.sql, compiled.params, timeout_key=self.timeout_key)
         timings.mark("./execute")
         paging = compiled.paging
