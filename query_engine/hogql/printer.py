@@ -108,6 +108,7 @@ class Printer:
         self._subqueries = 0
         self._aggregating: str | None = None
         self._json_hit = False
+        self.maybe_null = True
         self.json_columns: dict[int, set[str]] = {}  # id(query node) → its JSON output columns
 
     # ---- queries -------------------------------------------------------------------------
@@ -389,10 +390,16 @@ class Printer:
     # ---- expressions ---------------------------------------------------------------------
 
     def expr(self, node: ast.Expr, scope: Scope) -> str:
+        """``node`` as SQL; afterwards ``self.maybe_null`` says whether it can be NULL."""
         try:
-            return self._expr(node, scope)
+            sql = self._expr(node, scope)
         except HogQLError as error:
             raise error.at(node) from None
+        if isinstance(node, ast.Constant):
+            self.maybe_null = node.value is None
+        elif not isinstance(node, ast.Field):
+            self.maybe_null = True  # unknown: keep NULL-safe comparisons
+        return sql
 
     def _expr(self, node: ast.Expr, scope: Scope) -> str:
         match node:
@@ -476,6 +483,7 @@ class Printer:
         raise HogQLError(f"Unsupported constant {value!r}.")
 
     def field(self, node: ast.Field, scope: Scope) -> str:
+        self.maybe_null = True  # until a table column says otherwise
         chain = node.chain
         head = str(chain[0])
         if head in scope.lambda_args:
@@ -508,6 +516,8 @@ class Printer:
             return json_value(column, ", ".join(self.params.add(str(key)) for key in chain[1:]))
         field, keys = walk_fields(source.table.fields, chain, node)
         self._json_hit = field.json and not keys
+        # Plain columns are never NULL; properties are (and fields reached through a join).
+        self.maybe_null = bool(keys) or bool(field.joins and field.joins != ("overrides",))
         if source.inline:
             return self._inline(source, field.sql, keys, field.joins, chain, node)
         path = "__".join(map(str, chain))
@@ -557,7 +567,10 @@ class Printer:
         right_null = isinstance(node.right, ast.Constant) and node.right.value is None
         if op in ("==", "!=") and right_null:
             return f"{'isNull' if op == '==' else 'isNotNull'}({self.expr(node.left, scope)})"
-        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        left = self.expr(node.left, scope)
+        nullable = self.maybe_null
+        right = self.expr(node.right, scope)
+        nullable = nullable or self.maybe_null
         if op in ("!~", "!~*", "=~*"):
             pattern = f"concat('(?i)', {right})" if op.endswith("*") else right
             matched = f"match({left}, {pattern})"
@@ -565,6 +578,9 @@ class Printer:
         if op not in COMPARE:
             raise HogQLError(f"Unsupported comparison {op!r}.")
         fn, when_null = COMPARE[op]
+        if not nullable:
+            # Bare, so ClickHouse can use the table's sort key for it.
+            return f"{fn}({left}, {right})"
         return f"ifNull({fn}({left}, {right}), {when_null})"
 
     def _array_access(self, node: ast.ArrayAccess, scope: Scope) -> str:

@@ -1,5 +1,5 @@
 -- hogql: select case when event = 'a' then 1 when event = 'b' then 2 else 3 end from events
-SELECT multiIf(ifNull(equals(`events`.`event`, {p0:String}), 0), {p1:Int64}, ifNull(equals(`events`.`event`, {p2:String}), 0), {p3:Int64}, {p4:Int64}) AS `multiIf(event == 'a', 1, event == 'b', 2, 3)`
+SELECT multiIf(equals(`events`.`event`, {p0:String}), {p1:Int64}, equals(`events`.`event`, {p2:String}), {p3:Int64}, {p4:Int64}) AS `multiIf(event == 'a', 1, event == 'b', 2, 3)`
 FROM (SELECT events.event AS `event` FROM events WHERE events.team_id = {team_id:Int64}) AS `events`
 LIMIT {p5:Int64}
 -- params:

@@ -1,7 +1,7 @@
 -- hogql: select 1 from events where 1 == 2
 SELECT {p0:Int64} AS `1`
 FROM (SELECT 1 AS `_` FROM events WHERE events.team_id = {team_id:Int64}) AS `events`
-WHERE ifNull(equals({p1:Int64}, {p2:Int64}), 0)
+WHERE equals({p1:Int64}, {p2:Int64})
 LIMIT {p3:Int64}
 -- params:
 {

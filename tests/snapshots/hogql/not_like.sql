@@ -1,7 +1,7 @@
 -- hogql: select event from events where event not like '%a'
 SELECT `events`.`event` AS `event`
 FROM (SELECT events.event AS `event` FROM events WHERE events.team_id = {team_id:Int64}) AS `events`
-WHERE ifNull(notLike(`events`.`event`, {p0:String}), 1)
+WHERE notLike(`events`.`event`, {p0:String})
 LIMIT {p1:Int64}
 -- params:
 {

@@ -1,7 +1,7 @@
 -- hogql: select event from events where event =~ '^a'
 SELECT `events`.`event` AS `event`
 FROM (SELECT events.event AS `event` FROM events WHERE events.team_id = {team_id:Int64}) AS `events`
-WHERE ifNull(match(`events`.`event`, {p0:String}), 0)
+WHERE match(`events`.`event`, {p0:String})
 LIMIT {p1:Int64}
 -- params:
 {
