@@ -125,3 +125,25 @@ def test_paths_hogql_items(api, data):
         api, data, "path", include_event_types=["hogql"], paths_hogql_expression=expression, **LEGACY_RANGE
     )
     assert {(e["source"], e["target"]): e["value"] for e in result} == expected
+
+
+def test_retention_breakdown_hogql_matches_the_property_breakdown(api, data):
+    node = {
+        "kind": "RetentionQuery",
+        "dateRange": {"date_from": "2024-01-01", "date_to": "2024-01-03"},
+        "retentionFilter": {"period": "Day", "totalIntervals": 3},
+    }
+    by_property = query(api, data, {**node, "breakdownFilter": {"breakdown": "$browser"}})
+    by_hogql = query(
+        api,
+        data,
+        {**node, "breakdownFilter": {"breakdown_type": "hogql", "breakdown": "lower(properties.$browser)"}},
+    )
+
+    def cohorts(results, rename):
+        return sorted(
+            (rename(r["breakdown_value"]), r["date"], [v["count"] for v in r["values"]]) for r in results
+        )
+
+    assert cohorts(by_hogql, str) == cohorts(by_property, lambda v: str(v).lower())
+    assert {r["breakdown_value"] for r in by_hogql} == {"chrome", "firefox"}

@@ -63,7 +63,9 @@ class RetentionBuilder:
         filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         breakdown = None
         if options.breakdown is not None:
-            value = property_value(options.breakdown.type, str(options.breakdown.property), params)
+            value = property_value(
+                options.breakdown.type, str(options.breakdown.property), params, self.team.tz
+            )
             breakdown = f"ifNull({value}, '')"
         target = self._entity(options.target, params)
         spec = RetentionSql(
