@@ -7,7 +7,8 @@ from access_control.scopes import is_valid_scope
 class PersonalAPIKeySerializer(serializers.ModelSerializer):
     """A key record; ``value`` is filled only in the create response."""
 
-    value = serializers.SerializerMethodField()
+    # Not get_value: that name is Serializer.get_value, which reads input when nested.
+    value = serializers.SerializerMethodField(method_name="plaintext_value")
     user_id = serializers.IntegerField(read_only=True)
     scopes = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=False)
     scoped_teams = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -29,7 +30,7 @@ class PersonalAPIKeySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "value", "mask_value", "created_at", "last_used_at", "user_id"]
 
-    def get_value(self, key: PersonalAPIKey) -> str | None:
+    def plaintext_value(self, key: PersonalAPIKey) -> str | None:
         return self.context.get("plaintext")
 
     def validate_scopes(self, scopes: list[str]) -> list[str]:

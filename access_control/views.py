@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 
 from access_control.permissions import APIScopePermission, TeamMemberPermission
@@ -11,8 +13,13 @@ from access_control.teams import resolve_team
 from access_control.throttles import THROTTLE_CLASSES, THROTTLE_WAITS_ATTR
 from tenancy.models import Team
 
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as _ViewBase  # what the mixin is mixed into
+else:
+    _ViewBase = object
 
-class TeamScopedMixin:
+
+class TeamScopedMixin(_ViewBase):
     """For views under ``/api/projects/:team_id/`` and ``/api/environments/:team_id/``.
 
     Subclasses set ``scope_object``; extra actions declare ``required_scopes``.
@@ -29,7 +36,8 @@ class TeamScopedMixin:
         if waits is None:
             super().check_throttles(request)
         elif waits:
-            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
+            # What APIView.throttled does; its stubs forbid the None (unknown wait) DRF accepts.
+            raise Throttled(max((wait for wait in waits if wait is not None), default=None))
 
     @cached_property
     def team(self) -> Team:

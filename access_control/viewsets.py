@@ -8,7 +8,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access_control.authentication import personal_api_key
+from access_control.authentication import personal_api_key, signed_in_user
 from access_control.models import PersonalAPIKey
 from access_control.serializers import PersonalAPIKeySerializer
 from access_control.services import create_personal_api_key, revoke_personal_api_key
@@ -44,9 +44,9 @@ class PersonalAPIKeyViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PersonalAPIKey.objects.none()
-        return PersonalAPIKey.objects.filter(user=self.request.user, revoked_at__isnull=True).order_by(
-            "-created_at"
-        )
+        return PersonalAPIKey.objects.filter(
+            user=signed_in_user(self.request), revoked_at__isnull=True
+        ).order_by("-created_at")
 
     def get_object(self) -> PersonalAPIKey:
         if self.kwargs["pk"] == "@current":

@@ -17,6 +17,7 @@ class ActivityPagination(pagination.PageNumberPagination):
     max_page_size = 1000
 
     def get_paginated_response(self, data):
+        assert self.page is not None  # DRF paginates before it asks for the response
         return Response(
             {
                 "results": data,

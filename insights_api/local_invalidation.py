@@ -25,7 +25,7 @@ ROTATE_BYTES = 1024 * 1024
 
 
 def process_local_cache() -> bool:
-    return "locmem" in settings.CACHES["default"]["BACKEND"].lower()
+    return "locmem" in str(settings.CACHES["default"]["BACKEND"]).lower()
 
 
 def _path() -> Path:

@@ -27,10 +27,11 @@ class ReusingRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Private RedisCacheClient members, absent from django-stubs.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 
@@ -43,39 +44,39 @@ class ReusingRedisCache(RedisCache):
         return cache_breaker().call(operation, fallback, write=write)
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.get(key, default, version), default, write=False)
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[str, Any]:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.get_many(keys, version), {}, write=False)
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.has_key(key, version), False, write=False)
 
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         self._guard(lambda: parent.set(key, value, timeout, version), None, write=True)
 
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.add(key, value, timeout, version), True, write=True)
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.touch(key, timeout, version), False, write=True)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.delete(key, version), False, write=True)
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         return self._guard(lambda: parent.set_many(data, timeout, version), list(data), write=True)
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
-        parent = super()
+        parent: Any = super()  # the stubs omit BaseCache methods RedisCache has
         self._guard(lambda: parent.delete_many(keys, version), None, write=True)
 
     def get_many_and_exists(self, keys: list[str], probe: str) -> tuple[dict[str, Any], bool]:
@@ -88,6 +89,6 @@ class ReusingRedisCache(RedisCache):
         pipeline.mget(list(names))
         pipeline.exists(self.make_and_validate_key(probe))
         values, exists = pipeline.execute()
-        loads = self._cache._serializer.loads
+        loads = self._cache._serializer.loads  # type: ignore[attr-defined]  # private, not in the stubs
         pairs = zip(names, values, strict=True)
         return {names[name]: loads(value) for name, value in pairs if value is not None}, bool(exists)

@@ -124,7 +124,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "insights.sqlite3",
+            "NAME": str(VAR_DIR / "insights.sqlite3"),
             # Opening the file and running the PRAGMA cost ~2 ms per request; keep it open.
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
             "OPTIONS": {

@@ -190,11 +190,11 @@ class PersonBook:
     def _merge(self, other_id: str, into_id: str, event: CapturedEvent, *, dangerous: bool) -> None:
         """Link ``other_id`` (anonymous id or alias) to ``into_id``'s person (PostHog's rules)."""
         into_state, other_state = self.mapping.get(into_id), self.mapping.get(other_id)
-        if into_state is None and other_state is None:
-            person = self._person_for(into_id, event.timestamp)
-            self._assign(other_id, person.id)
-        elif other_state is None:
-            person = self.persons[into_state.person_id]
+        if other_state is None:
+            if into_state is None:
+                person = self._person_for(into_id, event.timestamp)
+            else:
+                person = self.persons[into_state.person_id]
             self._assign(other_id, person.id)
         elif into_state is None:
             person = self.persons[other_state.person_id]

@@ -334,7 +334,9 @@ class EventWriter:
         uuids = list({event.uuid: None for _, event, _ in items})
         prints = fingerprints(uuids) if memory is not None else None
         if dedup:
-            candidates = memory.maybe_seen(uuids, prints) if memory is not None else uuids
+            candidates = (
+                memory.maybe_seen(uuids, prints) if memory is not None and prints is not None else uuids
+            )
             fresh = self._drop_duplicates(team_id, items, candidates)
         else:
             fresh = items
@@ -347,7 +349,7 @@ class EventWriter:
             job.stored += 1
             rows["events"].append(stamp_person(row, event))
             rows["event_uuids"].append({"team_id": team_id, "uuid": event.uuid})
-        if memory is not None:
+        if memory is not None and prints is not None:
             memory.committed(prints)
 
     def _drop_duplicates(self, team_id: int, items: list[Item], candidates: list[str]) -> list[Item]:

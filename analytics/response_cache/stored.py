@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import astuple, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.response import Response
 
 from access_control.authentication import BEARER, NOT_PERSONAL_PREFIXES
 from analytics.views.sharing_auth import TOKEN_PARAM
@@ -64,6 +66,14 @@ class StoreHint:
     organization_id: str
     results_key: str | None  # None: the response shows no results (``basic``)
     results_present: bool
+
+
+class HintedResponse(Response):
+    """A view's response carrying its ``StoreHint`` (None: never store it) for the middleware."""
+
+    def __init__(self, data: Any, *, store_hint: StoreHint | None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.store_hint = store_hint
 
 
 def _force_cache(raw: str | None) -> bool:

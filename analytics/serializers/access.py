@@ -12,9 +12,11 @@ class AccessControlSerializer(serializers.ModelSerializer):
     access_level = serializers.ChoiceField(choices=list(ACCESS_LEVELS_ORDER), allow_null=True)
     resource = serializers.CharField(read_only=True)
     resource_id = serializers.CharField(read_only=True)
-    organization_member = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    organization_member: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     role = serializers.SerializerMethodField()
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = AccessControl

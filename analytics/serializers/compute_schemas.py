@@ -11,8 +11,10 @@ from query_engine.refresh.modes import ExecutionMode
 
 
 class TrendSeriesSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    data = serializers.ListField(child=serializers.FloatField(), help_text="One value per bucket.")
+    label = serializers.CharField()  # type: ignore[assignment]  # PostHog's field name shadows Field's
+    data = serializers.ListField(  # type: ignore[assignment]  # PostHog's field name shadows Serializer.data
+        child=serializers.FloatField(), help_text="One value per bucket."
+    )
     labels = serializers.ListField(child=serializers.CharField())
     days = serializers.ListField(child=serializers.CharField())
     count = serializers.FloatField()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 
 class CachedFieldsMixin:
@@ -15,6 +15,9 @@ class CachedFieldsMixin:
     so each instance gets a deep copy of the template, exactly what DRF itself
     does with declared fields.
     """
+
+    # Set on each serializer class itself (read through ``__dict__``, never inherited).
+    _field_template: ClassVar[dict[str, Any]]
 
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)

@@ -62,7 +62,8 @@ def _parse_json_text(value: Any) -> Any:
 class InsightBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """``?basic=true`` and ``my_last_viewed``: metadata only, no query is run."""
 
-    filters = serializers.SerializerMethodField()
+    # A Field, not a SerializerMethodField: InsightSerializer makes it writable.
+    filters: serializers.Field = serializers.SerializerMethodField()
     dashboards = DashboardIdsField(read_only=True)
     dashboard_tiles = serializers.SerializerMethodField()
     tags = TagsField(read_only=True)
@@ -105,7 +106,7 @@ class InsightBasicSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         return filters
 
     @extend_schema_field(DashboardTileBasicSerializer(many=True))
-    def get_dashboard_tiles(self, insight: Insight) -> list[dict[str, Any]]:
+    def get_dashboard_tiles(self, insight: Insight) -> Any:
         return DashboardTileBasicSerializer(live_tiles(insight), many=True).data
 
     @extend_schema_field(serializers.ChoiceField(choices=["none", "viewer", "editor", "manager"]))

@@ -27,7 +27,7 @@ class RetentionValueSerializer(serializers.Serializer):
 
 
 class RetentionRowSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text='"Day 0", "Week 3" …')
+    label = serializers.CharField(help_text='"Day 0", "Week 3" …')  # type: ignore[assignment]  # PostHog's field name shadows Field's
     date = serializers.DateTimeField(help_text="Start of the cohort period, project timezone.")
     values = RetentionValueSerializer(many=True, help_text="Row i has total_intervals − i values.")
     breakdown_value = serializers.CharField(required=False)
@@ -39,7 +39,7 @@ class RetentionResponseSerializer(LegacyEnvelopeSerializer):
 
 
 class PathEdgeSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text='"<step>_<item>", e.g. "1_/pricing"')
+    source = serializers.CharField(help_text='"<step>_<item>", e.g. "1_/pricing"')  # type: ignore[assignment]  # PostHog's field name shadows Field's
     target = serializers.CharField()
     value = serializers.IntegerField(help_text="Sessions with this transition.")
     average_conversion_time = serializers.FloatField(help_text="Milliseconds.")

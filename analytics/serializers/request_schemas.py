@@ -118,4 +118,4 @@ class QueryNodeSerializer(serializers.Serializer):
     pathsFilter = serializers.DictField(required=False)  # noqa: N815
     stickinessFilter = serializers.DictField(required=False)  # noqa: N815
     lifecycleFilter = serializers.DictField(required=False)  # noqa: N815
-    source = serializers.DictField(required=False, help_text="The inner query of a wrapper node.")
+    source = serializers.DictField(required=False, help_text="The inner query of a wrapper node.")  # type: ignore[assignment]  # PostHog's field name shadows Field's

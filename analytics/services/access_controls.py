@@ -55,7 +55,7 @@ def set_access_control(
     if level != "manager":
         raise PermissionDenied("Must be manager to modify insight permissions.")
     member = _member(insight=insight, raw=organization_member)
-    lookup = {
+    lookup: dict[str, Any] = {
         "team": insight.team,
         "resource": RESOURCE,
         "resource_id": str(insight.id),

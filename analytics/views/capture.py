@@ -81,13 +81,13 @@ def _capture_view(request: HttpRequest, limit: int) -> HttpResponse:
     except BackendError:
         # Nothing was acknowledged: the client keeps the events and retries.
         logger.exception("capture: event store unavailable")
-        body = {
+        unavailable = {
             "type": "server_error",
             "code": "unavailable",
             "detail": "Event store unavailable.",
             "attr": None,
         }
-        return JsonResponse(body, status=503)
+        return JsonResponse(unavailable, status=503)
     if outcome.rejected:
         return _rejected_response(outcome)
     return JsonResponse({"status": 1})

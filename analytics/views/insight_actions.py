@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -44,7 +44,24 @@ class _CancelSerializer(serializers.Serializer):
     client_query_id = serializers.CharField(max_length=200)
 
 
-class InsightActionsMixin:
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
+
+    from tenancy.models import Team
+
+    class _InsightViewBase(GenericViewSet):
+        """What ``InsightViewSet`` (with ``TeamScopedMixin``) gives the mixin."""
+
+        @property
+        def team(self) -> Team: ...
+
+        def _check_access(self, insight: Insight, required: str | None = None) -> None: ...
+
+else:
+    _InsightViewBase = object
+
+
+class InsightActionsMixin(_InsightViewBase):
     """The insight viewset's extra actions."""
 
     def _insight_for_action(
@@ -62,7 +79,9 @@ class InsightActionsMixin:
 
     def _activity_page(self, request: Request, entries) -> Response:
         paginator = ActivityPagination()
-        page = paginator.paginate_queryset(entries.select_related("user"), request, view=self)
+        page: list[ActivityLog] | None = paginator.paginate_queryset(
+            entries.select_related("user"), request, view=self
+        )
         return paginator.get_paginated_response(ActivityLogSerializer(page, many=True).data)
 
     @extend_schema(parameters=ACTIVITY_PARAMS, responses=ActivityPageSerializer)

@@ -6,7 +6,7 @@ Thin: validation in serializers, side effects in ``analytics.services``.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from access_control.authentication import (
     PersonalAPIKeyAuthentication,
@@ -26,7 +27,7 @@ from access_control.authentication import (
 from access_control.views import TeamScopedMixin
 from analytics.models import Insight
 from analytics.renderers import FlatCSVRenderer
-from analytics.response_cache.stored import StoreHint
+from analytics.response_cache.stored import HintedResponse, StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer
 from analytics.services.insight_access import at_least, hidden_insight_ids, live_tiles, user_access_level
 from analytics.services.insight_results import insights_result_fields
@@ -161,7 +162,7 @@ class InsightViewSet(
         return super().get_serializer_class()
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         raw_refresh = self.request.query_params.get("refresh")
         mode = (
             parse_refresh(raw_refresh) if self.action in ("list", "retrieve") else ExecutionMode.FORCE_CACHE
@@ -207,9 +208,7 @@ class InsightViewSet(
         if issubclass(serializer_class, InsightSerializer):
             self._add_results(context, [insight])
         data = serializer_class(insight, context=context).data
-        response = Response(data)
-        response.store_hint = self._store_hint(data, context)
-        return response
+        return HintedResponse(data, store_hint=self._store_hint(data, context))
 
     def _store_hint(self, data: dict[str, Any], context: dict[str, Any]) -> StoreHint | None:
         """May the response middleware serve this response again (see ``analytics.response_cache``)?"""
@@ -223,21 +222,22 @@ class InsightViewSet(
             results_present=data.get("last_refresh") is not None,
         )
 
-    def perform_create(self, serializer: InsightSerializer) -> None:
-        serializer.instance = create_insight(
-            team=self.team, user=self.request.user, data=serializer.validated_data
-        )
-        self._add_results(serializer.context, [serializer.instance])
+    def perform_create(self, serializer: BaseSerializer[Insight]) -> None:
+        insight = create_insight(team=self.team, user=self.request.user, data=serializer.validated_data)
+        serializer.instance = insight
+        # DRF's ``context`` is the serializer's own dict, typed read-only by the stubs.
+        self._add_results(cast(dict[str, Any], serializer.context), [insight])
 
-    def perform_update(self, serializer: InsightSerializer) -> None:
-        serializer.instance = update_insight(
-            insight=serializer.instance, user=self.request.user, data=serializer.validated_data
+    def perform_update(self, serializer: BaseSerializer[Insight]) -> None:
+        updated = update_insight(
+            insight=cast(Insight, serializer.instance), user=self.request.user, data=serializer.validated_data
         )
         # Fresh relations for the response (tiles and tags may have changed).
         fresh = Insight.objects.select_related("team", "created_by", "last_modified_by")
         fresh = fresh.prefetch_related("tags", "dashboard_tiles__dashboard__team")
-        serializer.instance = fresh.get(pk=serializer.instance.pk)
-        self._add_results(serializer.context, [serializer.instance])
+        insight = fresh.get(pk=updated.pk)
+        serializer.instance = insight
+        self._add_results(cast(dict[str, Any], serializer.context), [insight])
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Insights are never hard-deleted; PATCH {"deleted": true} instead.

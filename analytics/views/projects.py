@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access_control.authentication import personal_api_key
+from access_control.authentication import personal_api_key, signed_in_user
 from access_control.permissions import APIScopePermission
 from access_control.teams import check_key_scoped_to, resolve_team
 from access_control.throttles import BurstRateThrottle, SustainedRateThrottle
@@ -27,7 +27,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self) -> QuerySet[Team]:
         if getattr(self, "swagger_fake_view", False):
             return Team.objects.none()
-        teams = self.request.user.teams().select_related("organization").order_by("id")
+        teams = signed_in_user(self.request).teams().select_related("organization").order_by("id")
         key = personal_api_key(self.request)
         if key and key.scoped_teams:
             teams = teams.filter(id__in=key.scoped_teams)
@@ -53,5 +53,5 @@ class CurrentUserViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"], url_path="@me")
     def me(self, request: Request) -> Response:
         data = UserBasicSerializer(request.user).data
-        data["team"] = request.user.current_team_id
+        data["team"] = signed_in_user(request).current_team_id
         return Response(data)

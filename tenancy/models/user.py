@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -33,9 +34,9 @@ class User(AbstractUser):
     current_team = models.ForeignKey("tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     class Meta(AbstractUser.Meta):
         db_table = "analytics_user"
