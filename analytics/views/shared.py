@@ -96,12 +96,9 @@ class SharedInsightView(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request: Request, token: str, as_json: str | None = None) -> Any:
-        if as_json:
-            config = _config_or_404(token)
-        else:
-            config = config_for_token(token)
-            if config is None:
-                return render(request, "analytics/shared_not_found.html", status=404)
+        config = _config_or_404(token) if as_json else config_for_token(token)
+        if config is None:  # the page (``.json`` answered its 404 already)
+            return render(request, "analytics/shared_not_found.html", status=404)
         record_views(team=config.team, user=None, insight_ids=[config.insight_id])
         payload = shared_payload(request=request, config=config, kind=self.kind)
         if as_json:
