@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Any
 
+import orjson
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -70,10 +71,47 @@ def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str
     return str(detail), str(code), "__".join(path) or None
 
 
-def _engine_error(exc: Exception) -> Response | None:
+def _find(data: Any, text: str, path: tuple[str, ...] = (), *, part: bool = False) -> str | None:
+    """The ``__``-joined path of the first string equal to (``part``: containing) ``text`` in ``data``."""
+    if isinstance(data, str):
+        hit = text in data if part else data == text
+        return ("__".join(path) or None) if hit else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _find(value, text, (*path, str(key)), part=part)
+        if found:
+            return found
+    return None
+
+
+def _regex_attr(pattern: str | None, request: Any, *, part: bool = False) -> str | None:
+    """Which request field held a regular expression ClickHouse refused."""
+    if not pattern or request is None:
+        return None
+    data = getattr(request, "data", None)
+    found = _find(data, pattern, part=part) if isinstance(data, dict | list) else None
+    for name, value in getattr(request, "query_params", {}).items():
+        if found:
+            break
+        try:
+            decoded = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            decoded = value
+        found = _find(decoded, pattern, (name,), part=part)
+    return found
+
+
+def _engine_error(exc: Exception, request: Any = None) -> Response | None:
     """The query engine's plain exceptions as HTTP answers; None for anything else."""
     if isinstance(exc, QueryError):
-        body = error_body(type="validation_error", code=exc.code, detail=exc.detail, attr=exc.attr)
+        attr = exc.attr
+        if exc.code == "invalid_regex":
+            attr = (
+                attr
+                or _regex_attr(getattr(exc, "pattern", None), request)
+                or _regex_attr(getattr(exc, "part", None), request, part=True)
+            )
+        body = error_body(type="validation_error", code=exc.code, detail=exc.detail, attr=attr)
         # HogQL errors also say where in the query they are (character offsets).
         if callable(position := getattr(exc, "position", None)):
             body.update(position())
@@ -97,7 +135,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ValidationError(_suspicious_detail(exc))
-    engine_response = _engine_error(exc)
+    engine_response = _engine_error(exc, context.get("request"))
     if engine_response is not None:
         return engine_response
     response = drf_exception_handler(exc, context)

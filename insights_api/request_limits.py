@@ -30,6 +30,7 @@ INT64_MAX = 2**63 - 1
 CAPTURE_PATH = re.compile(r"^/(?:batch|capture|e|i/v0/e)/?$")
 JSON_TYPES = ("application/json", "text/json")
 DIGITS = re.compile(r"^-?\d+$")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Refused(Exception):
@@ -66,6 +67,8 @@ def _finite(text: str) -> float:
 def _check_text(text: str, attr: str | None) -> None:
     if "\x00" in text:
         raise Refused(400, "invalid_input", "Text may not contain NUL (\\u0000) characters.", attr)
+    if SURROGATE.search(text):  # "\ud800" in JSON: not a character, cannot be stored or encoded
+        raise Refused(400, "invalid_input", "Text may not contain lone UTF-16 surrogates.", attr)
 
 
 def _walk(value: Any, path: tuple[str, ...], max_depth: int) -> None:

@@ -36,7 +36,7 @@ def action_def(action_id: int, name: str, steps: Any) -> ActionDef:
                 event=step.get("event") or None,
                 url=step.get("url") or None,
                 url_matching=matching if matching in URL_MATCHING else "contains",
-                properties=parse_properties(step.get("properties")),
+                properties=parse_properties(step.get("properties"), f"action_{action_id}__steps__properties"),
             )
         )
     return ActionDef(id=action_id, name=name, steps=tuple(parsed))

@@ -21,11 +21,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
+from query_engine.errors import QueryError
+
 INTERVALS = ("minute", "hour", "day", "week", "month")
 DEFAULT_DATE_FROM_DAYS = 7
 RELATIVE = re.compile(r"-?(?P<number>\d+)?(?P<kind>[hdwmqysM])(?P<position>Start|End)?")
 UTC_ZONE = ZoneInfo("UTC")
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+# ClickHouse's DateTime64 starts in 1900: a relative date before it cannot be queried.
+MIN_YEAR = 1900
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -99,25 +103,44 @@ def _position(moment: datetime, kind: str, *, end: bool) -> datetime:
 
 
 def parse_relative(text: str, *, tz: ZoneInfo, now: datetime) -> Parsed:
-    """Parse an absolute or relative date string; see engine.md §1.1."""
+    """Parse an absolute or relative date string; see engine.md §1.1.
+
+    Anything else ("last week", "yesterday-ish") and relative dates the calendar cannot
+    hold (``-1000000d``) are a ``QueryError``, never silently "now".
+    """
     text = str(text).strip()
     absolute = _parse_absolute(text, tz)
     if absolute is not None:
         return Parsed(absolute, None)
-    match = RELATIVE.search(text)
     local_now = now.astimezone(tz)
-    if not match:
+    if text == "all":
         return Parsed(local_now, None)
+    match = RELATIVE.fullmatch(text)
+    if not match:
+        raise QueryError(
+            f"{text[:100]!r} is not a date: use an ISO date or a relative date such as -7d or -1mStart.",
+            code="invalid_date",
+        )
     number = int(match.group("number") or 0)
     kind = match.group("kind")
-    return Parsed(_shift(local_now, number, kind, match.group("position")), kind)
+    try:
+        moment = _shift(local_now, number, kind, match.group("position"))
+    except (OverflowError, ValueError):
+        moment = None
+    if moment is None or moment.year < MIN_YEAR:
+        raise QueryError(f"{text[:100]!r} is out of range: dates start in {MIN_YEAR}.", code="invalid_date")
+    return Parsed(moment, kind)
 
 
 def is_valid_date(text: str) -> bool:
     text = str(text).strip()
     if ISO_DATE.match(text):
         return _parse_absolute(text, zone("UTC")) is not None
-    return text == "all" or bool(RELATIVE.search(text))
+    try:
+        parse_relative(text, tz=zone("UTC"), now=datetime.now(zone("UTC")))
+    except QueryError:
+        return False
+    return True
 
 
 # --- Buckets ------------------------------------------------------------------

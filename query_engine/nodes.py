@@ -65,32 +65,45 @@ def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
     return number
 
 
-def parse_properties(raw: Any) -> PropertyGroup:
-    """A list (AND) or an AND/OR group tree; malformed leaves are dropped."""
+def parse_properties(raw: Any, attr: str = "properties") -> PropertyGroup:
+    """A list (AND) or an AND/OR group tree of property filters.
+
+    Nothing is dropped: a filter the engine cannot apply (unknown ``type`` or
+    ``operator``, no ``key``, not an object) is a ``QueryError`` naming it by ``attr``,
+    since answering without it would give unfiltered numbers.
+    """
     if raw in (None, "", [], {}):
         return EMPTY_GROUP
     if isinstance(raw, list):
-        return PropertyGroup("AND", tuple(item for item in map(_parse_item, raw) if item is not None))
-    item = _parse_item(raw)
+        return PropertyGroup("AND", tuple(_parse_item(item, f"{attr}__{i}") for i, item in enumerate(raw)))
+    item = _parse_item(raw, attr)
     if isinstance(item, PropertyGroup):
         return item
-    return PropertyGroup("AND", (item,)) if item else EMPTY_GROUP
+    return PropertyGroup("AND", (item,))
 
 
-def _parse_item(raw: Any) -> PropertyFilter | PropertyGroup | None:
+def _parse_item(raw: Any, attr: str) -> PropertyFilter | PropertyGroup:
     if not isinstance(raw, dict):
-        return None
+        raise QueryError("Each property filter must be an object.", attr=attr)
     kind = raw.get("type")
     if kind in ("AND", "OR") and "values" in raw:
         values = raw.get("values") or []
         if not isinstance(values, list):
-            return None
-        return PropertyGroup(kind, tuple(i for i in map(_parse_item, values) if i is not None))
+            raise QueryError("values must be a list of property filters.", attr=f"{attr}__values")
+        return PropertyGroup(
+            kind, tuple(_parse_item(item, f"{attr}__values__{i}") for i, item in enumerate(values))
+        )
     key = raw.get("key")
     operator = raw.get("operator") or "exact"
     kind = kind or "event"
-    if key is None or kind not in PROPERTY_TYPES or operator not in OPERATORS:
-        return None
+    if key is None or isinstance(key, dict | list):
+        raise QueryError("A property filter needs a key.", attr=f"{attr}__key")
+    if not isinstance(kind, str) or kind not in PROPERTY_TYPES:
+        shown = str(kind)[:60]
+        raise QueryError(f"Property filter type {shown!r} is not supported.", attr=f"{attr}__type")
+    if not isinstance(operator, str) or operator not in OPERATORS:
+        shown = str(operator)[:60]
+        raise QueryError(f"Property filter operator {shown!r} is not supported.", attr=f"{attr}__operator")
     if kind == "cohort" and raw.get("negation"):
         operator = "not_in"
     return PropertyFilter(
@@ -125,7 +138,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_property_type": raw.get("math_property_type"),
         "math_group_type_index": raw.get("math_group_type_index"),
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
-        "properties": parse_properties(raw.get("properties")),
+        "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),
         "order": index,
     }
     if node_kind == "ActionsNode":
@@ -202,7 +215,7 @@ WRAPPER_KINDS = frozenset({"InsightVizNode", "DataVisualizationNode", "DataTable
 def unwrap(query: dict[str, Any]) -> dict[str, Any]:
     """The node a runner computes: a wrapper's ``source``, else the query itself."""
     source = query.get("source")
-    if query.get("kind") in WRAPPER_KINDS and isinstance(source, dict):
+    if isinstance(query.get("kind"), str) and query["kind"] in WRAPPER_KINDS and isinstance(source, dict):
         return source
     return query
 

@@ -38,7 +38,7 @@ class TeamContext:
 
     @cached_property
     def test_accounts(self) -> PropertyGroup:
-        return parse_properties(self.test_account_filters or [])
+        return parse_properties(self.test_account_filters or [], "test_account_filters")
 
     def property_groups(self, properties: PropertyGroup, filter_test_accounts: bool) -> list[PropertyGroup]:
         """A query's own property filters, plus the project's test-account filters when asked for."""

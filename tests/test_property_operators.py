@@ -7,13 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from query_engine.errors import QueryError
 from query_engine.model import PropertyFilter
 from query_engine.nodes import parse_properties
 from query_engine.sql.params import Params
 from query_engine.sql.properties import OPERATORS, compile_group
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
-VALUES = {"between": [1, 5], "not_between": [1, 5], "is_date_exact": "2024-04-01"}
+VALUES = {
+    "between": [1, 5],
+    "not_between": [1, 5],
+    "is_date_exact": "2024-04-01",
+    "is_date_after": "-7d",
+    "is_date_before": "2024-04-01",
+}
 
 
 def _sql(raw: dict) -> tuple[str, dict]:
@@ -30,8 +37,10 @@ def test_every_operator_parses_and_compiles(operator):
     assert sql != "1" and params["p0"] == "plan"  # the key is always a bound parameter
 
 
-def test_an_operator_outside_the_map_is_not_parsed():
-    assert parse_properties([{"key": "plan", "value": "x", "operator": "sounds_like"}]).values == ()
+def test_an_operator_outside_the_map_is_refused_naming_it():
+    with pytest.raises(QueryError) as refused:
+        parse_properties([{"key": "plan", "value": "x", "operator": "sounds_like"}])
+    assert refused.value.attr == "properties__0__operator"
 
 
 def test_families_share_builders_with_their_sign():

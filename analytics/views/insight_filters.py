@@ -44,13 +44,15 @@ def json_id_list(value: str, *, param: str) -> list[int]:
 def parse_moment(value: str, *, param: str) -> datetime:
     """An ISO date/datetime or a relative ``-7d``/``-24h``/``-2w``/``-1m``/``-1y``."""
     match = RELATIVE.match(value.strip())
-    if match:
-        return timezone.now() - timedelta(days=int(match.group(1)) * RELATIVE_UNITS[match.group(2)])
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError({param: f"{value!r} is not a date."}) from None
-    # A date without a zone is UTC (django.utils.timezone.utc is gone in Django 5).
+        if match:
+            moment = timezone.now() - timedelta(days=int(match.group(1)) * RELATIVE_UNITS[match.group(2)])
+        else:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if moment.year < 1900:
+            raise ValueError(moment)
+    except (ValueError, OverflowError):
+        raise ValidationError({param: f"{value[:100]!r} is not a date in range."}) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -5,6 +5,8 @@ series label / ``action`` dict of result entries.
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -17,8 +19,39 @@ from query_engine.errors import QueryError
 from query_engine.model import ActionDef, DateRange, Series
 from query_engine.team import TeamContext
 
-# ClickHouse errors caused by the request (bad regex, bad number …) → 400.
-USER_ERROR_CODES = {6, 27, 36, 38, 41, 43, 53, 69, 72, 427}
+# ClickHouse errors caused by the request (bad number, bad date …) → 400, described in
+# our words: ClickHouse's text (and the SQL in it) goes to the log only.
+USER_ERROR_CODES = {
+    6: "a value could not be read as text",
+    27: "a value could not be parsed",
+    36: "a value is not valid for its field",
+    38: "a value could not be read as a date",
+    41: "a value could not be read as a date and time",
+    43: "a value has the wrong type for its field",
+    53: "a value has the wrong type for its field",
+    69: "a value is out of range",
+    72: "a value could not be read as a number",
+}
+CANNOT_COMPILE_REGEXP = 427
+BAD_ARGUMENTS = 36
+# "cannot compile re2: <pattern>, error: ..." (chDB and the server word it alike), or for
+# the replace functions "not a valid re2 pattern: <reason>: <part of the pattern>: while".
+REGEX_IN_ERROR = re.compile(r"cannot compile re2: (?P<pattern>.*?), error: ", re.DOTALL)
+REGEX_PART_IN_ERROR = re.compile(r"not a valid re2 pattern: [^:]*: (?P<part>.*?): while ", re.DOTALL)
+logger = logging.getLogger(__name__)
+
+
+class InvalidRegex(QueryError):
+    """A regular expression ClickHouse (RE2) cannot compile.
+
+    ``pattern`` (the whole expression) or ``part`` (a piece of it) lets the API name the field.
+    """
+
+    def __init__(self, pattern: str | None, *, part: str | None = None) -> None:
+        shown = f" {pattern[:200]!r}" if pattern is not None else ""
+        super().__init__(f"Invalid regular expression{shown}.", code="invalid_regex")
+        self.pattern = pattern
+        self.part = part
 
 
 def timeout_for(timeout_key: str) -> int:
@@ -37,9 +70,16 @@ def run_sql(sql: str, params: dict[str, Any], *, timeout_key: str) -> QueryResul
     except QueryTimeout:
         raise
     except BackendError as exc:
+        if exc.code == CANNOT_COMPILE_REGEXP:
+            logger.info("ClickHouse refused a regular expression: %s", exc)
+            found = REGEX_IN_ERROR.search(str(exc))
+            raise InvalidRegex(found["pattern"] if found else None) from exc
+        if exc.code == BAD_ARGUMENTS and (part := REGEX_PART_IN_ERROR.search(str(exc))):
+            logger.info("ClickHouse refused a regular expression: %s", exc)
+            raise InvalidRegex(None, part=part["part"]) from exc
         if exc.code in USER_ERROR_CODES:
-            message = str(exc).split("\n")[0][:300]
-            raise QueryError(f"The query could not run: {message}", attr="query") from exc
+            logger.info("ClickHouse refused a value: %s", exc)
+            raise QueryError(f"The query could not run: {USER_ERROR_CODES[exc.code]}.", attr="query") from exc
         raise
 
 
@@ -113,10 +153,16 @@ def previous_window(spec: Comparable, window: DateWindow, team: TeamContext) -> 
     start, end = window.date_from.replace(tzinfo=None), window.date_to.replace(tzinfo=None)
     diff = end - start
     if spec.compare_to:
-        prev_from = parse_relative(spec.compare_to, tz=window.tz, now=window.date_from).moment.replace(
-            tzinfo=None
-        )
-        prev_to = prev_from + diff
+        try:
+            prev_from = parse_relative(spec.compare_to, tz=window.tz, now=window.date_from).moment.replace(
+                tzinfo=None
+            )
+            prev_to = prev_from + diff
+        except (QueryError, OverflowError):
+            raise QueryError(
+                f"compare_to {str(spec.compare_to)[:100]!r} is not a date the previous period can start at.",
+                attr="compareFilter__compare_to",
+            ) from None
     else:
         prev_from = datetime.combine((start - diff).date(), start.time())
         raw_from = spec.date_range.date_from or "-7d"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from query_engine.errors import QueryError
+from query_engine.limits import check_filter_count
 from query_engine.nodes import WRAPPER_KINDS, unwrap
 from query_engine.runners.base import Runner
 from query_engine.runners.events_query.runner import EventsQueryRunner
@@ -56,7 +57,10 @@ def runner_for(*, team: TeamContext, query: dict[str, Any], user_id: int | None 
     if not isinstance(query, dict):
         raise QueryError("Query must be a JSON object.", attr="query")
     node = unwrap(query)
+    check_filter_count(node)
     kind = node.get("kind")
+    if not isinstance(kind, str):
+        raise QueryError("kind must be a query kind name.", attr="query__kind")
     if kind in WRAPPER_KINDS:
         raise QueryError(f"{kind} needs a source query.", attr="query__source")
     cls = runner_class(kind)

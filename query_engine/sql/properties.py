@@ -110,7 +110,10 @@ def _per_value(values: list[Any], negate: bool, build: Callable[[Any], str]) -> 
 
 
 def _date_value(value: Any, tz: ZoneInfo, now: datetime, attr: str) -> datetime:
-    parsed = parse_relative(str(value), tz=tz, now=now)
+    try:
+        parsed = parse_relative(str(value), tz=tz, now=now)
+    except QueryError as exc:
+        raise QueryError(exc.detail, attr=attr, code=exc.code) from None
     if parsed.relative_unit is None and not str(value)[:4].isdigit():
         raise QueryError(f"{value!r} is not a date.", attr=attr)
     return parsed.moment

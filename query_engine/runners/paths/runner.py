@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from query_engine.dates import resolve_window
-from query_engine.errors import QueryError
 from query_engine.hogql.expressions import compile_expression
 from query_engine.runners.base import Staleness
-from query_engine.runners.common import run_sql
+from query_engine.runners.common import InvalidRegex, run_sql
 from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
 from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
@@ -31,10 +30,8 @@ def _check_regexes(rules: tuple[Cleaning, ...]) -> None:
     for rule in rules:
         try:
             re.compile(rule.regex)
-        except re.error as exc:
-            raise QueryError(
-                f"Path cleaning regex {rule.regex!r} is invalid: {exc}.", attr="pathsFilter"
-            ) from None
+        except (re.error, RecursionError, OverflowError):  # nesting too deep is invalid too
+            raise InvalidRegex(rule.regex) from None
 
 
 class PathsBuilder:

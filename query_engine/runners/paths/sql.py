@@ -16,6 +16,7 @@ Every value (urls, patterns, anchors, limits) is a bound parameter.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,8 @@ class PathsSql:
 
 def grouping_regex(pattern: str) -> str:
     """A wildcard grouping as a regex: everything literal except ``*`` (any text)."""
-    escaped = "".join("\\" + char if not char.isalnum() and char != "*" else char for char in pattern)
+    # RE2 takes a backslash before ASCII punctuation only; every other character is literal as it is.
+    escaped = "".join("\\" + char if char in string.punctuation and char != "*" else char for char in pattern)
     return escaped.replace("*", ".*")
 
 

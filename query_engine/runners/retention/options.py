@@ -57,7 +57,7 @@ def entity_series(raw: Any, attr: str) -> Series:
     if not isinstance(raw, dict):
         raise QueryError("The entity must be an object.", attr=attr)
     kind = raw.get("type") or ("actions" if raw.get("kind") == "ActionsNode" else "events")
-    properties = parse_properties(raw.get("properties"))
+    properties = parse_properties(raw.get("properties"), f"{attr}__properties")
     name = raw.get("name")
     if kind == "actions":
         try:

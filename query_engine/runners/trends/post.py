@@ -98,8 +98,9 @@ def parse_formula(formula: str, series_count: int, attr: str = "trendsFilter__fo
     return tree
 
 
-def evaluate(tree: ast.expr, columns: dict[str, list[float]], width: int) -> list[float]:
-    """Element-wise evaluation; division and modulo by zero give 0."""
+def evaluate(tree: ast.expr, columns: dict[str, list[float]], width: int) -> list[float | None]:
+    """Element-wise evaluation; division and modulo by zero give 0, and a result that is not
+    a finite number (``A * 1e308 * 10``) is null, as JSON cannot carry infinity."""
 
     def ev(node: ast.expr, i: int) -> float:
         if isinstance(node, ast.Constant):
@@ -115,7 +116,7 @@ def evaluate(tree: ast.expr, columns: dict[str, list[float]], width: int) -> lis
             return 0.0
         return float(result.real) if isinstance(result, complex) else float(result)
 
-    return [ev(tree, i) for i in range(width)]
+    return [value if math.isfinite(value) else None for value in (ev(tree, i) for i in range(width))]
 
 
 def letters(count: int) -> list[str]:
@@ -127,5 +128,9 @@ def breakdown_sort_key(entry: dict[str, Any]) -> tuple[int, float, float]:
     if isinstance(value, list):  # multi-breakdown: ranked on its first part
         value = value[0] if value else None
     rank = 2 if value == BREAKDOWN_OTHER else 1 if value == BREAKDOWN_NULL else 0
-    total = entry.get("aggregated_value") if "aggregated_value" in entry else sum(entry.get("data") or [])
+    total = (
+        entry.get("aggregated_value")
+        if "aggregated_value" in entry
+        else sum(x for x in entry.get("data") or [] if x is not None)
+    )
     return (rank, -(total or 0), -(entry.get("count") or 0))

@@ -262,8 +262,14 @@ class TrendsRunner:
         if self.total_value:
             entry.update({"data": None, "days": [], "count": 0, "aggregated_value": data[0] if data else 0.0})
         else:
-            count = data[-1] if self.spec.display == "ActionsLineGraphCumulative" and data else sum(data)
+            finite = [x for x in data if x is not None]
+            count = data[-1] if self.spec.display == "ActionsLineGraphCumulative" and data else sum(finite)
             entry.update(
-                {"data": data, "labels": window.labels(), "days": window.days(), "count": float(count)}
+                {
+                    "data": data,
+                    "labels": window.labels(),
+                    "days": window.days(),
+                    "count": None if count is None else float(count),
+                }
             )
         return entry
