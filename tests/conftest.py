@@ -28,6 +28,18 @@ def _asks_for_event_store(request: pytest.FixtureRequest) -> bool:
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Server mode (CLICKHOUSE_URL) skips the few tests about embedded chDB itself."""
+    from django.conf import settings
+
+    if not settings.CLICKHOUSE_URL:
+        return
+    skip = pytest.mark.skip(reason="chdb_only: needs embedded chDB, not a ClickHouse server")
+    for item in items:
+        if item.get_closest_marker("chdb_only") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def event_store_guard(request):
     """Blocks the event store for tests that did not ask for it (tests/event_store_guard.py)."""

@@ -18,7 +18,8 @@ from analytics.ingestion.writer import EventWriter
 from query_engine.backends import BackendError
 from tests.test_ingestion_writer_state import U, ev, writer_job
 
-pytestmark = pytest.mark.django_db
+# The journal exists for chDB's single writing process only.
+pytestmark = [pytest.mark.django_db, pytest.mark.chdb_only]
 
 
 class OtherDataDirectory:

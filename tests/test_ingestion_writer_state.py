@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db
 U = [str(uuid.UUID(int=n + 1)) for n in range(8)]
 
 
-@pytest.fixture(params=["memory", "lookups"])
+# Memory mode is the single writer's (chDB); "lookups" is what every server-mode process does.
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.chdb_only), "lookups"])
 def mode(request, clickhouse, monkeypatch) -> str:
     if request.param == "lookups":
         monkeypatch.setattr(clickhouse, "single_writer", False)
@@ -188,6 +189,7 @@ def test_with_a_server_a_failed_write_answers_503_and_the_retry_lands_once(
     assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
 
 
+@pytest.mark.chdb_only
 def test_with_chdb_a_failed_write_keeps_the_batch_journaled_and_queries_wait_for_it(
     client, api, team, clickhouse, monkeypatch
 ):
@@ -251,6 +253,7 @@ def stage_both_and_fail_the_first(writer, first_job, second_job, backend, monkey
     return second_group
 
 
+@pytest.mark.chdb_only
 def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickhouse, monkeypatch):
     """The writer stages the next group while one is inserted; if that insert fails, the
     next group's rows assumed it was stored (here: a's person), so it must not land alone."""
@@ -271,6 +274,7 @@ def test_a_group_staged_on_top_of_a_failed_insert_fails_too(client, team, clickh
     assert live_persons(clickhouse, team) == [(False, '{"k":2}', 1), (False, "{}", 0)]
 
 
+@pytest.mark.chdb_only
 def test_a_group_staged_after_a_failure_is_stored_even_when_stale_groups_fail_before_it(
     client, team, clickhouse, monkeypatch
 ):

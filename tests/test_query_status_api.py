@@ -55,6 +55,7 @@ def test_poll_until_complete(api, team, count_runner, celery_worker, clickhouse_
     assert api.get(f"/api/environments/{team.id}/query/job-1").status_code == 200
 
 
+@pytest.mark.chdb_only  # live progress comes from chDB's per-block callback; a server reports at the end
 def test_progress_is_reported_while_running(api, team, count_runner, celery_worker, clickhouse_schema):
     # 80 rows in 10-row blocks, 0.05 s per row: 8 blocks of 0.5 s each.
     _start(team, {"kind": "CountTestQuery", "n": 80, "sleep": 0.05}, query_id="slow")
