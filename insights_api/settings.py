@@ -140,6 +140,9 @@ AUTH_USER_MODEL = "tenancy.User"
 # --- Event store (ClickHouse) ----------------------------------------------
 CLICKHOUSE_URL = env_str("CLICKHOUSE_URL")
 CLICKHOUSE_DATABASE = env_str("CLICKHOUSE_DATABASE", "insights")
+# A ClickHouse cluster's name: migrate_clickhouse creates replicated + Distributed tables on
+# it (query_engine/schema/cluster.py) and queries get the settings Distributed tables need.
+CLICKHOUSE_CLUSTER = env_str("CLICKHOUSE_CLUSTER")
 CHDB_PATH = env_str("CHDB_PATH") or str(VAR_DIR / "chdb")
 # Sync ingestion's journal (chDB only) to disk before answering a batch: survives an OS
 # crash, at the cost of an fsync per group of batches. Off like ClickHouse's own inserts.

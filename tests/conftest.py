@@ -52,6 +52,16 @@ def event_store_guard(request):
         pytest.fail(f"{MESSAGE} (used: {', '.join(sorted(set(guard.reached)))})", pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def clickhouse_double(tmp_path_factory):
+    """A ClickHouse HTTP test double (tests/clickhouse_double) of this test process's own."""
+    from tests.double_process import Double
+
+    double = Double(tmp_path_factory.mktemp("clickhouse-double")).start()
+    yield double
+    double.stop()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +59,3 @@ class Double:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-
-
-@contextlib.contextmanager
-def running_double(directory: Path) -> Iterator[str]:
-    double = Double(directory).start()
-    try:
-        yield double.url
-    finally:
-        double.stop()

@@ -18,13 +18,10 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from tests.double_process import running_double
-
 
 @pytest.fixture(scope="module")
-def double_url(tmp_path_factory):
-    with running_double(tmp_path_factory.mktemp("double")) as url:
-        yield url
+def double_url(clickhouse_double):
+    return clickhouse_double.url
 
 
 @pytest.fixture(scope="module")

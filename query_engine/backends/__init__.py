@@ -34,7 +34,9 @@ def _create_backend() -> Backend:
     if settings.CLICKHOUSE_URL:
         from query_engine.backends.clickhouse_connect_backend import ClickHouseConnectBackend
 
-        return ClickHouseConnectBackend(settings.CLICKHOUSE_URL, settings.CLICKHOUSE_DATABASE)
+        return ClickHouseConnectBackend(
+            settings.CLICKHOUSE_URL, settings.CLICKHOUSE_DATABASE, cluster=settings.CLICKHOUSE_CLUSTER
+        )
     from query_engine.backends.chdb_backend import ChdbBackend
 
     return ChdbBackend(settings.CHDB_PATH, settings.CLICKHOUSE_DATABASE)

@@ -40,8 +40,13 @@ class ClickHouseConnectBackend:
     name = "clickhouse-connect"
     single_writer = False  # any number of processes may write to a server
 
-    def __init__(self, url: str, database: str) -> None:
+    def __init__(self, url: str, database: str, cluster: str | None = None) -> None:
         import clickhouse_connect
+
+        from query_engine.schema.cluster import CLUSTER_QUERY_SETTINGS
+
+        # Every statement on a cluster carries the settings its Distributed tables need.
+        self._cluster_settings: dict[str, Any] = dict(CLUSTER_QUERY_SETTINGS) if cluster else {}
 
         kwargs = client_kwargs(url, database)
         self.database = kwargs["database"]
@@ -61,7 +66,7 @@ class ClickHouseConnectBackend:
         on_progress: ProgressCallback | None = None,
     ) -> QueryResult:
         before_read(self)
-        all_settings = merged_settings(settings)
+        all_settings = merged_settings(self._cluster_settings, settings)
         # An async job's statements carry its id, so cancelling the job can kill them.
         query_id = query_id or current_execution().query_id
         on_progress = on_progress or current_execution().on_progress
@@ -82,13 +87,20 @@ class ClickHouseConnectBackend:
     def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
         before_read(self)
         try:
-            return self._client.raw_query(sql, parameters=normalize_params(params), fmt="RowBinary")
+            return self._client.raw_query(
+                sql,
+                parameters=normalize_params(params),
+                settings=self._cluster_settings or None,
+                fmt="RowBinary",
+            )
         except Exception as exc:
             raise classify_error(str(exc)) from exc
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
-            self._client.command(sql, parameters=normalize_params(params) or None)
+            self._client.command(
+                sql, parameters=normalize_params(params) or None, settings=self._cluster_settings or None
+            )
         except Exception as exc:
             raise classify_error(str(exc)) from exc
 
@@ -100,7 +112,9 @@ class ClickHouseConnectBackend:
 
     def insert_json_payload(self, table: str, payload: bytes) -> None:
         try:
-            self._client.raw_insert(table, insert_block=payload, fmt="JSONEachRow")
+            self._client.raw_insert(
+                table, insert_block=payload, settings=self._cluster_settings or None, fmt="JSONEachRow"
+            )
         except Exception as exc:
             raise classify_error(str(exc)) from exc
 

@@ -6,14 +6,16 @@ from query_engine.backends import Backend
 from query_engine.schema.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration
 
 
-def applied_versions(backend: Backend) -> set[int]:
-    backend.command(MIGRATIONS_TABLE)
+def applied_versions(backend: Backend, migrations_table: str = MIGRATIONS_TABLE) -> set[int]:
+    backend.command(migrations_table)
     result = backend.execute("SELECT DISTINCT version FROM schema_migrations")
     return {int(row[0]) for row in result.rows}
 
 
-def apply_migrations(backend: Backend, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[Migration]:
-    done = applied_versions(backend)
+def apply_migrations(
+    backend: Backend, migrations: tuple[Migration, ...] = MIGRATIONS, migrations_table: str = MIGRATIONS_TABLE
+) -> list[Migration]:
+    done = applied_versions(backend, migrations_table)
     applied = []
     for migration in migrations:
         if migration.version in done:

@@ -1,0 +1,103 @@
+-- migrations table
+CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER 'insights_cluster' (
+    version UInt32,
+    name String,
+    applied_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplacingMergeTree ORDER BY version;
+
+-- 0001_events_and_persons
+CREATE TABLE IF NOT EXISTS sharded_events ON CLUSTER 'insights_cluster' (
+    uuid UUID,
+    team_id Int64,
+    event String,
+    distinct_id String,
+    person_id UUID,
+    timestamp DateTime64(6, 'UTC'),
+    properties String,
+    person_properties String,
+    person_created_at DateTime64(6, 'UTC'),
+    elements_chain String DEFAULT '',
+    created_at DateTime64(6, 'UTC') DEFAULT now64(6),
+    `$session_id` String DEFAULT JSONExtractString(properties, '$session_id'),
+    `$window_id` String DEFAULT JSONExtractString(properties, '$window_id'),
+    `$group_0` String DEFAULT JSONExtractString(properties, '$group_0'),
+    `$group_1` String DEFAULT JSONExtractString(properties, '$group_1'),
+    `$group_2` String DEFAULT JSONExtractString(properties, '$group_2'),
+    `$group_3` String DEFAULT JSONExtractString(properties, '$group_3'),
+    `$group_4` String DEFAULT JSONExtractString(properties, '$group_4')
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.events', '{replica}', created_at)
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid));
+
+CREATE TABLE IF NOT EXISTS events ON CLUSTER 'insights_cluster' AS sharded_events
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_events', cityHash64(distinct_id));
+
+CREATE TABLE IF NOT EXISTS sharded_person ON CLUSTER 'insights_cluster' (
+    id UUID,
+    team_id Int64,
+    created_at DateTime64(6, 'UTC'),
+    properties String,
+    is_identified Int8,
+    is_deleted Int8 DEFAULT 0,
+    version UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.person', '{replica}', version)
+ORDER BY (team_id, id);
+
+CREATE TABLE IF NOT EXISTS person ON CLUSTER 'insights_cluster' AS sharded_person
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_person', team_id);
+
+CREATE TABLE IF NOT EXISTS sharded_person_distinct_id2 ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    distinct_id String,
+    person_id UUID,
+    is_deleted Int8 DEFAULT 0,
+    version Int64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.person_distinct_id2', '{replica}', version)
+ORDER BY (team_id, distinct_id)
+SETTINGS index_granularity = 512;
+
+CREATE TABLE IF NOT EXISTS person_distinct_id2 ON CLUSTER 'insights_cluster' AS sharded_person_distinct_id2
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_person_distinct_id2', team_id);
+
+CREATE TABLE IF NOT EXISTS sharded_person_distinct_id_overrides ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    distinct_id String,
+    person_id UUID,
+    is_deleted Int8 DEFAULT 0,
+    version Int64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.person_distinct_id_overrides', '{replica}', version)
+ORDER BY (team_id, distinct_id)
+SETTINGS index_granularity = 512;
+
+CREATE TABLE IF NOT EXISTS person_distinct_id_overrides ON CLUSTER 'insights_cluster' AS sharded_person_distinct_id_overrides
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_person_distinct_id_overrides', team_id);
+
+-- 0002_event_uuids
+CREATE TABLE IF NOT EXISTS sharded_event_uuids ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    uuid UUID
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.event_uuids', '{replica}')
+ORDER BY (team_id, uuid)
+SETTINGS index_granularity = 1024;
+
+CREATE TABLE IF NOT EXISTS event_uuids ON CLUSTER 'insights_cluster' AS sharded_event_uuids
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_event_uuids', team_id);
+
+-- 0003_event_uuids_mv
+CREATE MATERIALIZED VIEW IF NOT EXISTS event_uuids_mv ON CLUSTER 'insights_cluster' TO sharded_event_uuids
+AS SELECT team_id, uuid FROM sharded_events;
+
+-- 0004_group_type_mapping
+CREATE TABLE IF NOT EXISTS sharded_group_type_mapping ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    group_type String,
+    group_type_index UInt8,
+    created_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.group_type_mapping', '{replica}')
+ORDER BY (team_id, group_type);
+
+CREATE TABLE IF NOT EXISTS group_type_mapping ON CLUSTER 'insights_cluster' AS sharded_group_type_mapping
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_group_type_mapping', team_id);
+
+-- 0005_event_uuids_written_by_ingestion
+DROP VIEW IF EXISTS event_uuids_mv ON CLUSTER 'insights_cluster';
