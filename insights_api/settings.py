@@ -261,6 +261,9 @@ QUERY_TIMEOUT_SECONDS.update(
 )
 CACHE_VERSION = env_str("QUERY_CACHE_VERSION", "1")
 REFRESH_LOCK_SECONDS = env_float("REFRESH_LOCK_SECONDS", 120.0)
+# A worker renews a running job's lease; a job whose lease runs out lost its worker and fails
+# (query_engine/refresh/lease.py).
+QUERY_LEASE_SECONDS = env_float("QUERY_LEASE_SECONDS", 20.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

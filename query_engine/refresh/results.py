@@ -57,7 +57,9 @@ def _cached_and_status(
     raw = found.get(key)
     hit = {**orjson.loads(raw), "is_cached": True} if raw is not None else None
     record = found.get(status_name)
-    return hit, status_store.QueryStatus(**orjson.loads(record)) if record is not None else None
+    return hit, status_store.checked(
+        status_store.QueryStatus(**orjson.loads(record))
+    ) if record is not None else None
 
 
 def query_results(

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from django.core.cache import cache
 
+from query_engine.refresh import lease
 from query_engine.refresh.cache import RESULT_TTL, results_changed
 
 PENDING_TTL = timedelta(minutes=20)
@@ -110,7 +111,16 @@ def _write(status: QueryStatus, ttl: timedelta) -> QueryStatus:
 
 def get(team_id: int, query_id: str) -> QueryStatus | None:
     raw = cache.get(status_key(team_id, query_id))
-    return QueryStatus(**orjson.loads(raw)) if raw is not None else None
+    return checked(QueryStatus(**orjson.loads(raw))) if raw is not None else None
+
+
+def checked(status: QueryStatus) -> QueryStatus:
+    """A running job whose worker died is failed on this read (``lease``)."""
+    if status.running and status.pickup_time is not None and lease.expired(status.task_id):
+        if is_cancelled(status.task_id or ""):
+            return status
+        return failed(status, lease.LOST_MESSAGE)
+    return status
 
 
 def create(

@@ -18,6 +18,7 @@ from celery import shared_task
 from query_engine.backends.base import BackendError, QueryCancelled, QueryTimeout
 from query_engine.backends.execution_context import executing
 from query_engine.errors import TIMEOUT_DETAIL, QueryError
+from query_engine.refresh import lease
 from query_engine.refresh import status as status_store
 from query_engine.refresh.cache import query_cache_key
 from query_engine.refresh.compute import compute_once
@@ -81,22 +82,24 @@ def run(
     record = status_store.get(team_id, query_id)
     if record is None or record.task_id != task_id or status_store.is_cancelled(task_id):
         return
-    record = status_store.picked_up(record)
-    try:
-        key = query_cache_key(team=team, query=query)
-        with executing(query_id=query_id, on_progress=ProgressReporter(team_id, query_id)):
-            response = compute_once(
-                team=team, query=query, key=key, since=_parse(record.start_time), user_id=user_id
-            )
-    except Exception as exc:
-        message = safe_message(exc)
-        if message is None:
-            logger.exception("async query %s failed", query_id)
+    # The lease comes first: a reader that sees the pickup also sees the lease (lease.py).
+    with lease.holding(task_id):
+        record = status_store.picked_up(record)
+        try:
+            key = query_cache_key(team=team, query=query)
+            with executing(query_id=query_id, on_progress=ProgressReporter(team_id, query_id)):
+                response = compute_once(
+                    team=team, query=query, key=key, since=_parse(record.start_time), user_id=user_id
+                )
+        except Exception as exc:
+            message = safe_message(exc)
+            if message is None:
+                logger.exception("async query %s failed", query_id)
+            if _still_ours(record):
+                status_store.failed(record, message)
+            return
         if _still_ours(record):
-            status_store.failed(record, message)
-        return
-    if _still_ours(record):
-        status_store.succeeded(record, response)
+            status_store.succeeded(record, response)
 
 
 def _still_ours(record: status_store.QueryStatus) -> bool:
