@@ -78,7 +78,7 @@ def test_an_unknown_setting_fails_as_on_a_server(client):
 
 
 def test_errors_have_clickhouses_form_status_and_header(double_url):
-    status, headers, body = http(f"{double_url}/?database=double_test", b"SELECT nosuch()")
+    status, headers, body = http(f"{double_url}/", b"SELECT nosuch()")
     assert status == 404
     assert headers["X-ClickHouse-Exception-Code"] == "46"
     text = body.decode()

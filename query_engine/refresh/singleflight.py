@@ -3,7 +3,9 @@
 A lock per result cache key, taken with the cache's atomic ``add`` (Redis
 ``SET NX`` in production, a process-wide lock in embedded mode). The holder
 records when it started, so a waiter can tell whether the computation it
-waited for began after its own request (what a forced refresh needs).
+waited for began after its own request (what a forced refresh needs). A lock
+is a ``lease``: its holder's process extends it while it holds it, so the lock
+of a process that died runs out within ``QUERY_LEASE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from django.conf import settings
 from django.core.cache import cache
+
+from query_engine.refresh import lease
 
 POLL_SECONDS = 0.02
 MAX_POLL_SECONDS = 0.2
@@ -36,7 +39,8 @@ def lock_key(name: str) -> str:
 def acquire(name: str) -> Holder | None:
     holder = Holder(token=uuid.uuid4().hex, started=datetime.now(UTC))
     value = orjson.dumps({"token": holder.token, "started": holder.started.isoformat()})
-    if cache.add(lock_key(name), value, settings.REFRESH_LOCK_SECONDS):
+    if cache.add(lock_key(name), value, lease.seconds()):
+        lease.keep(lock_key(name))
         return holder
     return None
 
@@ -51,6 +55,7 @@ def current(name: str) -> Holder | None:
 
 def release(name: str, holder: Holder) -> None:
     # Only the holder deletes: an expired lock may already belong to someone else.
+    lease.drop(lock_key(name))
     now_holding = current(name)
     if now_holding is not None and now_holding.token == holder.token:
         cache.delete(lock_key(name))

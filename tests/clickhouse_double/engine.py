@@ -59,7 +59,8 @@ class Running:
 
 @dataclass
 class Fault:
-    """Test control: statements containing ``match`` wait ``delay`` seconds first (cancellable)."""
+    """Test control: statements whose text or bound values contain ``match`` wait ``delay``
+    seconds first (cancellable), ``times`` times (None: always)."""
 
     match: str
     delay: float
@@ -126,20 +127,21 @@ class Engine:
             return self._set(request)
         session = self._enter_session(request.session_id)
         running = self._register(request)
+        self.log.append(
+            {
+                "query_id": request.query_id,
+                "database": request.database or "default",
+                "query": request.statement[:4000],
+                "params": {name: value[:200] for name, value in request.params.items()},
+            }
+        )
         try:
-            self._wait_fault(running)
+            self._wait_fault(running, " ".join([request.statement, *request.params.values()]))
             with self._lock:
                 if running.cancelled.is_set():
                     raise DoubleError.cancelled()
                 self._use(request.database)
                 self._apply_settings({**(session.settings if session else {}), **request.settings})
-                self.log.append(
-                    {
-                        "query_id": request.query_id,
-                        "database": self._database,
-                        "query": request.statement[:4000],
-                    }
-                )
                 if request.data is not None:
                     return self._insert(request)
                 if keyword in ROW_STATEMENTS:
@@ -181,9 +183,9 @@ class Engine:
             self._running.pop(running.query_id, None)
         running.done.set()
 
-    def _wait_fault(self, running: Running) -> None:
+    def _wait_fault(self, running: Running, text: str) -> None:
         """A fault delay happens outside the chDB lock: a slow query does not stall others."""
-        delay = self._fault_delay(running.statement)
+        delay = self._fault_delay(text)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline:
             if running.cancelled.wait(CANCEL_POLL_SECONDS):
