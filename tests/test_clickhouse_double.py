@@ -179,3 +179,28 @@ def test_get_requests_are_read_only(double_url):
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(f"{double_url}/?query=CREATE%20DATABASE%20x")
     assert caught.value.headers["X-ClickHouse-Exception-Code"] == "164"
+
+
+def test_a_read_only_query_whose_client_hangs_up_is_dropped(clickhouse_double):
+    """As ClickHouse with cancel_http_readonly_queries_on_client_close=1 (clickhouse-connect's default)."""
+    import socket
+
+    clickhouse_double.set_faults([{"match": "hangup_marker", "delay": 30}])
+    body = b"SELECT 1 AS hangup_marker"
+    request = (
+        b"POST /?query_id=hung-up&cancel_http_readonly_queries_on_client_close=1 HTTP/1.1\r\n"
+        b"Host: x\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    try:
+        with socket.create_connection(("127.0.0.1", clickhouse_double.port)) as conn:
+            conn.sendall(request)
+            deadline = time.monotonic() + 10
+            while "hung-up" not in clickhouse_double.running():
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        deadline = time.monotonic() + 5
+        while "hung-up" in clickhouse_double.running():
+            assert time.monotonic() < deadline, "the statement outlived its client"
+            time.sleep(0.05)
+    finally:
+        clickhouse_double.set_faults([])

@@ -84,3 +84,27 @@ def test_a_live_worker_renews_its_lease_past_the_lease_period(
     body = done.json()["query_status"]
     assert body["error"] is False and body["results"]["results"] == [{"count": 40, "sum": 780}]
     assert lease.expired("never-held")  # no lease at all counts as run out
+
+
+def test_each_job_tags_its_statements_with_its_own_clickhouse_query_id(
+    api, team, count_runner, celery_worker, clickhouse_schema, monkeypatch
+):
+    """A retry under the same client query id must not collide with a statement its dead
+    predecessor left running on the server (ClickHouse refuses a running id: code 216)."""
+    from query_engine.backends import execution_context
+
+    seen: list[str | None] = []
+    calculate = count_runner.calculate
+
+    def recording(self):
+        seen.append(execution_context.current().query_id)
+        return calculate(self)
+
+    monkeypatch.setattr(count_runner, "calculate", recording)
+    first = _start(team, "same-id")
+    assert poll(api, team.id, "same-id").status_code == 200
+    second = query_results(
+        team=team_context(team), query={**QUERY, "n": 21}, mode=ExecutionMode.FORCE_ASYNC, query_id="same-id"
+    )["query_status"]
+    assert poll(api, team.id, "same-id").status_code == 200
+    assert seen == [f"same-id:{first['task_id']}", f"same-id:{second['task_id']}"]

@@ -28,9 +28,13 @@ from query_engine.refresh.lease import LOST_MESSAGE
 from tests.double_process import Double
 from tests.live_stack import ROOT, VENV_BIN, Postgres, Redis, Server, have_binaries, wait_for
 
-pytestmark = pytest.mark.skipif(
-    not have_binaries("initdb", "pg_ctl", "redis-server"), reason="needs PostgreSQL and Redis binaries"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not have_binaries("initdb", "pg_ctl", "redis-server"), reason="needs PostgreSQL and Redis binaries"
+    ),
+    # Self-contained, but slow (its own stack of five processes): run once, in the server-mode suite.
+    pytest.mark.skipif(not os.environ.get("CLICKHOUSE_URL"), reason="runs in the server-mode suite"),
+]
 
 DAY = "2024-03-01"
 WEB_WORKERS = 3

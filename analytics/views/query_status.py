@@ -54,7 +54,7 @@ class QueryStatusView(TeamScopedMixin, APIView):
         progress = None
         if _flag(request, "show_progress", "showProgress") and record.running:
             stored = status_store.progress(self.team.id, query_id)
-            progress = with_running_statement(query_id, stored, record.pickup_time)
+            progress = with_running_statement(record.statement_id, stored, record.pickup_time)
         return Response({"query_status": record.public(progress=progress)}, status=_http_status(record))
 
     @extend_schema(

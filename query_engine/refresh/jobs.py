@@ -107,7 +107,7 @@ def cancel(*, team_id: int, query_id: str, dequeue_only: bool = False) -> Cancel
         _stop(team_id, query_id, record)
         return Cancelled.DEQUEUED
     _stop(team_id, query_id, record)
-    get_backend().cancel(query_id)
+    get_backend().cancel(record.statement_id if record is not None else query_id)
     return Cancelled.CANCELLED
 
 

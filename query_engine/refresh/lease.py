@@ -2,7 +2,7 @@
 
 A worker killed mid-query (-9, out of memory, machine gone) can release nothing. Its job's
 lease and the single-flight locks it held (``singleflight``) are kept alive by one renewer
-thread per process, every third of ``QUERY_LEASE_SECONDS``; once the process is gone they
+thread per process, every third of ``QUERY_LEASE_SECONDS`` (at most a second); once the process is gone they
 run out. Then the job's next read fails it ("lost its worker") so polling ends, and a retry
 finds the locks free instead of waiting minutes for them.
 """
@@ -54,7 +54,7 @@ def drop(key: str) -> None:
 def _renew_forever() -> None:
     pid = os.getpid()
     while _renewer_pid == pid:
-        threading.Event().wait(seconds() / 3)
+        threading.Event().wait(min(seconds() / 3, 1.0))  # at least every second: cheap, and prompt
         with _guard:
             keys = list(_kept)
         for key in keys:

@@ -95,6 +95,12 @@ class QueryStatus:
     def running(self) -> bool:
         return not self.complete
 
+    @property
+    def statement_id(self) -> str:
+        """The ClickHouse query id of this job's statements: one per job, not per client id, so a
+        retry never collides with a statement its dead predecessor left running (216)."""
+        return f"{self.id}:{self.task_id}" if self.task_id else self.id
+
     def public(self, *, progress: dict[str, int] | None = None) -> dict[str, Any]:
         data = asdict(self)
         body = {name: data[name] for name in PUBLIC_FIELDS}

@@ -87,7 +87,7 @@ def run(
         record = status_store.picked_up(record)
         try:
             key = query_cache_key(team=team, query=query)
-            with executing(query_id=query_id, on_progress=ProgressReporter(team_id, query_id)):
+            with executing(query_id=record.statement_id, on_progress=ProgressReporter(team_id, query_id)):
                 response = compute_once(
                     team=team, query=query, key=key, since=_parse(record.start_time), user_id=user_id
                 )

@@ -17,13 +17,19 @@ the HTTP layer clickhouse-connect speaks:
 - the ``X-ClickHouse-Query-Id``, ``-Format``, ``-Timezone``, ``-Summary`` and
   ``-Exception-Code`` headers; errors as ClickHouse's ``Code: N. DB::Exception: ...``
   text with its HTTP status;
-- ``KILL QUERY WHERE query_id = ...`` (answers at once in TabSeparated);
-  ``/ping``; ``/_double/faults`` (test control: delay matching statements).
+- ``KILL QUERY WHERE query_id = ...`` (answers at once in TabSeparated), and a
+  read-only query dropped when its client hangs up (with
+  ``cancel_http_readonly_queries_on_client_close=1``, as clickhouse-connect sends);
+- ``/ping``; test control: ``/_double/faults`` (statements whose text or bound values
+  match wait first, cancellably, outside the engine lock), ``/_double/queries`` (the
+  statements received, with their bound values) and ``/_double/running``.
 
 What it does not cover: multipart requests (external data, form-encoded
 parameters), ClickHouse's own ``compress=1`` block compression, users and
 grants (any credentials are accepted), live ``X-ClickHouse-Progress`` headers
-(the summary comes at the end), and true parallelism: chDB runs one statement at
+(the summary comes at the end), ``system.processes`` of running statements (a
+query of it waits its turn behind them), a hang-up noticed during chDB's own work
+(only during a fault delay or between streamed blocks), and true parallelism: chDB runs one statement at
 a time, so statements queue in arrival order. A killed statement stops at its
 next output block or at its end (chDB cannot interrupt a block); the client
 gets ClickHouse's 394 QUERY_WAS_CANCELLED either way.

@@ -40,6 +40,8 @@ class Request:
     default_format: str | None = None
     query_id: str = ""
     session_id: str | None = None
+    # With cancel_http_readonly_queries_on_client_close=1: has the client hung up?
+    client_gone: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -136,7 +138,9 @@ class Engine:
             }
         )
         try:
-            self._wait_fault(running, " ".join([request.statement, *request.params.values()]))
+            self._wait_fault(
+                running, " ".join([request.statement, *request.params.values()]), request.client_gone
+            )
             with self._lock:
                 if running.cancelled.is_set():
                     raise DoubleError.cancelled()
@@ -183,12 +187,12 @@ class Engine:
             self._running.pop(running.query_id, None)
         running.done.set()
 
-    def _wait_fault(self, running: Running, text: str) -> None:
+    def _wait_fault(self, running: Running, text: str, client_gone: Callable[[], bool] | None) -> None:
         """A fault delay happens outside the chDB lock: a slow query does not stall others."""
         delay = self._fault_delay(text)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline:
-            if running.cancelled.wait(CANCEL_POLL_SECONDS):
+            if running.cancelled.wait(CANCEL_POLL_SECONDS) or (client_gone is not None and client_gone()):
                 raise DoubleError.cancelled()
 
     def _use(self, database: str | None) -> None:

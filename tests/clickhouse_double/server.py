@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import select
+import socket
 import zlib
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -146,6 +148,7 @@ class Handler(BaseHTTPRequestHandler):
                 default_format=params.get("default_format"),
                 query_id=query_id,
                 session_id=params.get("session_id"),
+                client_gone=self._hung_up if _cancel_on_close(params, statement) else None,
             )
             outcome = engine.run(request)
         except DoubleError as error:
@@ -168,6 +171,16 @@ class Handler(BaseHTTPRequestHandler):
             payload = COMPRESSORS[encoding](payload)
             headers["Content-Encoding"] = encoding
         self._send(200, payload, headers)
+
+    def _hung_up(self) -> bool:
+        """The client closed its connection (it sends nothing while it waits for an answer)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _response_encoding(self, params: dict[str, str]) -> str | None:
         if params.get("enable_http_compression") not in ("1", "true"):
@@ -223,3 +236,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _cancel_on_close(params: dict[str, str], statement: str) -> bool:
+    """ClickHouse cancels a read-only query whose client hung up when the request asks for it."""
+    asked = params.get("cancel_http_readonly_queries_on_client_close") in ("1", "true")
+    return asked and statements.first_keyword(statement) in ("SELECT", "WITH")
