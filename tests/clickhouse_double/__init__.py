@@ -20,6 +20,8 @@ the HTTP layer clickhouse-connect speaks:
 - ``KILL QUERY WHERE query_id = ...`` (answers at once in TabSeparated), and a
   read-only query dropped when its client hangs up (with
   ``cancel_http_readonly_queries_on_client_close=1``, as clickhouse-connect sends);
+- ``readonly`` (1 or 2) enforced per request by the double (only reading statements
+  run), since a ``SET readonly`` on chDB's shared connection could never be lifted;
 - ``/ping``; test control: ``/_double/faults`` (statements whose text or bound values
   match wait first, cancellably, outside the engine lock), ``/_double/queries`` (the
   statements received, with their bound values) and ``/_double/running``.

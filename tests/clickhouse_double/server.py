@@ -55,6 +55,7 @@ HTTP_SETTINGS = {
     "http_wait_end_of_query",
     "http_native_compression_disable_checksumming_on_decompress",
 }
+READ_KEYWORDS = ("SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "EXISTS")
 COMPRESSORS = {
     "lz4": lz4.frame.compress,
     "zstd": zstd.compress,
@@ -131,8 +132,12 @@ class Handler(BaseHTTPRequestHandler):
             statement, data = statements.split_body(params.get("query"), body)
             if not statement.strip():
                 raise DoubleError(62, "SYNTAX_ERROR", "Empty query")
-            if readonly and statements.first_keyword(statement) not in ("SELECT", "WITH", "SHOW", "DESCRIBE"):
+            if readonly and statements.first_keyword(statement) not in READ_KEYWORDS:
                 raise DoubleError(164, "READONLY", "Cannot execute query in readonly mode (GET request)")
+            # A request's readonly lasts for that request on a server; SET on the shared chDB
+            # connection would last for good (chDB refuses to lift it), so the double enforces it.
+            if params.pop("readonly", "0") not in ("0", "") and statements.first_keyword(statement) not in READ_KEYWORDS:
+                raise DoubleError(164, "READONLY", "Cannot execute query in readonly mode")
             request = Request(
                 statement=statement,
                 data=data,
