@@ -40,6 +40,10 @@ class ReusingRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
 
+    def answering(self) -> bool:
+        """False while the breaker serves misses: a miss then is not proof that a key is gone."""
+        return not cache_breaker().is_open
+
     def _guard(self, operation: Any, fallback: Any, *, write: bool) -> Any:
         return cache_breaker().call(operation, fallback, write=write)
 

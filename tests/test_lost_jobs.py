@@ -108,3 +108,28 @@ def test_each_job_tags_its_statements_with_its_own_clickhouse_query_id(
     )["query_status"]
     assert poll(api, team.id, "same-id").status_code == 200
     assert seen == [f"same-id:{first['task_id']}", f"same-id:{second['task_id']}"]
+
+
+@pytest.mark.django_db
+def test_a_cache_that_stops_answering_does_not_make_a_running_job_lost(team, monkeypatch):
+    """A Redis stall (a socket timeout on a loaded machine) opens the cache breaker, whose reads
+    are misses: the job's lease then looks gone, but its worker is alive."""
+    from insights_api.redis_cache import ReusingRedisCache
+    from insights_api.store_failures import cache_breaker
+
+    record = status_store.create(team_id=team.id, query_id="stalled", cache_key=None, task_id="live-task")
+    status_store.picked_up(record)
+    # Port 1 refuses: the first read fails and opens the breaker, as a timed-out one does.
+    unreachable = ReusingRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    monkeypatch.setattr(lease, "cache", unreachable)
+    breaker = cache_breaker()
+    try:
+        assert lease.expired("live-task") is False
+        assert breaker.is_open
+        assert status_store.get(team.id, "stalled").running  # not failed as lost
+    finally:
+        breaker._open_until = 0.0  # other tests in this process expect a closed breaker
+        breaker._dropped_writes = False
+    # With the cache answering, a missing lease is a dead worker's.
+    monkeypatch.undo()
+    assert lease.expired("live-task") is True

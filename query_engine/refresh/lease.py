@@ -78,5 +78,14 @@ def holding(task_id: str) -> Iterator[None]:
 
 
 def expired(task_id: str | None) -> bool:
-    """Has a picked-up job's lease run out? (The lease is set before the pickup is recorded.)"""
-    return not task_id or cache.get(lease_key(task_id)) is None
+    """Has a picked-up job's lease run out? (The lease is set before the pickup is recorded.)
+
+    A miss while the cache is not answering (Redis slow or down: the cache backend serves
+    misses for a while) says nothing about the worker, so the job is not declared lost.
+    """
+    if not task_id:
+        return True
+    if cache.get(lease_key(task_id)) is not None:
+        return False
+    answering = getattr(cache, "answering", None)
+    return answering is None or bool(answering())
