@@ -15,8 +15,15 @@ from analytics.serializers.users import UserBasicSerializer
 from tenancy.models import Team
 
 
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Projects the caller can see (one team per project here)."""
+class ProjectViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Projects the caller can see (one team per project here); PATCH/PUT change its settings.
+
+    A saved team changes the response-cache generation and the auth cache entry
+    (signals), and its answer-changing settings are in every result cache key, so
+    the next computation uses the new settings.
+    """
 
     scope_object = "project"
     serializer_class = ProjectSerializer

@@ -14,6 +14,10 @@ from django.db import models, transaction
 from tenancy.tokens import project_api_token
 
 
+def default_data_attributes() -> list[str]:
+    return ["data-attr"]
+
+
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=64)
@@ -77,6 +81,12 @@ class Team(models.Model):
     week_start_day = models.PositiveSmallIntegerField(default=0)  # 0 Sunday, 1 Monday
     test_account_filters = models.JSONField(default=list, blank=True)
     path_cleaning_filters = models.JSONField(default=list, blank=True)
+    # A UI default (new insights start with filterTestAccounts on); queries never read it.
+    test_account_filters_default_checked = models.BooleanField(null=True, blank=True)
+    data_attributes = models.JSONField(default=default_data_attributes, blank=True)
+    # Person properties tried in order for a person's display name.
+    person_display_name_properties = models.JSONField(null=True, blank=True)
+    correlation_config = models.JSONField(default=dict, blank=True)
     aggregate_users_by_distinct_id = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
