@@ -53,6 +53,8 @@ MATHS = (
 PROPERTY_MATHS = ("sum", "avg", "min", "max", "median", "p75", "p90", "p95", "p99")
 STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
 BREAKDOWN_TYPES = ("event", "person", "hogql")
+# Breakdowns on session fields and histogram bins: trends only (they need its session join).
+TRENDS_BREAKDOWN_TYPES = (*BREAKDOWN_TYPES, "session")
 
 
 def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
@@ -162,16 +164,16 @@ def parse_date_range(raw: Any) -> DateRange:
     return DateRange(raw.get("date_from"), raw.get("date_to"), bool(raw.get("explicitDate")))
 
 
-def _breakdown_type(kind: Any, attr: str) -> str:
+def _breakdown_type(kind: Any, attr: str, allowed: tuple[str, ...] = BREAKDOWN_TYPES) -> str:
     kind = kind or "event"
     if kind == "events":
         kind = "event"
-    if kind not in BREAKDOWN_TYPES:
+    if kind not in allowed:
         raise QueryError(f"breakdown_type {kind!r} is not supported.", attr=attr)
     return kind
 
 
-def _multi_parts(raw: dict[str, Any]) -> list[tuple[str, str, bool]]:
+def _multi_parts(raw: dict[str, Any], allowed: tuple[str, ...]) -> list[tuple[str, str, bool]]:
     multi = raw.get("breakdowns") or []
     if not isinstance(multi, list):
         raise QueryError("breakdowns must be a list.", attr="breakdownFilter__breakdowns")
@@ -180,14 +182,26 @@ def _multi_parts(raw: dict[str, Any]) -> list[tuple[str, str, bool]]:
         attr = f"breakdownFilter__breakdowns__{index}"
         if not isinstance(item, dict) or item.get("property") in (None, ""):
             raise QueryError("Each breakdown needs a property.", attr=f"{attr}__property")
-        kind = _breakdown_type(item.get("type"), f"{attr}__type")
+        if item.get("histogram_bin_count") is not None:
+            raise QueryError(
+                "Histogram bins are not supported in breakdowns lists.", attr=f"{attr}__histogram_bin_count"
+            )
+        kind = _breakdown_type(item.get("type"), f"{attr}__type", allowed)
         parts.append((str(item["property"]), kind, bool(item.get("normalize_url"))))
     return parts
 
 
-def parse_breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
+def parse_breakdown(raw: Any, *, default_limit: int, trends: bool = False) -> Breakdown | None:
+    """``trends``: session breakdowns and histogram bins are allowed (refused elsewhere)."""
     if not raw or not isinstance(raw, dict):
         return None
+    allowed = TRENDS_BREAKDOWN_TYPES if trends else BREAKDOWN_TYPES
+    bins = raw.get("breakdown_histogram_bin_count")
+    if bins is not None and not trends:
+        raise QueryError(
+            "Histogram bins are not supported for this insight.",
+            attr="breakdownFilter__breakdown_histogram_bin_count",
+        )
     limit = raw.get("breakdown_limit")
     common: dict[str, Any] = {
         "limit": default_limit
@@ -197,14 +211,18 @@ def parse_breakdown(raw: Any, *, default_limit: int) -> Breakdown | None:
     }
     prop = raw.get("breakdown")
     if prop in (None, "", []):
-        parts = _multi_parts(raw)
+        parts = _multi_parts(raw, allowed)
         if not parts:
             return None
         (first, kind, normalize), *extra = parts
         return Breakdown(first, kind, normalize_url=normalize, extra=tuple(extra), multi=True, **common)
     if isinstance(prop, list | dict):
         raise QueryError("breakdown must be a property name.", attr="breakdownFilter__breakdown")
-    kind = _breakdown_type(raw.get("breakdown_type"), "breakdownFilter__breakdown_type")
+    kind = _breakdown_type(raw.get("breakdown_type"), "breakdownFilter__breakdown_type", allowed)
+    if bins is not None:
+        common["histogram_bin_count"] = integer(
+            bins, "breakdownFilter__breakdown_histogram_bin_count", minimum=1
+        )
     return Breakdown(str(prop), kind, normalize_url=bool(raw.get("breakdown_normalize_url")), **common)
 
 

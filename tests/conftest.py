@@ -17,6 +17,7 @@ EVENT_TABLES = (
     "person_distinct_id2",
     "person_distinct_id_overrides",
     "event_uuids",
+    "sessions",
     "group_type_mapping",
 )
 

@@ -80,6 +80,7 @@ def _breakdown(filters: dict[str, Any]) -> dict[str, Any] | None:
         "breakdown_limit": filters.get("breakdown_limit"),
         "breakdown_hide_other_aggregation": filters.get("breakdown_hide_other_aggregation"),
         "breakdown_normalize_url": filters.get("breakdown_normalize_url"),
+        "breakdown_histogram_bin_count": filters.get("breakdown_histogram_bin_count"),
     }
     return {k: v for k, v in result.items() if v is not None}
 

@@ -22,6 +22,9 @@ SHARDING_KEYS = {
     "person_distinct_id_overrides": "team_id",
     "event_uuids": "team_id",
     "group_type_mapping": "team_id",
+    # A session's partial rows may sit on several shards (its events are sharded by distinct
+    # id); readers GROUP BY session_id through the Distributed table, which merges them.
+    "sessions": "cityHash64(session_id)",
 }
 # Queries on a Distributed table that join or IN another one: each shard gets the other
 # side whole (GLOBAL), instead of ClickHouse refusing the double-distributed subquery;
@@ -35,7 +38,9 @@ CLUSTER_QUERY_SETTINGS = {
 _CREATE_TABLE = re.compile(r"\A\s*CREATE TABLE IF NOT EXISTS (\w+) \(")
 _ENGINE = re.compile(r"ENGINE = (\w*MergeTree)(?:\(([^()]*)\))?")
 _CREATE_VIEW = re.compile(
-    r"\A\s*CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)\s+AS SELECT (.*) FROM (\w+)\s*\Z", re.S
+    r"\A\s*CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)\s+AS SELECT (.*?)\s+FROM (\w+)"
+    r"((?:\s+WHERE\s.*?)?(?:\s+GROUP BY\s.*?)?)\s*\Z",
+    re.S,
 )
 _DROP_VIEW = re.compile(r"\A\s*DROP VIEW IF EXISTS (\w+)\s*\Z")
 
@@ -84,10 +89,11 @@ def cluster_statements(statement: str, cluster: str, database: str) -> list[str]
         distributed += f"ENGINE = Distributed({target})"
         return [local, distributed]
     if match := _CREATE_VIEW.match(statement):
-        view, target, columns, source = match.groups()
+        view, target, columns, source, tail = match.groups()
+        # The view runs on each node, over the rows its local shard receives.
         return [
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS {view} {on_cluster} TO sharded_{target}\n"
-            f"AS SELECT {columns.strip()} FROM sharded_{source}"
+            f"AS SELECT {columns.strip()} FROM sharded_{source}{tail.rstrip()}"
         ]
     if match := _DROP_VIEW.match(statement):
         return [f"DROP VIEW IF EXISTS {match.group(1)} {on_cluster}"]

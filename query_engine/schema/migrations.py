@@ -117,10 +117,105 @@ CREATE TABLE IF NOT EXISTS group_type_mapping (
 ORDER BY (team_id, group_type)
 """
 
+# One row per (project, $session_id) after merges: partial aggregate states written by
+# SESSIONS_MV for every insert into events, so a session's events may arrive in any order,
+# in any batch, on any day. Every column is idempotent (min/max, argMin/argMax by
+# timestamp, uniq of event uuids), so re-inserting events (the backfill) changes nothing.
+# Readers GROUP BY team_id, session_id with the -Merge functions (query_engine/sql/sessions.py).
+SESSIONS = """
+CREATE TABLE IF NOT EXISTS sessions (
+    team_id Int64,
+    session_id String,
+    distinct_id AggregateFunction(argMax, String, DateTime64(6, 'UTC')),
+    min_timestamp SimpleAggregateFunction(min, DateTime64(6, 'UTC')),
+    max_timestamp SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
+    max_inserted_at SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
+    urls SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+    entry_url AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    end_url AggregateFunction(argMax, String, DateTime64(6, 'UTC')),
+    initial_referring_domain AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_source AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_campaign AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_medium AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_term AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_content AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_gclid AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_gad_source AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_fbclid AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    pageview_uniq AggregateFunction(uniq, UUID),
+    autocapture_uniq AggregateFunction(uniq, UUID),
+    screen_uniq AggregateFunction(uniq, UUID)
+) ENGINE = AggregatingMergeTree
+ORDER BY (team_id, session_id)
+"""
+
+SESSIONS_MV = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_mv TO sessions
+AS SELECT {columns}
+FROM events
+WHERE `$session_id` != ''
+GROUP BY team_id, session_id
+"""
+
+# The entry values the session keeps from its first event (argMin by timestamp).
+SESSION_INITIAL_PROPERTIES = {
+    "initial_referring_domain": "$referring_domain",
+    "initial_utm_source": "utm_source",
+    "initial_utm_campaign": "utm_campaign",
+    "initial_utm_medium": "utm_medium",
+    "initial_utm_term": "utm_term",
+    "initial_utm_content": "utm_content",
+    "initial_gclid": "gclid",
+    "initial_gad_source": "gad_source",
+    "initial_fbclid": "fbclid",
+}
+
+
+def _prop(name: str) -> str:
+    return f"JSONExtractString(properties, '{name}')"
+
+
+def session_state_columns() -> str:
+    """The SELECT list turning events into partial session rows (the view and the backfill)."""
+    url = _prop("$current_url")
+    columns = [
+        "team_id",
+        "`$session_id` AS session_id",
+        "argMaxState(distinct_id, timestamp) AS distinct_id",
+        "min(timestamp) AS min_timestamp",
+        "max(timestamp) AS max_timestamp",
+        "max(created_at) AS max_inserted_at",
+        f"groupUniqArrayIf({url}, {url} != '') AS urls",
+        f"argMinState({url}, timestamp) AS entry_url",
+        f"argMaxState({url}, timestamp) AS end_url",
+        *(
+            f"argMinState({_prop(prop)}, timestamp) AS {column}"
+            for column, prop in SESSION_INITIAL_PROPERTIES.items()
+        ),
+        "uniqStateIf(uuid, event = '$pageview') AS pageview_uniq",
+        "uniqStateIf(uuid, event = '$autocapture') AS autocapture_uniq",
+        "uniqStateIf(uuid, event = '$screen') AS screen_uniq",
+    ]
+    return ",\n    ".join(columns)
+
+
+def sessions_backfill_sql(*, with_team: bool) -> str:
+    """Session rows for the events of one month (``{month:UInt32}``, YYYYMM), optionally of one
+    project (``{team_id:Int64}``). Idempotent: every column merges to the same value however
+    often an event is seen, so events the view already fed may be read again."""
+    team = " AND team_id = {team_id:Int64}" if with_team else ""
+    return (
+        f"INSERT INTO sessions\nSELECT {session_state_columns()}\nFROM events\n"
+        f"WHERE `$session_id` != '' AND toYYYYMM(timestamp) = {{month:UInt32}}{team}\n"
+        "GROUP BY team_id, session_id"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
     Migration(2, "event_uuids", (EVENT_UUIDS,)),
     Migration(3, "event_uuids_mv", (EVENT_UUIDS_MV,)),
     Migration(4, "group_type_mapping", (GROUP_TYPE_MAPPING,)),
     Migration(5, "event_uuids_written_by_ingestion", ("DROP VIEW IF EXISTS event_uuids_mv",)),
+    Migration(6, "sessions", (SESSIONS, SESSIONS_MV.replace("{columns}", session_state_columns()))),
 )

@@ -19,6 +19,7 @@ from query_engine.hogql.expressions import ExpressionSettings, compile_expressio
 from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
+from query_engine.sql.sessions import session_filter, session_text
 
 # A leaf's SQL from the property expression ``x`` and the filter.
 Builder = Callable[[str, PropertyFilter, Params, ZoneInfo, datetime], str]
@@ -54,6 +55,8 @@ def property_value(prop_type: str, key: str, params: Params, tz: ZoneInfo | None
         return "nullIf(elements_chain, '')"
     if prop_type == "person" and key == "distinct_id":
         return "nullIf(distinct_id, '')"
+    if prop_type == "session":
+        return session_text(key, "breakdownFilter__breakdown")  # needs sessions.session_join
     if prop_type not in COLUMNS:
         raise QueryError(f"Property filters of type {prop_type!r} are not supported.", attr="properties")
     return json_value(COLUMNS[prop_type], params.add(key))
@@ -228,6 +231,10 @@ OPERATORS: dict[str, Builder] = {
 }
 
 
+# Operators that hold for a missing value (so for an event without a session).
+MATCH_MISSING = frozenset({"is_not", "not_in", "not_icontains", "not_regex", "is_not_set"})
+
+
 def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> str:
     """One filter → 0/1 expression."""
     if f.type == "hogql":
@@ -236,6 +243,9 @@ def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> s
     build = OPERATORS.get(f.operator)
     if build is None:
         raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")
+    if f.type == "session":
+        condition = build(session_text(f.key), f, params, tz, now)
+        return session_filter(condition, matches_missing=f.operator in MATCH_MISSING, params=params)
     return build(property_value(f.type, f.key, params), f, params, tz, now)
 
 

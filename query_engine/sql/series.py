@@ -45,6 +45,8 @@ class SeriesRequest:
     total_value: bool = False
     cumulative: bool = False
     actions: dict[int, ActionDef] = field(default_factory=dict)
+    # Histogram breakdowns: the bin edges found by the runner (``histogram_edges_query``).
+    histogram_edges: tuple[float, ...] = ()
 
 
 def actor_expr(req: SeriesRequest) -> str:

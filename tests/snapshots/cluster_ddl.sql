@@ -101,3 +101,57 @@ ENGINE = Distributed('insights_cluster', 'insights', 'sharded_group_type_mapping
 
 -- 0005_event_uuids_written_by_ingestion
 DROP VIEW IF EXISTS event_uuids_mv ON CLUSTER 'insights_cluster';
+
+-- 0006_sessions
+CREATE TABLE IF NOT EXISTS sharded_sessions ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    session_id String,
+    distinct_id AggregateFunction(argMax, String, DateTime64(6, 'UTC')),
+    min_timestamp SimpleAggregateFunction(min, DateTime64(6, 'UTC')),
+    max_timestamp SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
+    max_inserted_at SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
+    urls SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+    entry_url AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    end_url AggregateFunction(argMax, String, DateTime64(6, 'UTC')),
+    initial_referring_domain AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_source AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_campaign AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_medium AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_term AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_utm_content AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_gclid AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_gad_source AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    initial_fbclid AggregateFunction(argMin, String, DateTime64(6, 'UTC')),
+    pageview_uniq AggregateFunction(uniq, UUID),
+    autocapture_uniq AggregateFunction(uniq, UUID),
+    screen_uniq AggregateFunction(uniq, UUID)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/insights.sessions', '{replica}')
+ORDER BY (team_id, session_id);
+
+CREATE TABLE IF NOT EXISTS sessions ON CLUSTER 'insights_cluster' AS sharded_sessions
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_sessions', cityHash64(session_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_mv ON CLUSTER 'insights_cluster' TO sharded_sessions
+AS SELECT team_id,
+    `$session_id` AS session_id,
+    argMaxState(distinct_id, timestamp) AS distinct_id,
+    min(timestamp) AS min_timestamp,
+    max(timestamp) AS max_timestamp,
+    max(created_at) AS max_inserted_at,
+    groupUniqArrayIf(JSONExtractString(properties, '$current_url'), JSONExtractString(properties, '$current_url') != '') AS urls,
+    argMinState(JSONExtractString(properties, '$current_url'), timestamp) AS entry_url,
+    argMaxState(JSONExtractString(properties, '$current_url'), timestamp) AS end_url,
+    argMinState(JSONExtractString(properties, '$referring_domain'), timestamp) AS initial_referring_domain,
+    argMinState(JSONExtractString(properties, 'utm_source'), timestamp) AS initial_utm_source,
+    argMinState(JSONExtractString(properties, 'utm_campaign'), timestamp) AS initial_utm_campaign,
+    argMinState(JSONExtractString(properties, 'utm_medium'), timestamp) AS initial_utm_medium,
+    argMinState(JSONExtractString(properties, 'utm_term'), timestamp) AS initial_utm_term,
+    argMinState(JSONExtractString(properties, 'utm_content'), timestamp) AS initial_utm_content,
+    argMinState(JSONExtractString(properties, 'gclid'), timestamp) AS initial_gclid,
+    argMinState(JSONExtractString(properties, 'gad_source'), timestamp) AS initial_gad_source,
+    argMinState(JSONExtractString(properties, 'fbclid'), timestamp) AS initial_fbclid,
+    uniqStateIf(uuid, event = '$pageview') AS pageview_uniq,
+    uniqStateIf(uuid, event = '$autocapture') AS autocapture_uniq,
+    uniqStateIf(uuid, event = '$screen') AS screen_uniq FROM sharded_events
+WHERE `$session_id` != ''
+GROUP BY team_id, session_id;

@@ -26,7 +26,7 @@ from query_engine.runners.common import (
 )
 from query_engine.runners.trends import post
 from query_engine.runners.trends.spec import TOTAL_VALUE_DISPLAYS, TrendsSpec, trends_spec
-from query_engine.runners.trends.sql import ACTIVE_WINDOW_DAYS, series_query
+from query_engine.runners.trends.sql import ACTIVE_WINDOW_DAYS, histogram_edges_query, series_query
 from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
@@ -110,7 +110,14 @@ class TrendsRunner:
         return series
 
     def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
-        sql, params = series_query(self._request(self._effective(series), window))
+        request = self._request(self._effective(series), window)
+        if request.breakdown is not None and request.breakdown.histogram_bin_count is not None:
+            edges_sql, edges_params = histogram_edges_query(request)
+            edges = run_sql(edges_sql, edges_params, timeout_key=self.timeout_key).rows
+            request = replace(
+                request, histogram_edges=tuple(float(x) for x in (edges[0][0] if edges else []))
+            )
+        sql, params = series_query(request)
         rows = run_sql(sql, params, timeout_key=self.timeout_key).rows
         as_float = series.math in PROPERTY_MATHS or series.math.endswith("_count_per_actor")
         if self.total_value:

@@ -61,7 +61,7 @@ def trends_spec(query: dict[str, Any]) -> TrendsSpec:
     return TrendsSpec(
         **fields,
         display=display,
-        breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=default_limit),
+        breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=default_limit, trends=True),
         formulas=_formulas(trends),
         smoothing_intervals=(
             1

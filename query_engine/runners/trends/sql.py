@@ -33,8 +33,32 @@ from query_engine.sql.series import (
     needs_person,
     series_where,
 )
+from query_engine.sql.sessions import session_join, session_number
 
 ACTIVE_WINDOW_DAYS = {"weekly_active": 7, "monthly_active": 30}
+HISTOGRAM_NULL = '["",""]'
+
+
+def is_session_math(req: SeriesRequest) -> bool:
+    """Property math over a session field: aggregated per session, not per event (§6.4)."""
+    series = req.series
+    if series.math not in PLAIN_AGGREGATES and series.math not in QUANTILES:
+        return False
+    return series.math_property == "$session_duration" or series.math_property_type == "session_properties"
+
+
+def needs_session_join(req: SeriesRequest) -> bool:
+    breakdown_on_session = req.breakdown is not None and any(
+        kind == "session" for _, kind, _ in req.breakdown.parts()
+    )
+    return breakdown_on_session or is_session_math(req)
+
+
+def _source(req: SeriesRequest, params: Params, date_from: datetime | None = None) -> str:
+    source = events_source(params, req.team.id, with_person=needs_person(req))
+    if needs_session_join(req):
+        source += "\n" + session_join(params, req.team.id, date_from or req.date_from, req.date_to)
+    return source
 
 
 def _math_property(req: SeriesRequest, params: Params) -> str:
@@ -79,6 +103,8 @@ def series_query(req: SeriesRequest) -> tuple[str, dict]:
         sql = _active_users(req, params)
     elif math.endswith("_count_per_actor"):
         sql = _count_per_actor(req, params)
+    elif is_session_math(req):
+        sql = _per_session(req, params)
     elif req.cumulative and math in ("dau", "unique_group"):
         sql = _first_seen(req, params)
     else:
@@ -99,7 +125,62 @@ def _select_bucket(req: SeriesRequest, params: Params) -> str:
 def _breakdown_select(req: SeriesRequest, params: Params) -> tuple[str, str]:
     if req.breakdown is None:
         return "", ""
+    if req.breakdown.histogram_bin_count is not None:
+        return f", {_histogram_bucket(req, params)} AS breakdown_value", ", breakdown_value"
     return f", {breakdown_expr(req.breakdown, params, req.team.tz)} AS breakdown_value", ", breakdown_value"
+
+
+def _numeric_breakdown(req: SeriesRequest, params: Params) -> str:
+    assert req.breakdown is not None
+    raw = property_value(req.breakdown.type, str(req.breakdown.property), params, req.team.tz)
+    return f"toFloat64OrNull({raw})"
+
+
+def histogram_buckets(edges: tuple[float, ...]) -> list[tuple[float, float]]:
+    """Consecutive edges as [low, high) bins; the last one is widened by 0.01 to hold the
+    maximum (edges are floored to 2 decimals), as PostHog does."""
+    values = list(edges) if len(edges) != 1 else [edges[0], edges[0]]
+    return [
+        (values[i], round(values[i + 1] + 0.01, 2) if i == len(values) - 2 else values[i + 1])
+        for i in range(len(values) - 1)
+    ]
+
+
+def histogram_label(low: float, high: float) -> str:
+    return f"[{float(low)},{float(high)}]"
+
+
+def _histogram_bucket(req: SeriesRequest, params: Params) -> str:
+    value = _numeric_breakdown(req, params)
+    branches = []
+    for low, high in histogram_buckets(req.histogram_edges):
+        low_p, high_p = params.add(low, "Float64"), params.add(high, "Float64")
+        branches.append(
+            f"ifNull({value} >= {low_p} AND {value} < {high_p}, 0), {params.add(histogram_label(low, high))}"
+        )
+    if not branches:
+        return params.add(HISTOGRAM_NULL)
+    return f"multiIf({', '.join(branches)}, {params.add(HISTOGRAM_NULL)})"
+
+
+def histogram_edges_query(req: SeriesRequest) -> tuple[str, dict]:
+    """The bin edges of a histogram breakdown: quantiles of the (up to ``breakdown_limit``
+    most frequent) distinct values, floored to 2 decimals, repeats dropped."""
+    assert req.breakdown is not None and req.breakdown.histogram_bin_count is not None
+    params = Params()
+    bins = req.breakdown.histogram_bin_count
+    levels = [0.0, 1.0] if bins <= 1 else [i / bins for i in range(bins + 1)]
+    quantiles = ",".join(f"{level:.2f}" for level in levels)
+    inner = (
+        f"SELECT {_numeric_breakdown(req, params)} AS value, count() AS c\n"
+        f"{_source(req, params)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
+        "GROUP BY value HAVING value IS NOT NULL\n"
+        f"ORDER BY c DESC, value DESC LIMIT {int(req.breakdown.limit)}"
+    )
+    edges = f"arrayCompact(arrayMap(x -> floor(x, 2), quantiles({quantiles})(assumeNotNull(value))))"
+    sql = f"SELECT {edges}\nFROM (\n{inner}\n)"
+    return sql, params.values
 
 
 def _outer(inner: str, req: SeriesRequest, bd_col: str, value: str = "value") -> str:
@@ -112,7 +193,7 @@ def _plain(req: SeriesRequest, params: Params) -> str:
     agg = aggregate(req, params)
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, {agg} AS value\n"
-        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_source(req, params)}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}"
     )
@@ -126,7 +207,7 @@ def _count_per_actor(req: SeriesRequest, params: Params) -> str:
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, {actor_expr(req)} AS actor,"
         " count() AS actor_count\n"
-        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_source(req, params)}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}, actor"
     )
@@ -136,12 +217,38 @@ def _count_per_actor(req: SeriesRequest, params: Params) -> str:
     return _outer(middle, req, bd_col)
 
 
+def _per_session(req: SeriesRequest, params: Params) -> str:
+    """Property math over a session field: one row per session per bucket (and breakdown
+    value) holding the session's value, then the math across those rows."""
+    bd_select, bd_col = _breakdown_select(req, params)
+    prop = req.series.math_property or ""
+    number = session_number(prop, "series__math_property")
+    math = req.series.math
+    outer_agg = (
+        f"quantile({QUANTILES[math]})(session_value)"
+        if math in QUANTILES
+        else f"{PLAIN_AGGREGATES[math]}(session_value)"
+    )
+    inner = (
+        f"SELECT {_select_bucket(req, params)}{bd_select}, events.`$session_id` AS sid,"
+        f" any({number}) AS session_value\n"
+        f"{_source(req, params)}\n"
+        f"{series_where(req, params, req.date_from)}\n"
+        f"GROUP BY bucket_start{bd_col}, sid"
+    )
+    middle = (
+        f"SELECT bucket_start{bd_col}, ifNull({outer_agg}, 0) AS value FROM (\n{inner}\n)"
+        f" GROUP BY bucket_start{bd_col}"
+    )
+    return _outer(middle, req, bd_col)
+
+
 def _first_seen(req: SeriesRequest, params: Params) -> str:
     """Cumulative unique actors: each actor counted once, on their first bucket."""
     bd_select, bd_col = _breakdown_select(req, params)
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, min({_bucket(req, params)}) AS bucket_start\n"
-        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_source(req, params)}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY actor{bd_col}"
     )
@@ -162,7 +269,7 @@ def _active_users(req: SeriesRequest, params: Params) -> str:
     activity = bucket_expr(params, unit, req.team.tz, req.team.week_start_day)
     inner = (
         f"SELECT {actor_expr(req)} AS actor{bd_select}, {activity} AS active_at\n"
-        f"{events_source(params, req.team.id, with_person=needs_person(req))}\n"
+        f"{_source(req, params, req.date_from - timedelta(days=days))}\n"
         f"{series_where(req, params, req.date_from - timedelta(days=days))}\n"
         f"GROUP BY actor{bd_col}, active_at"
     )
