@@ -291,3 +291,56 @@ def test_backfill_is_idempotent(api, sessions, clickhouse):
         api, sessions, pageviews(properties=[{"type": "session", "key": "$is_bounce", "value": "true"}])
     )
     assert bounce[0]["data"] == [1, 1]  # re-inserted states count each pageview once
+
+
+# Entry values → channel, the cases of PostHog's channel type tests (sessions.md §5.4).
+CHANNEL_CASES = [
+    ({"$referring_domain": "$direct"}, "Direct"),
+    ({"$referring_domain": "$direct", "utm_campaign": "cross-network"}, "Cross Network"),
+    ({"$referring_domain": "www.ebay.co.uk", "utm_medium": "ppc"}, "Paid Shopping"),
+    ({"utm_source": "ebay", "utm_medium": "ppc"}, "Paid Shopping"),
+    ({"utm_campaign": "shopping", "utm_medium": "ppc"}, "Paid Shopping"),
+    ({"$referring_domain": "www.google.co.uk", "gclid": "x"}, "Paid Search"),
+    ({"utm_source": "yahoo", "utm_medium": "ppc"}, "Paid Search"),
+    ({"gad_source": "1"}, "Paid Search"),
+    ({"$referring_domain": "youtube.com", "utm_medium": "cpc"}, "Paid Video"),
+    ({"$referring_domain": "youtube.com"}, "Organic Video"),
+    (
+        {
+            "utm_source": "facebook",
+            "utm_medium": "paid",
+            "fbclid": "x",
+            "$referring_domain": "l.facebook.com",
+        },
+        "Paid Social",
+    ),
+    ({"fbclid": "x", "$referring_domain": "l.facebook.com"}, "Organic Social"),
+    ({"$referring_domain": "www.google.com"}, "Organic Search"),
+    ({"utm_source": "bing", "utm_medium": "cpc"}, "Paid Search"),
+    ({"gclid": "x", "$referring_domain": "tpc.safeframe.googlesyndication.com"}, "Paid Unknown"),
+    ({}, "Unknown"),
+    ({"utm_medium": "email", "$referring_domain": "$direct"}, "Email"),
+    ({"$referring_domain": "blog.example.org"}, "Referral"),
+]
+
+
+def test_channel_types_of_posthogs_cases(api, team, clickhouse):
+    events = [
+        ev(f"c{i}", "$pageview", "2024-01-01T10:00:00Z", f"channel-{i}", case=str(i), **props)
+        for i, (props, _) in enumerate(CHANNEL_CASES)
+    ]
+    capture_events(api, team, events)
+    result = trends(
+        api,
+        team,
+        pageviews(),
+        breakdownFilter={
+            "breakdowns": [
+                {"property": "case", "type": "event"},
+                {"property": "$channel_type", "type": "session"},
+            ]
+        },
+        trendsFilter={"display": "ActionsTable"},
+    )
+    found = {r["breakdown_value"][0]: r["breakdown_value"][1] for r in result}
+    assert found == {str(i): channel for i, (_, channel) in enumerate(CHANNEL_CASES)}
