@@ -25,9 +25,11 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from analytics.ingestion.writer import get_writer
 from tests.capture import capture_events
+from tests.factories import make_org_with_team, persona
 
 RANGE = {"date_from": "2024-01-01", "date_to": "2024-01-02"}
 URL = "https://example.com"
@@ -344,3 +346,55 @@ def test_channel_types_of_posthogs_cases(api, team, clickhouse):
     )
     found = {r["breakdown_value"][0]: r["breakdown_value"][1] for r in result}
     assert found == {str(i): channel for i, (_, channel) in enumerate(CHANNEL_CASES)}
+
+
+def hogql_rows(api, team, text: str) -> list[list[Any]]:
+    return query(api, team, {"kind": "HogQLQuery", "query": text})["results"]
+
+
+def test_sessions_table_in_hogql_with_the_project_guard(api, sessions):
+    _, other = make_org_with_team("Globex")
+    # Another project's session with the same id: never part of this project's s1.
+    capture_events(
+        api,
+        other,
+        [
+            ev("z", "$pageview", "2024-01-01T09:00:00Z", "s1"),
+            ev("z", "$pageview", "2024-01-01T11:00:00Z", "s1"),
+        ],
+    )
+    rows = hogql_rows(
+        api,
+        sessions,
+        "select session_id, $session_duration, $channel_type, $is_bounce, $pageview_count,"
+        " $entry_pathname, $end_pathname from sessions order by session_id",
+    )
+    assert rows == [
+        ["s1", 240, "Direct", 0, 2, "/a", "/b"],
+        ["s2", 0, "Organic Search", 1, 1, None, None],
+        ["s3", 1200, "Paid Social", 0, 2, "/s3-entry", "/s3-exit"],
+        ["s4", 30, "Email", 0, 1, None, None],
+        ["s5", 60, "Referral", 0, 2, None, None],
+        ["s6", 0, "Paid Search", 1, 1, None, None],
+        ["s7", 0, "Unknown", None, 0, None, None],
+    ]
+    # Bounce rate: 2 bounces (s2, s6) of the 6 sessions with a pageview (s7's is NULL).
+    assert hogql_rows(api, sessions, "select round(avg($is_bounce), 4) from sessions") == [[0.3333]]
+    globex = APIClient()
+    globex.credentials(HTTP_AUTHORIZATION=f"Bearer {persona('bob@globex.com', other).key}")
+    assert hogql_rows(globex, other, "select session_id, duration from sessions") == [["s1", 7200]]
+    by_channel = hogql_rows(
+        api,
+        sessions,
+        "select session.$channel_type as channel, count() from events where event = '$pageview'"
+        " group by channel order by channel",
+    )
+    assert by_channel == [
+        ["Direct", 2],
+        ["Email", 1],
+        ["Organic Search", 1],
+        ["Paid Search", 1],
+        ["Paid Social", 2],
+        ["Referral", 2],
+        [None, 1],
+    ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from query_engine.sql.persons import OVERRIDES_JOIN, person_id_expr
+from query_engine.sql.sessions import FIELDS as SESSION_FIELDS
+from query_engine.sql.sessions import sessions_select_sql
 
 TEAM = "{team_id:Int64}"
 
@@ -51,6 +53,38 @@ def _time(column: str) -> FieldDef:
 
 PERSON_ID = person_id_expr(with_overrides=True)
 
+# HogQL types of the session fields' kinds (sql/sessions.py).
+_SESSION_TYPES = {
+    "String": "Nullable(String)",
+    "Numeric": "Nullable(Int64)",
+    "Duration": "Nullable(Int64)",
+    "Boolean": "Nullable(UInt8)",
+    "DateTime": "DateTime64(6)",
+    "Array": "Array(String)",
+}
+# The project's sessions, one row each, merged from the sessions table; the project guard is
+# inside the subquery (sessions_select_sql).
+SESSIONS_SOURCE = f"({sessions_select_sql(TEAM)})"
+
+
+def _session_field(alias: str, name: str, kind: str, joins: tuple[str, ...] = ()) -> FieldDef:
+    column = f"{alias}.`{name}`"
+    if kind == "DateTime":
+        return FieldDef(f"toTimeZone(assumeNotNull({column}), {{tz}})", "DateTime64(6)", joins=joins)
+    return FieldDef(column, _SESSION_TYPES[kind], joins=joins)
+
+
+def _session_fields(alias: str, joins: tuple[str, ...] = ()) -> FieldTree:
+    fields: FieldTree = {
+        name: _session_field(alias, name, kind, joins)
+        for name, (_, kind) in SESSION_FIELDS.items()
+        if name != "max_inserted_at"
+    }
+    fields["session_id"] = FieldDef(f"{alias}.session_id", "String", joins=joins)
+    fields["id"] = fields["session_id"]
+    return fields
+
+
 EVENTS = TableDef(
     name="events",
     source="events",
@@ -89,6 +123,7 @@ EVENTS = TableDef(
                 ),
             },
         },
+        "session": _session_fields("events__session", ("session",)),
     },
     star=(
         "uuid",
@@ -107,7 +142,30 @@ EVENTS = TableDef(
         "pdi": f"INNER JOIN {LATEST_PDI} AS events__pdi ON events.distinct_id = events__pdi.distinct_id",
         "pdi_person": f"LEFT JOIN {LATEST_PERSON} AS events__pdi__person "
         "ON events__pdi.person_id = events__pdi__person.id",
+        # Every event's session (NULL fields without one), spec sessions.md §6.5.
+        "session": f"LEFT JOIN {SESSIONS_SOURCE} AS events__session "
+        "ON events__session.session_id = events.`$session_id`",
     },
+)
+
+SESSIONS = TableDef(
+    name="sessions",
+    source=f"{SESSIONS_SOURCE} AS sessions",
+    guard="",
+    fields={**_session_fields("sessions"), "team_id": FieldDef(TEAM, "Int64")},
+    star=(
+        "session_id",
+        "distinct_id",
+        "$start_timestamp",
+        "$end_timestamp",
+        "$session_duration",
+        "$entry_current_url",
+        "$end_current_url",
+        "$pageview_count",
+        "$autocapture_count",
+        "$channel_type",
+        "$is_bounce",
+    ),
 )
 
 PERSONS = TableDef(
@@ -147,7 +205,6 @@ PERSON_DISTINCT_IDS = TableDef(
 # Tables PostHog has that this project has no storage for yet: named in the error.
 NOT_AVAILABLE = {
     "groups",
-    "sessions",
     "cohort_people",
     "static_cohort_people",
     "raw_sessions",
@@ -155,4 +212,4 @@ NOT_AVAILABLE = {
     "session_replay_events",
 }
 
-TABLES: dict[str, TableDef] = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS)}
+TABLES: dict[str, TableDef] = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS, SESSIONS)}

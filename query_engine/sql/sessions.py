@@ -115,7 +115,11 @@ def field_kind(key: str, attr: str) -> str:
 def sessions_select(params: Params, team_id: int, *, ids: str | None = None) -> str:
     """One row per session of the project with every field; ``ids`` (a subquery of
     session ids) limits which sessions are merged."""
-    team = params.named("team_id", team_id, "Int64")
+    return sessions_select_sql(params.named("team_id", team_id, "Int64"), ids=ids)
+
+
+def sessions_select_sql(team: str, *, ids: str | None = None) -> str:
+    """``sessions_select`` for a team placeholder already in the statement's parameters."""
     merged = ",\n    ".join(f"{sql} AS {name}" for name, sql in _MERGED.items())
     fields = ",\n  ".join(f"{sql} AS `{name}`" for name, (sql, _) in FIELDS.items())
     where = f"team_id = {team}" + (f" AND session_id IN ({ids})" if ids else "")
