@@ -17,12 +17,17 @@ measures embedded mode (SQLite, in-process cache) or PostgreSQL + Redis.
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10 --rate 500
     .venv/bin/python bench/cached_retrieve.py --clients 8 --seconds 10 --wrk   # apt install wrk
+
+Server mode (clickhouse-connect, several gunicorn workers sharing PostgreSQL and Redis):
+``--double`` starts the ClickHouse HTTP test double (tests/clickhouse_double) and points
+CLICKHOUSE_URL at it; ``--workers 3`` needs DATABASE_URL and REDIS_URL.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -38,7 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import cpu_seconds, free_port  # noqa: E402  (needs ROOT on the path)
+from bench.server import (  # noqa: E402  (needs ROOT on the path)
+    ClickHouseDouble,
+    cpu_seconds,
+    free_port,
+    server_mode_env,
+)
 
 PYTHON = sys.executable
 
@@ -225,6 +235,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
+    parser.add_argument("--double", action="store_true", help="server mode against the ClickHouse double")
     parser.add_argument(
         "--rate", type=float, help="open loop: this many requests/s in all, latency counted from when due"
     )
@@ -238,6 +250,15 @@ def main() -> None:
 
     var = tempfile.mkdtemp(prefix="bench-cached-")
     env = {**os.environ, "INSIGHTS_VAR_DIR": var, "THROTTLE_ENABLED": "false", "SECRET_KEY": "bench"}
+    server_mode_env(env, args.workers)
+    with contextlib.ExitStack() as stack:
+        if args.double:
+            env["CLICKHOUSE_URL"] = stack.enter_context(ClickHouseDouble(var + "/double")).url
+        stats = measure(env, args)
+    print(json.dumps(stats, indent=2))
+
+
+def measure(env: dict[str, str], args: argparse.Namespace) -> dict:
     manage(env, "migrate", "--noinput")
     manage(env, "migrate_clickhouse")
     # A fresh owner per run: a reused PostgreSQL database keeps earlier runs' keys (10 at most per user).
@@ -246,7 +267,7 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "insights_api.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", str(args.threads), "--log-level", "warning"],
+         "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -271,27 +292,24 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
-    print(
-        json.dumps(
-            {
-                "path": "poll a finished job" if args.floor else "cached insight retrieve",
-                "client": "wrk" if args.wrk else "python",
-                "clients": args.clients,
-                "offered_rate": args.rate,
-                "threads": args.threads,
-                "seconds": args.seconds,
-                **stats,
-                "requests_per_second": round(stats["requests"] / args.seconds, 1),
-                # CPU the server spent per request: with one process (GIL) the ceiling
-                # on an idle machine is about 1000 / this many requests per second.
-                "server_cpu_ms_per_request": round(cpu_used * 1000 / max(stats["requests"], 1), 2),
-                "load_average_1m": os.getloadavg()[0],
-                "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
-                "cache": "redis" if os.environ.get("REDIS_URL") else "in-process",
-            },
-            indent=2,
-        )
-    )
+    return {
+        "path": "poll a finished job" if args.floor else "cached insight retrieve",
+        "client": "wrk" if args.wrk else "python",
+        "clients": args.clients,
+        "offered_rate": args.rate,
+        "threads": args.threads,
+        "seconds": args.seconds,
+        **stats,
+        "requests_per_second": round(stats["requests"] / args.seconds, 1),
+        # CPU the server spent per request: with one process (GIL) the ceiling
+        # on an idle machine is about 1000 / this many requests per second.
+        "server_cpu_ms_per_request": round(cpu_used * 1000 / max(stats["requests"], 1), 2),
+        "load_average_1m": os.getloadavg()[0],
+        "database": "postgresql" if env.get("DATABASE_URL") else "sqlite",
+        "cache": "redis" if env.get("REDIS_URL") else "in-process",
+        "event_store": "clickhouse-connect + double" if env.get("CLICKHOUSE_URL") else "chdb",
+        "workers": args.workers,
+    }
 
 
 if __name__ == "__main__":

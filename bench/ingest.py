@@ -8,11 +8,16 @@ events (the demo generator's traffic: pageviews, identifies that merge persons,
 ``$set``, purchases) from ``--clients`` concurrent keep-alive connections. Request
 bodies are encoded before the clock starts, so the numbers are the server's. After
 the server stops, the stored rows are counted in chDB to check nothing was lost.
+
+Server mode: ``--double`` stores through clickhouse-connect into the ClickHouse HTTP test
+double (tests/clickhouse_double); ``--workers 3`` runs three gunicorn workers, which share
+the per-project ingestion lock through Redis (needs DATABASE_URL and REDIS_URL).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -30,11 +35,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import cpu_seconds, free_port, thread_cpu  # noqa: E402  (needs ROOT on the path)
+from bench.server import (  # noqa: E402  (needs ROOT on the path)
+    ClickHouseDouble,
+    cpu_seconds,
+    free_port,
+    server_mode_env,
+    thread_cpu,
+)
 
 
 def django_setup(var_dir: str) -> None:
     os.environ["INSIGHTS_VAR_DIR"] = var_dir
+    os.environ.setdefault("SECRET_KEY", "bench")  # required with DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insights_api.settings")
     import django
 
@@ -152,9 +164,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
     parser.add_argument("--batch-sizes", default="100,1000")
     parser.add_argument("--keep", action="store_true", help="keep the installation's directory")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
+    parser.add_argument("--double", action="store_true", help="server mode against the ClickHouse double")
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="insights-bench-ingest-")
+    server_mode_env(dict(os.environ), args.workers)
+    with contextlib.ExitStack() as stack:
+        if args.double:
+            os.environ["CLICKHOUSE_URL"] = stack.enter_context(ClickHouseDouble(var_dir + "/double")).url
+        run(args, var_dir)
+
+
+def run(args: argparse.Namespace, var_dir: str) -> None:
     django_setup(var_dir)
     from django.core.management import call_command
 
@@ -162,7 +184,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("migrate_clickhouse", verbosity=0)
-    created = create_project_with_owner(name="Bench", email="bench@example.com")
+    # A fresh owner per run: a reused PostgreSQL database keeps earlier runs' users.
+    owner = f"bench-{os.getpid()}-{int(time.time())}@example.com"
+    created = create_project_with_owner(name="Bench", email=owner)
     team = created.team
     from query_engine.backends import reset_backend
 
@@ -175,7 +199,7 @@ def main() -> None:
     env = {**os.environ, "INSIGHTS_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench"}
     command = [
         str(Path(sys.executable).with_name("gunicorn")), "insights_api.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(args.threads),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
         "--timeout", "300", "--keep-alive", "30",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
@@ -232,6 +256,8 @@ def main() -> None:
     print(json.dumps({
         "stored": stored, "sent": expected, "uuids_recorded": recorded_uuids,
         "distinct_ids_without_person": unmapped, "load_average": os.getloadavg(),
+        "workers": args.workers,
+        "event_store": "clickhouse-connect + double" if os.environ.get("CLICKHOUSE_URL") else "chdb",
     }), flush=True)  # fmt: skip
     if not args.keep:
         get_backend().close()

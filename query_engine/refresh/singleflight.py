@@ -24,6 +24,8 @@ from query_engine.refresh import lease
 
 POLL_SECONDS = 0.02
 MAX_POLL_SECONDS = 0.2
+# Waiters for ``held`` poll more often: its holders let go within milliseconds.
+MAX_WAIT_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,43 @@ class LockTimeout(Exception):
     """The lock stayed taken past the wait allowed."""
 
 
+def next_key(name: str) -> str:
+    return f"refresh_lock_next:{name}"
+
+
 @contextmanager
 def held(name: str, *, wait_seconds: float) -> Iterator[Holder]:
-    """Hold the lock ``name`` for a block, waiting up to ``wait_seconds`` for it (any process)."""
+    """Hold the lock ``name`` for a block, waiting up to ``wait_seconds`` for it (any process).
+
+    Fair enough not to starve: the first waiter claims the next turn (a lease like the lock,
+    so a dead waiter's claim runs out), and nobody else takes the lock while that claim is
+    someone else's. Without it, a process writing batch after batch re-took the lock the
+    moment it let go and the others timed out (3 gunicorn workers ingesting: 30 s waits).
+    """
     deadline = time.monotonic() + wait_seconds
-    while (holder := acquire(name)) is None:
-        if time.monotonic() >= deadline:
-            raise LockTimeout(name)
-        wait_released(name, deadline=deadline)
+    token = uuid.uuid4().hex
+    claimed = False
+    delay = POLL_SECONDS
+    try:
+        while True:
+            turn = cache.get(next_key(name))
+            if turn is None or turn == token:
+                holder = acquire(name)
+                if holder is not None:
+                    break
+            if time.monotonic() >= deadline:
+                raise LockTimeout(name)
+            if not claimed and cache.add(next_key(name), token, lease.seconds()):
+                claimed = True
+                lease.keep(next_key(name))
+                continue
+            time.sleep(delay)
+            delay = min(delay * 1.5, MAX_WAIT_POLL_SECONDS)
+    finally:
+        if claimed:
+            lease.drop(next_key(name))
+            if cache.get(next_key(name)) == token:
+                cache.delete(next_key(name))
     try:
         yield holder
     finally:
