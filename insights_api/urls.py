@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture, sdk
 from analytics.views.health import health
+from analytics.views.index import index
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
@@ -53,6 +54,7 @@ handler404 = "insights_api.errors.json_not_found"
 handler500 = "insights_api.errors.json_server_error"
 
 urlpatterns = [
+    path("", index, name="index"),
     path("_health", health, name="health"),
     # capture endpoints (ingestion)
     re_path(r"^batch/?$", capture.batch, name="capture-batch"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,24 @@ def test_setup_demo_is_idempotent_and_prints_a_working_curl(clickhouse):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {credentials['personal_api_key']}")
     listed = client.get(f"/api/projects/{credentials['project_id']}/insights/").json()
     assert listed["count"] == len(DEMO_INSIGHTS) == 5
+    # Nothing computed yet: the list answers from the cache, as PostHog's does by default.
+    assert [insight["result"] for insight in listed["results"]] == [None] * 5
+
+    # The printed curl computes them: every demo insight comes back with its result.
+    printed = re.search(r"curl -H 'Authorization: Bearer (phx_\w+)' '(http://[^']+)'", first.getvalue())
+    assert printed is not None and printed[1] == credentials["personal_api_key"]
+    path = printed[2].removeprefix(settings.SITE_URL)
+    assert path == f"/api/projects/{credentials['project_id']}/insights/?refresh=blocking"
+    computed = {insight["name"]: insight for insight in client.get(path).json()["results"]}
+    assert all(insight["result"] is not None and insight["last_refresh"] for insight in computed.values())
+    pageviews = client.post(
+        f"/api/projects/{credentials['project_id']}/query/",
+        {"query": {"kind": "HogQLQuery", "query": "select count() from events where event = '$pageview'"}},
+        format="json",
+    ).json()["results"][0][0]
+    # 300 events over 3 days, all inside the insight's 30 days: its daily counts add up to them.
+    assert pageviews > 0
+    assert sum(computed["Pageviews per day"]["result"][0]["data"]) == pageviews
     events = client.post(
         f"/api/projects/{credentials['project_id']}/query/",
         {

@@ -6,7 +6,9 @@ from typing import Any
 
 from analytics.models import Insight
 from analytics.services.insights import create_insight
-from tenancy.models import Team
+from tenancy.models import Team, User
+
+DEMO_EMAIL = "demo@example.com"
 
 LAST_30_DAYS = {"date_from": "-30d"}
 
@@ -92,3 +94,8 @@ def create_demo_insights(*, team: Team, user: Any) -> list[Insight]:
         for spec in DEMO_INSIGHTS
         if spec["name"] not in existing
     ]
+
+
+def demo_project_id() -> int | None:
+    """The demo project ``setup_demo`` made, if this installation has one."""
+    return User.objects.filter(email=DEMO_EMAIL).values_list("current_team_id", flat=True).first()

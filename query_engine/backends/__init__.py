@@ -22,6 +22,7 @@ __all__ = [
     "QueryCancelled",
     "QueryResult",
     "QueryTimeout",
+    "embedded_store_held_elsewhere",
     "get_backend",
     "reset_backend",
 ]
@@ -58,3 +59,17 @@ def reset_backend() -> None:
         if _backend is not None:
             _backend.close()
         _backend = None
+
+
+def embedded_store_held_elsewhere() -> str | None:
+    """chDB's data directory when another process (a running server) holds it, else None.
+
+    chDB admits one process per directory: a command run beside ``bin/serve`` cannot open it
+    and must go through the server instead. Never true with a ClickHouse server, nor when
+    this process has the store open itself.
+    """
+    if settings.CLICKHOUSE_URL or _backend is not None:
+        return None
+    from query_engine.backends.chdb_backend import data_dir_locked
+
+    return settings.CHDB_PATH if data_dir_locked(settings.CHDB_PATH) else None

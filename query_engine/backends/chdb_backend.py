@@ -6,6 +6,8 @@ use from several threads at once, so statements are serialised by a lock.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -42,6 +44,27 @@ def _live_progress(on_progress: ProgressCallback):
         )
 
     return report
+
+
+def data_dir_locked(path: str) -> bool:
+    """Does a process hold chDB's data directory (ClickHouse flocks ``<path>/status``)?
+
+    Only a probe: the lock is released at once. A directory never opened is not locked.
+    """
+    status = Path(path) / "status"
+    try:
+        fd = os.open(status, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 class ChdbBackend:

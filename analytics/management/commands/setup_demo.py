@@ -13,13 +13,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from analytics.services.demo import create_demo_insights
+from analytics.services.demo import DEMO_EMAIL, create_demo_insights
 from analytics.services.tenancy import create_project_with_owner
+from query_engine.backends import embedded_store_held_elsewhere
 from tenancy.models import Team, User
-
-DEMO_EMAIL = "demo@example.com"
 
 
 class Command(BaseCommand):
@@ -28,9 +27,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--events", type=int, default=int(os.environ.get("DEMO_EVENTS", "50000")))
         parser.add_argument("--days", type=int, default=30)
-        parser.add_argument("--base-url", default=os.environ.get("SITE_URL", "http://127.0.0.1:8000"))
+        parser.add_argument("--base-url", default=None, help="Default: SITE_URL")
 
     def handle(self, *args, events: int, days: int, base_url: str, **options) -> None:
+        base_url = base_url or settings.SITE_URL
+        held = embedded_store_held_elsewhere()
+        if held is not None:
+            raise CommandError(
+                f"The embedded event store ({held}) is open in another process: is bin/serve already "
+                "running? Stop it first (Ctrl-C), or use that server."
+            )
         call_command("migrate", verbosity=0, interactive=False)
         call_command("migrate_clickhouse", stdout=self.stdout)
         credentials = self._demo_credentials()
@@ -54,7 +60,11 @@ class Command(BaseCommand):
         self.stdout.write("\nTry it once the server is listening:\n")
         self.stdout.write(
             f"  curl -H 'Authorization: Bearer {credentials['personal_api_key']}' "
-            f"{base_url.rstrip('/')}/api/projects/{credentials['project_id']}/insights/\n"
+            f"'{base_url.rstrip('/')}/api/projects/{credentials['project_id']}/insights/?refresh=blocking'\n"
+        )
+        self.stdout.write(
+            "  (refresh=blocking computes results that are missing or stale, as in PostHog; without it\n"
+            "  the list answers from the cache only, and an insight not computed yet has result null.)\n"
         )
 
     @property
