@@ -264,6 +264,8 @@ REFRESH_LOCK_SECONDS = env_float("REFRESH_LOCK_SECONDS", 120.0)
 # A worker renews a running job's lease; a job whose lease runs out lost its worker and fails
 # (query_engine/refresh/lease.py).
 QUERY_LEASE_SECONDS = env_float("QUERY_LEASE_SECONDS", 20.0)
+# How long creating an export waits for its CSV before answering (has_content false until then).
+EXPORT_WAIT_SECONDS = env_float("EXPORT_WAIT_SECONDS", 10.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
