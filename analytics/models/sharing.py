@@ -24,6 +24,11 @@ class SharingConfiguration(models.Model):
     )
     enabled = models.BooleanField(default=False)
     access_token = models.CharField(max_length=400, unique=True, default=generate_access_token)
+    # PostHog's display settings of the shared page (whitelabel, noHeader, legend, detailed…):
+    # defaults the page's query string can add to.
+    settings = models.JSONField(null=True, blank=True)
+    # Always false here: password-protected links are refused (PostHog's field, for clients).
+    password_required = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.models import Insight, RestrictionLevel
+from analytics.models import Insight, InsightViewed, RestrictionLevel
 from analytics.serializers.compute_schemas import QueryStatusSerializer
 from analytics.serializers.field_cache import CachedFieldsMixin
 from analytics.serializers.query_nodes import validate_query_node
@@ -153,6 +153,8 @@ class InsightSerializer(InsightBasicSerializer):
     hogql = serializers.SerializerMethodField()
     types = serializers.SerializerMethodField()
     filters_hash = serializers.SerializerMethodField()
+    last_viewed_at = serializers.SerializerMethodField()
+    alerts = serializers.SerializerMethodField()
 
     class Meta:
         model = Insight
@@ -192,6 +194,8 @@ class InsightSerializer(InsightBasicSerializer):
             "types",
             "filters_hash",
             "user_access_level",
+            "last_viewed_at",
+            "alerts",
         ]
         read_only_fields = [
             "id",
@@ -288,6 +292,28 @@ class InsightSerializer(InsightBasicSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_filters_hash(self, insight: Insight) -> str:
         return self._results(insight)["filters_hash"]
+
+    @extend_schema_field(NULLABLE_DATETIME)
+    def get_last_viewed_at(self, insight: Insight) -> str | None:
+        """When the caller last opened this insight (``POST …/viewed/``); null on shared links."""
+        if self.context.get("sharing"):
+            return None
+        views = self.context.get("last_viewed")
+        if views is not None:
+            moment = views.get(insight.pk)
+        else:
+            user = self.context["request"].user
+            moment = (
+                InsightViewed.objects.filter(insight_id=insight.pk, user_id=user.pk)
+                .values_list("last_viewed_at", flat=True)
+                .first()
+            )
+        return serializers.DateTimeField().to_representation(moment) if moment else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.JSONField()))
+    def get_alerts(self, insight: Insight) -> list[dict[str, Any]]:
+        """PostHog's alerts on this insight: this server has none, so always empty."""
+        return []
 
     @extend_schema_field(LEVELS)
     def get_effective_restriction_level(self, insight: Insight) -> int:

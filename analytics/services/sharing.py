@@ -41,13 +41,23 @@ def _log(*, insight: Insight, user: Any, activity: str, before: Any, after: Any)
     )
 
 
+KEEP = object()
+
+
 @transaction.atomic
-def set_sharing(*, insight: Insight, user: Any, enabled: bool) -> SharingConfiguration:
-    """Persist the enabled flag; logs ``sharing enabled``/``sharing disabled`` when it changes."""
+def set_sharing(
+    *, insight: Insight, user: Any, enabled: bool | None, settings: Any = KEEP
+) -> SharingConfiguration:
+    """Persist the enabled flag (None keeps it) and the page settings (``KEEP`` keeps them);
+    logs ``sharing enabled``/``sharing disabled`` when the flag changes."""
     config = sharing_configuration(insight=insight)
     was_enabled = config.enabled
-    config.enabled = enabled
+    if enabled is not None:
+        config.enabled = enabled
+    if settings is not KEEP:
+        config.settings = settings
     config.save()
+    enabled = config.enabled
     if was_enabled != enabled:
         activity = "sharing enabled" if enabled else "sharing disabled"
         _log(insight=insight, user=user, activity=activity, before=was_enabled, after=enabled)
@@ -62,7 +72,9 @@ def rotate_access_token(*, insight: Insight, user: Any) -> SharingConfiguration:
     old.expires_at = timezone.now()
     old.enabled = False
     old.save(update_fields=["expires_at", "enabled"])
-    config = SharingConfiguration.objects.create(team=insight.team, insight=insight, enabled=enabled)
+    config = SharingConfiguration.objects.create(
+        team=insight.team, insight=insight, enabled=enabled, settings=old.settings
+    )
     _log(insight=insight, user=user, activity="access token refreshed", before=None, after=enabled)
     return config
 

@@ -25,7 +25,7 @@ from analytics.serializers.insights import InsightBasicSerializer
 from analytics.serializers.sharing import SharingConfigurationSerializer
 from analytics.services.access_controls import access_controls_summary, set_access_control
 from analytics.services.insights import SCOPE, find_insight, last_viewed, record_views
-from analytics.services.sharing import rotate_access_token, set_sharing, sharing_configuration
+from analytics.services.sharing import KEEP, rotate_access_token, set_sharing, sharing_configuration
 from query_engine.backends import get_backend
 
 logger = logging.getLogger(__name__)
@@ -141,14 +141,20 @@ class InsightActionsMixin(_InsightViewBase):
         required_scopes={"GET": ["sharing_configuration:read"], "PATCH": ["sharing_configuration:write"]},
     )
     def sharing(self, request: Request, **kwargs: Any) -> Response:
-        """The insight's public link; PATCH ``{"enabled": bool}`` turns it on or off."""
+        """The insight's public link; PATCH ``{"enabled": bool, "settings": {...}}`` changes it."""
         required = "viewer" if request.method == "GET" else "editor"
         insight = self._insight_for_action(required=required, message="Insight not found.")
         if request.method == "GET":
             return Response(SharingConfigurationSerializer(sharing_configuration(insight=insight)).data)
         body = SharingConfigurationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        config = set_sharing(insight=insight, user=request.user, enabled=body.validated_data["enabled"])
+        data = body.validated_data
+        config = set_sharing(
+            insight=insight,
+            user=request.user,
+            enabled=data.get("enabled"),
+            settings=data.get("settings", KEEP),
+        )
         return Response(SharingConfigurationSerializer(config).data)
 
     @extend_schema(request=None, responses=SharingConfigurationSerializer)

@@ -49,8 +49,9 @@ def shared_payload(*, request: Request, config: SharingConfiguration, kind: str)
         "insight": InsightSerializer(config.insight, context=context).data,
         "themes": [],
     }
-    for flag in FLAGS:
-        if flag in request.query_params:
+    saved = config.settings or {}
+    for flag in FLAGS:  # the link's saved settings, and what the query string adds
+        if flag in request.query_params or saved.get(flag) is True:
             payload[flag] = True
     return payload
 
