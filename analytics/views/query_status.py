@@ -46,7 +46,14 @@ class QueryStatusView(TeamScopedMixin, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("show_progress", OpenApiTypes.BOOL, description="Add query_progress.")],
-        responses={200: QueryStatusResponseSerializer, 202: QueryStatusResponseSerializer},
+        responses={
+            200: QueryStatusResponseSerializer,
+            202: QueryStatusResponseSerializer,
+            # A finished job that failed, as PostHog answers it: its status, with the message
+            # (400) or without one (500, an internal error).
+            400: QueryStatusResponseSerializer,
+            500: QueryStatusResponseSerializer,
+        },
     )
     def get(self, request: Request, **kwargs: str) -> Response:
         query_id = kwargs["id"]  # PostHog's name for the path's query id
