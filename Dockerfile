@@ -18,7 +18,10 @@ COPY tenancy ./tenancy
 COPY manage.py ./
 COPY --from=assets /assets/node_modules/echarts/dist/echarts.min.js ./analytics/static/analytics/vendor/echarts.min.js
 COPY --from=assets /assets/node_modules/echarts/LICENSE ./analytics/static/analytics/vendor/echarts.LICENSE
-RUN pip install . && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
+# No chDB by default: the image talks to a ClickHouse server (CLICKHOUSE_URL). EXTRAS=embedded
+# installs it for a standalone container.
+ARG EXTRAS=""
+RUN if [ -n "$EXTRAS" ]; then pip install ".[$EXTRAS]"; else pip install .; fi && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
 ENV HOST=0.0.0.0 PORT=8000 WEB_THREADS=4

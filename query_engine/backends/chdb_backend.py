@@ -72,7 +72,13 @@ class ChdbBackend:
     single_writer = True  # chDB locks its data directory to one process
 
     def __init__(self, path: str, database: str) -> None:
-        from chdb import session
+        try:
+            from chdb import session
+        except ImportError:
+            raise BackendError(
+                "chDB is not installed: install the project with its embedded extra "
+                "(pip install '.[embedded]'), or set CLICKHOUSE_URL to use a ClickHouse server."
+            ) from None
 
         Path(path).mkdir(parents=True, exist_ok=True)
         self.path = path
