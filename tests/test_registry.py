@@ -42,6 +42,7 @@ def test_series_kinds_have_their_own_time_limits_and_the_others_the_default():
         "HogQLQuery": "default",
         "HogQLMetadata": "default",
         "EventsQuery": "default",
+        "ActorsQuery": "default",
     }
 
 
@@ -56,7 +57,7 @@ def test_every_legacy_insight_name_has_a_converter_and_back():
 
 def test_insight_viz_may_wrap_every_insight_kind():
     # Every insight kind; HogQL and events queries are not insights.
-    assert insight_query_kinds() == set(RUNNERS) - {"HogQLQuery", "HogQLMetadata", "EventsQuery"}
+    assert insight_query_kinds() == set(RUNNERS) - {"HogQLQuery", "HogQLMetadata", "EventsQuery", "ActorsQuery"}
 
 
 @pytest.mark.parametrize("wrapper", sorted(WRAPPER_KINDS))

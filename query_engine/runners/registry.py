@@ -12,6 +12,7 @@ from typing import Any
 from query_engine.errors import QueryError
 from query_engine.limits import check_filter_count
 from query_engine.nodes import WRAPPER_KINDS, unwrap
+from query_engine.runners.actors.runner import ActorsQueryRunner
 from query_engine.runners.base import Runner
 from query_engine.runners.events_query.runner import EventsQueryRunner
 from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunner
@@ -36,6 +37,7 @@ RUNNERS: dict[str, type[Runner]] = {
     "HogQLQuery": HogQLQueryRunner,
     "HogQLMetadata": HogQLMetadataRunner,
     "EventsQuery": EventsQueryRunner,
+    "ActorsQuery": ActorsQueryRunner,
 }
 
 

@@ -81,8 +81,14 @@ def breakdown_expr(breakdown: Breakdown, params: Params, tz: ZoneInfo | None = N
 
 
 def series_where(
-    req: SeriesRequest, params: Params, date_from: datetime, *, with_filters: bool = True
+    req: SeriesRequest,
+    params: Params,
+    date_from: datetime,
+    *,
+    with_filters: bool = True,
+    extra: tuple[str, ...] = (),
 ) -> str:
+    """The series' WHERE; ``extra`` conditions narrow it (an actors query's data point)."""
     ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
     conditions = [
         team_condition(params, req.team.id),
@@ -94,4 +100,4 @@ def series_where(
     index = req.series.math_group_type_index
     if req.series.math == "unique_group" and index is not None and index in GROUP_INDEXES:
         conditions.append(f"{group_column(index)} != ''")
-    return where(*conditions)
+    return where(*conditions, *extra)

@@ -8,8 +8,11 @@ one total). Bucket is returned as the local wall-clock text
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from query_engine.dates import bucket_key, localize
 from query_engine.errors import QueryError
 from query_engine.hogql.expressions import compile_expression
 from query_engine.sql.context import bucket_expr, format_bucket
@@ -292,6 +295,19 @@ def _active_users(req: SeriesRequest, params: Params) -> str:
 
 def _first_time(req: SeriesRequest, params: Params) -> str:
     """Actors whose first-ever matching event falls in the range, bucketed by it."""
+    inner = _first_time_actors(req, params)
+    bucket = (
+        "''"
+        if req.total_value
+        else format_bucket(
+            bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day, column="t_first")
+        )
+    )
+    return f"SELECT {bucket} AS bucket, count() AS value\nFROM (\n{inner}\n)\nGROUP BY bucket"
+
+
+def _first_time_actors(req: SeriesRequest, params: Params) -> str:
+    """One row per actor counted by first-time math: ``actor``, ``t_first``."""
     if req.breakdown is not None:
         raise QueryError("first_time_for_user math does not support breakdowns.", attr="breakdownFilter")
     ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
@@ -300,18 +316,103 @@ def _first_time(req: SeriesRequest, params: Params) -> str:
     entity = entity_condition(req.series, params, ctx, req.actions)
     matching = req.series.math == "first_matching_event_for_user"
     first = f"minIf(events.timestamp, {filters})" if matching else "min(events.timestamp)"
-    bucket = (
-        "''"
-        if req.total_value
-        else format_bucket(
-            bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day, column="t_first")
-        )
-    )
-    inner = (
+    return (
         f"SELECT {actor_expr(req)} AS actor, {first} AS t_first,\n"
         f"  minIf(events.timestamp, events.timestamp >= {start} AND {filters}) AS t_cond\n"
         f"{events_source(params, req.team.id, with_person=True)}\n"
         f"{where(team_condition(params, req.team.id), range_condition(params, None, req.date_to), entity)}\n"
         f"GROUP BY actor\nHAVING t_first = t_cond AND t_first >= {start}"
     )
-    return f"SELECT {bucket} AS bucket, count() AS value\nFROM (\n{inner}\n)\nGROUP BY bucket"
+
+
+# --- actors mode: who makes up one data point -------------------------------------------------
+
+ACTOR_COLUMNS = ("actor_id", "event_count", "event_distinct_ids")
+DISTINCT_IDS_PER_ACTOR = 100
+
+
+@dataclass(frozen=True)
+class TrendsPoint:
+    """One data point of a series: its bucket (None: the whole range) and breakdown value."""
+
+    bucket: datetime | None = None  # wall-clock bucket start, aware (project tz)
+    bucket_end: datetime | None = None  # the next bucket's start or the range end (pruning only)
+    breakdown: Any = None  # a value (list for multi-breakdowns); None: every value
+    not_breakdowns: tuple[Any, ...] = ()  # the "other" bucket: values shown as their own entries
+
+
+def actors_query(req: SeriesRequest, point: TrendsPoint) -> tuple[str, dict]:
+    """The actors behind ``point``: one row per actor (``ACTOR_COLUMNS``), from the same
+    events, WHERE clause and bucket expression ``series_query`` counts them with."""
+    params = Params(prefix="a")
+    math = req.series.math
+    if math in ("first_time_for_user", "first_matching_event_for_user"):
+        inner = _first_time_actors(req, params)
+        condition = "1"
+        if point.bucket is not None:
+            bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day, column="t_first")
+            condition = f"{format_bucket(bucket)} = {params.add(bucket_key(point.bucket))}"
+        sql = (
+            f"SELECT actor AS actor_id, toUInt64(1) AS event_count, CAST([], 'Array(String)')"
+            f" AS event_distinct_ids\nFROM (\n{inner}\n)\nWHERE {condition}"
+        )
+        return sql, params.values
+    extra = list(_breakdown_conditions(req, point, params))
+    date_from = req.date_from
+    if point.bucket is not None:
+        active = math in ACTIVE_WINDOW_DAYS and _uses_active_window(req)
+        if active:
+            extra.append(_active_condition(req, point.bucket, params))
+            date_from = req.date_from - timedelta(days=ACTIVE_WINDOW_DAYS[math])
+            extra.append(
+                range_condition(
+                    params, point.bucket - timedelta(days=ACTIVE_WINDOW_DAYS[math] + 1), point.bucket_end
+                )
+            )
+        else:
+            extra.append(f"{format_bucket(_bucket(req, params))} = {params.add(bucket_key(point.bucket))}")
+            extra.append(range_condition(params, point.bucket, point.bucket_end))
+    sql = (
+        f"SELECT {actor_expr(req)} AS actor_id, count() AS event_count,"
+        f" groupUniqArray({DISTINCT_IDS_PER_ACTOR})(events.distinct_id) AS event_distinct_ids\n"
+        f"{events_source(params, req.team.id, with_person=True)}\n"
+        f"{series_where(req, params, date_from, extra=tuple(extra))}\n"
+        "GROUP BY actor_id"
+    )
+    return sql, params.values
+
+
+def _uses_active_window(req: SeriesRequest) -> bool:
+    """Whether ``series_query`` counts this series with ``_active_users``."""
+    math = req.series.math
+    return not req.total_value and req.interval in ("minute", "hour", "day") + (
+        ("week",) if math == "monthly_active" else ()
+    )
+
+
+def _active_condition(req: SeriesRequest, bucket: datetime, params: Params) -> str:
+    """``_active_users``' rule for bucket start b: the activity unit falls in (b − W, b]."""
+    days = ACTIVE_WINDOW_DAYS[req.series.math]
+    unit = "hour" if req.interval in ("hour", "minute") else "day"
+    active_at = bucket_expr(params, unit, req.team.tz, req.team.week_start_day)
+    upper = params.add(bucket.astimezone(UTC), "DateTime64(6, 'UTC')")
+    if req.interval == "day":
+        # active_at + i days (0 ≤ i < W, wall clock) = b
+        local = bucket.replace(tzinfo=None) - timedelta(days=days - 1)
+        lower = params.add(localize(local, req.team.tz).astimezone(UTC), "DateTime64(6, 'UTC')")
+        return f"{active_at} >= {lower} AND {active_at} <= {upper}"
+    lower = params.add(bucket.astimezone(UTC) - timedelta(days=days), "DateTime64(6, 'UTC')")
+    return f"{active_at} > {lower} AND {active_at} <= {upper}"
+
+
+def _breakdown_conditions(req: SeriesRequest, point: TrendsPoint, params: Params) -> list[str]:
+    if req.breakdown is None:
+        return []
+    value_type = "Array(String)" if req.breakdown.multi else "String"
+    expr = breakdown_expr(req.breakdown, params, req.team.tz)
+    conditions = []
+    if point.breakdown is not None:
+        conditions.append(f"{expr} = {params.add(point.breakdown, value_type)}")
+    for shown in point.not_breakdowns:
+        conditions.append(f"{expr} != {params.add(shown, value_type)}")
+    return conditions

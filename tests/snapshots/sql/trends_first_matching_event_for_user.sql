@@ -12,7 +12,7 @@ LEFT JOIN (
     HAVING argMax(is_deleted, version) = 0
 ) AS overrides ON events.distinct_id = overrides.override_distinct_id
 WHERE events.team_id = {team_id:Int64}
-  AND events.timestamp <= {p6:DateTime64(6, 'UTC')}
+  AND events.timestamp <= {p5:DateTime64(6, 'UTC')}
   AND events.event = {p3:String}
 GROUP BY actor
 HAVING t_first = t_cond AND t_first >= {p2:DateTime64(6, 'UTC')}
@@ -24,7 +24,7 @@ GROUP BY bucket
   "p1": "pro",
   "p2": "2024-01-01T00:00:00+00:00",
   "p3": "$pageview",
-  "p6": "2024-01-07T23:59:59.999999+00:00",
+  "p5": "2024-01-07T23:59:59.999999+00:00",
   "team_id": 7,
   "tz": "UTC"
 }

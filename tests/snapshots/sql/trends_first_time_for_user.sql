@@ -12,7 +12,7 @@ LEFT JOIN (
     HAVING argMax(is_deleted, version) = 0
 ) AS overrides ON events.distinct_id = overrides.override_distinct_id
 WHERE events.team_id = {team_id:Int64}
-  AND events.timestamp <= {p4:DateTime64(6, 'UTC')}
+  AND events.timestamp <= {p3:DateTime64(6, 'UTC')}
   AND events.event = {p1:String}
 GROUP BY actor
 HAVING t_first = t_cond AND t_first >= {p0:DateTime64(6, 'UTC')}
@@ -22,7 +22,7 @@ GROUP BY bucket
 {
   "p0": "2024-01-01T00:00:00+00:00",
   "p1": "$pageview",
-  "p4": "2024-01-07T23:59:59.999999+00:00",
+  "p3": "2024-01-07T23:59:59.999999+00:00",
   "team_id": 7,
   "tz": "UTC"
 }

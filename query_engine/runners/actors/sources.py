@@ -1,0 +1,54 @@
+"""An ActorsQuery's ``source`` → the actor rows of that data point (``ActorsSql``).
+
+Each insight kind answers with the actors mode of its own builder (``runners/<kind>/actors.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from query_engine.errors import QueryError
+from query_engine.nodes import unwrap
+from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.trends.actors import TrendsActors
+from query_engine.team import TeamContext
+
+# Selector fields each source node may carry (anything else is refused, naming it).
+INSIGHT_ACTORS_FIELDS = {
+    "kind",
+    "source",
+    "day",
+    "status",
+    "interval",
+    "series",
+    "breakdown",
+    "compare",
+    "includeRecordings",
+    "modifiers",
+    "response",
+}
+
+
+def _check(node: dict[str, Any], allowed: set[str]) -> None:
+    for name in sorted(node):
+        if name not in allowed:
+            raise QueryError(f"Unsupported field {name!r} for {node.get('kind')}.", attr=f"source__{name}")
+
+
+def actors_source(team: TeamContext, node: Any) -> ActorsSql:
+    if not isinstance(node, dict):
+        raise QueryError("source must be a query object.", attr="source")
+    kind = node.get("kind")
+    if kind == "InsightActorsQuery":
+        _check(node, INSIGHT_ACTORS_FIELDS)
+        source = node.get("source")
+        if not isinstance(source, dict):
+            raise QueryError("InsightActorsQuery needs an insight query as source.", attr="source__source")
+        node = {**node, "source": unwrap(source)}
+        insight = node["source"].get("kind")
+        if insight == "TrendsQuery":
+            return TrendsActors(team, node).actors_sql()
+        raise QueryError(
+            f"Actors of {insight!r} insights are not supported yet.", attr="source__source__kind"
+        )
+    raise QueryError(f"Unsupported actors source kind {kind!r}.", attr="source__kind")
