@@ -5,11 +5,11 @@ interval (engine.md §8). The status rules run in ClickHouse (see
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from query_engine.actions import load_actions
-from query_engine.dates import localize, step
+from query_engine.dates import DateWindow, localize, step
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import bucket_index, run_sql, series_label, window_for
 from query_engine.runners.lifecycle.spec import lifecycle_spec
@@ -33,15 +33,14 @@ class LifecycleRunner:
         self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
 
-    def calculate(self) -> dict[str, Any]:
-        window = window_for(self.spec, self.ctx, timeout_key=self.timeout_key)
+    def request(self, window: DateWindow) -> tuple[SeriesRequest, datetime]:
+        """The series request and where its events start (one interval before the first bucket)."""
         buckets = window.buckets
         interval = self.spec.interval
         first, last = buckets[0], buckets[-1]
         filters = self.ctx.property_groups(self.spec.properties, self.spec.filter_test_accounts)
-        series = self.spec.series[0]
         req = SeriesRequest(
-            series=series,
+            series=self.spec.series[0],
             team=self.ctx,
             interval=interval,
             date_from=localize(first, window.tz),
@@ -49,7 +48,14 @@ class LifecycleRunner:
             filters=tuple(filters),
             actions=self.actions,
         )
-        sql, params = lifecycle_query(req, localize(step(first, interval, -1), window.tz))
+        return req, localize(step(first, interval, -1), window.tz)
+
+    def calculate(self) -> dict[str, Any]:
+        window = window_for(self.spec, self.ctx, timeout_key=self.timeout_key)
+        buckets = window.buckets
+        series = self.spec.series[0]
+        req, date_from = self.request(window)
+        sql, params = lifecycle_query(req, date_from)
         index = bucket_index(window)
         counts = {status: [0.0] * len(buckets) for status in STATUSES}
         for period, status, actors in run_sql(sql, params, timeout_key=self.timeout_key).rows:

@@ -38,14 +38,8 @@ STATUS_PAIRS = """arrayConcat(
 )"""
 
 
-def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]:
-    """Rows (period text, status, actors) — engine.md §8, computed in ClickHouse.
-
-    ``date_from`` is one interval before the first bucket so the first
-    bucket's "returning" can be told apart from "resurrecting"; periods
-    outside the window are dropped by the caller.
-    """
-    params = Params()
+def _pairs_source(req: SeriesRequest, date_from: datetime, params: Params) -> str:
+    """``FROM`` per-actor active periods ``ARRAY JOIN`` their (period, status) pairs."""
     bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
     created = bucket_expr(
         params, req.interval, req.team.tz, req.team.week_start_day, column="min(events.person_created_at)"
@@ -60,8 +54,36 @@ def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]
         "GROUP BY actor"
     )
     pairs = STATUS_PAIRS.format(one=ONE_INTERVAL[req.interval])
+    return f"FROM (\n{per_actor}\n)\nARRAY JOIN {pairs} AS pair"
+
+
+def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]:
+    """Rows (period text, status, actors) — engine.md §8, computed in ClickHouse.
+
+    ``date_from`` is one interval before the first bucket so the first
+    bucket's "returning" can be told apart from "resurrecting"; periods
+    outside the window are dropped by the caller.
+    """
+    params = Params()
+    source = _pairs_source(req, date_from, params)
     sql = (
         f"SELECT {format_bucket('pair.1')} AS period, pair.2 AS status, count() AS actors\n"
-        f"FROM (\n{per_actor}\n)\nARRAY JOIN {pairs} AS pair\nGROUP BY period, status"
+        f"{source}\nGROUP BY period, status"
     )
+    return sql, params.values
+
+
+def lifecycle_actors_query(
+    req: SeriesRequest, date_from: datetime, period: str | None, status: str | None
+) -> tuple[str, dict]:
+    """Actors mode: the actors with ``status`` in ``period`` (bucket key); None widens."""
+    params = Params(prefix="a")
+    source = _pairs_source(req, date_from, params)
+    conditions = []
+    if period is not None:
+        conditions.append(f"{format_bucket('pair.1')} = {params.add(period)}")
+    if status is not None:
+        conditions.append(f"pair.2 = {params.add(status)}")
+    where = " AND ".join(conditions) or "1"
+    sql = f"SELECT actor AS actor_id\n{source}\nWHERE {where}\nGROUP BY actor_id"
     return sql, params.values

@@ -57,9 +57,9 @@ class StickinessRunner:
                 results.append(entry)
         return {"results": results, "timings": []}
 
-    def _entry(self, series: Series, window: DateWindow) -> dict[str, Any]:
+    def request(self, series: Series, window: DateWindow) -> SeriesRequest:
         filters = self.ctx.property_groups(self.spec.properties, self.spec.filter_test_accounts)
-        req = SeriesRequest(
+        return SeriesRequest(
             series=series,
             team=self.ctx,
             interval=self.spec.interval,
@@ -68,6 +68,9 @@ class StickinessRunner:
             filters=tuple(filters),
             actions=self.actions,
         )
+
+    def _entry(self, series: Series, window: DateWindow) -> dict[str, Any]:
+        req = self.request(series, window)
         sql, params = stickiness_query(req, self.spec.operator, self.spec.value)
         size = len(window.buckets)
         data = [0] * size

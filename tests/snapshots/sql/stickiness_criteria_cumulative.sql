@@ -16,7 +16,7 @@ WHERE events.team_id = {team_id:Int64}
 GROUP BY actor, bucket_start
 HAVING events_in_bucket = {p2:Int64}
 ) GROUP BY actor
-) GROUP BY intervals_active ORDER BY intervals_active
+) GROUP BY intervals_active
 -- params
 {
   "p2": 3,
