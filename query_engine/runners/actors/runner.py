@@ -133,7 +133,7 @@ class ActorsQueryRunner:
         self.offset = _count(query.get("offset"), "offset", 0)
         self._validate()
         self.select = self.build()
-        self.params = Params()
+        self.params = Params(prefix="h")
         self.sql = self._print(self.params)
 
     def _validate(self) -> None:

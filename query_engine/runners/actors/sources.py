@@ -10,6 +10,9 @@ from typing import Any
 from query_engine.errors import QueryError
 from query_engine.nodes import unwrap
 from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.funnels.actors import funnels_actors
+from query_engine.runners.lifecycle.actors import lifecycle_actors
+from query_engine.runners.stickiness.actors import stickiness_actors
 from query_engine.runners.trends.actors import TrendsActors
 from query_engine.team import TeamContext
 
@@ -48,7 +51,13 @@ def actors_source(team: TeamContext, node: Any) -> ActorsSql:
         insight = node["source"].get("kind")
         if insight == "TrendsQuery":
             return TrendsActors(team, node).actors_sql()
+        if insight == "StickinessQuery":
+            return stickiness_actors(team, node)
+        if insight == "LifecycleQuery":
+            return lifecycle_actors(team, node)
         raise QueryError(
             f"Actors of {insight!r} insights are not supported yet.", attr="source__source__kind"
         )
+    if kind == "FunnelsActorsQuery":
+        return funnels_actors(team, node)
     raise QueryError(f"Unsupported actors source kind {kind!r}.", attr="source__kind")

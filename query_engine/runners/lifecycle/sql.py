@@ -74,14 +74,12 @@ def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]
 
 
 def lifecycle_actors_query(
-    req: SeriesRequest, date_from: datetime, period: str | None, status: str | None
+    req: SeriesRequest, date_from: datetime, periods: list[str], status: str | None
 ) -> tuple[str, dict]:
-    """Actors mode: the actors with ``status`` in ``period`` (bucket key); None widens."""
+    """Actors mode: the actors with ``status`` (None: any) in one of ``periods`` (bucket keys)."""
     params = Params(prefix="a")
     source = _pairs_source(req, date_from, params)
-    conditions = []
-    if period is not None:
-        conditions.append(f"{format_bucket('pair.1')} = {params.add(period)}")
+    conditions = [f"has({params.add(periods, 'Array(String)')}, {format_bucket('pair.1')})"]
     if status is not None:
         conditions.append(f"pair.2 = {params.add(status)}")
     where = " AND ".join(conditions) or "1"

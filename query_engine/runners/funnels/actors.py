@@ -1,0 +1,81 @@
+"""The actors behind one funnel step (``FunnelsActorsQuery``): ``funnelStep`` +k = reached
+step k, −k = reached step k−1 but not k; ``funnelStepBreakdown`` restricts to one breakdown
+value. Rows come from the same per-actor results the step counts are summed from
+(``sql.actor_results``), so the list and the count agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from query_engine.errors import QueryError
+from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.funnels.runner import prepare
+from query_engine.runners.funnels.sql import FunnelSQL, actor_results
+from query_engine.sql.params import Params
+from query_engine.team import TeamContext
+
+BREAKDOWN_ATTR = "source__funnelStepBreakdown"
+FIELDS = {
+    "kind",
+    "source",
+    "funnelStep",
+    "funnelStepBreakdown",
+    "funnelCustomSteps",
+    "funnelTrendsDropOff",
+    "funnelTrendsEntrancePeriodStart",
+    "includeRecordings",
+    "modifiers",
+    "response",
+}
+
+
+def funnel_actors_query(funnel: FunnelSQL, params: Params, step: int, breakdown: list[str] | None) -> str:
+    """Actors mode of the steps query: ``step`` as ``funnelStep`` (1-based, negative = dropped)."""
+    reached = f"step_reached >= {params.add(step - 1, 'Int64')}"
+    if step < 0:
+        reached = f"step_reached = {params.add(-step - 2, 'Int64')}"
+    conditions = [reached]
+    if breakdown is not None:
+        conditions.append(f"breakdown = {params.add(breakdown, 'Array(String)')}")
+    return (
+        f"SELECT aggregation_target AS actor_id\nFROM ({actor_results(funnel)})\n"
+        f"WHERE {' AND '.join(conditions)}\nGROUP BY actor_id"
+    )
+
+
+def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
+    for name in sorted(node):
+        if name not in FIELDS:
+            raise QueryError(f"Unsupported field {name!r} for FunnelsActorsQuery.", attr=f"source__{name}")
+    source = node.get("source")
+    if not isinstance(source, dict) or source.get("kind") != "FunnelsQuery":
+        raise QueryError("FunnelsActorsQuery needs a FunnelsQuery as source.", attr="source__source")
+    for name in ("funnelCustomSteps", "funnelTrendsDropOff", "funnelTrendsEntrancePeriodStart"):
+        if node.get(name) is not None:
+            raise QueryError(f"{name} is not supported yet.", attr=f"source__{name}")
+    prepared = prepare(team, source, timeout_key="default")
+    spec = prepared.spec
+    if spec.viz_type != "steps":
+        raise QueryError(
+            f"Actors of a {spec.viz_type} funnel are not supported yet.", attr="source__source__funnelsFilter"
+        )
+    if spec.aggregation_group_type_index is not None or spec.aggregate_by_hogql is not None:
+        raise QueryError("Group or HogQL actors are not supported yet.", attr="source__source")
+    if team.aggregate_by_distinct_id:
+        raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
+    n = prepared.funnel.n
+    step = node.get("funnelStep")
+    if type(step) is not int or step == 0 or step > n or step < -n or step == -1:
+        raise QueryError(
+            f"funnelStep must be 1 to {n} (reached) or -2 to -{n} (dropped off).", attr="source__funnelStep"
+        )
+    breakdown = node.get("funnelStepBreakdown")
+    values: list[str] | None = None
+    if breakdown is not None:
+        if spec.breakdown is None:
+            raise QueryError("funnelStepBreakdown needs a funnel with a breakdown.", attr=BREAKDOWN_ATTR)
+        values = [str(v) for v in breakdown] if isinstance(breakdown, list) else [str(breakdown)]
+        if values == ["Other"]:
+            raise QueryError("Actors of the Other breakdown are not supported yet.", attr=BREAKDOWN_ATTR)
+    sql = funnel_actors_query(prepared.funnel, prepared.params, step, values)
+    return ActorsSql(sql=sql, params=prepared.params.values, columns=("actor_id",))
