@@ -10,6 +10,12 @@ from analytics.views.index import index
 from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
+from analytics.views.legacy_persons import (
+    LegacyFunnelPersonsView,
+    LegacyLifecyclePersonsView,
+    LegacyStickinessPersonsView,
+    LegacyTrendPersonsView,
+)
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
@@ -47,6 +53,16 @@ team_urlpatterns: list = [
         name="insights-retention",
     ),
     re_path(r"^insights/path(?:\.(?P<format>csv|json))?/?$", LegacyPathsView.as_view(), name="insights-path"),
+    # persons behind insight data points (legacy person URLs)
+    *[
+        re_path(rf"^persons/{route}(?:\.(?P<format>csv|json))?/?$", view.as_view(), name=f"persons-{route}")
+        for route, view in (
+            ("trends", LegacyTrendPersonsView),
+            ("stickiness", LegacyStickinessPersonsView),
+            ("lifecycle", LegacyLifecyclePersonsView),
+            ("funnel", LegacyFunnelPersonsView),
+        )
+    ],
     # async query status
     re_path(r"^query/(?P<id>[^/]+)/?$", QueryStatusView.as_view(), name="query-status"),
 ]

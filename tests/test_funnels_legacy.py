@@ -43,7 +43,7 @@ def test_get_with_query_string_filters(api, team, two_people):
     assert first["dropped_people_url"] is None
     assert "funnel_step=1" in first["converted_people_url"]
     assert "funnel_step=-2" in second["dropped_people_url"]
-    assert first["converted_people_url"].split("?")[0].endswith("/api/person/funnel/")
+    assert first["converted_people_url"].split("?")[0].endswith(f"/api/projects/{team.id}/persons/funnel/")
     # the same request again comes from the cache
     assert api.get(url(team), params).json()["is_cached"] is True
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from analytics.serializers.compute_schemas import TREND_PARAMS, TrendResponseSerializer
 from analytics.serializers.request_schemas import LegacyTrendRequestSerializer
 from analytics.views.legacy_base import LegacyComputeView
+from analytics.views.legacy_persons import trend_persons_urls
 from insights_api.errors import QueryError
 from query_engine.legacy.registry import filters_to_query
 
@@ -77,6 +78,14 @@ class LegacyTrendView(LegacyComputeView):
 
     def legacy_attr(self, attr: str | None) -> str | None:
         return legacy_attr(attr)
+
+    def shape(self, results: Any, filters: dict[str, Any]) -> Any:
+        """Trend entries gain ``persons_urls`` (or ``persons`` for a total value)."""
+        if self.query(filters).get("kind") == "TrendsQuery" and isinstance(results, list):
+            for entry in results:
+                if isinstance(entry, dict) and entry.get("action"):
+                    trend_persons_urls(self.team.id, filters, entry)
+        return results
 
     def respond(self, body: dict[str, Any], filters: dict[str, Any]) -> Response:
         accepted = getattr(self.request, "accepted_renderer", None)

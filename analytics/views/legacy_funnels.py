@@ -36,14 +36,14 @@ CORRELATION_KEYS = {
 NOT_FILTERS = ("format", "refresh")
 
 
-def people_url(filters: dict[str, Any], step: int, breakdown: Any = None) -> str:
-    """Where PostHog's legacy engine points for the actors of one step."""
+def people_url(team_id: int, filters: dict[str, Any], step: int, breakdown: Any = None) -> str:
+    """The project's ``persons/funnel/`` route for the actors of one step."""
     params = {k: v for k, v in filters.items() if k not in NOT_FILTERS}
     params = {k: v if isinstance(v, str) else _json(v) for k, v in params.items()}
     params["funnel_step"] = str(step)
     if breakdown is not None:
         params["funnel_step_breakdown"] = _json(breakdown)
-    return f"{settings.SITE_URL}/api/person/funnel/?{urlencode(params)}"
+    return f"{settings.SITE_URL}/api/projects/{team_id}/persons/funnel/?{urlencode(params)}"
 
 
 def _json(value: Any) -> str:
@@ -52,7 +52,7 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def with_people_urls(result: Any, filters: dict[str, Any]) -> Any:
+def with_people_urls(result: Any, filters: dict[str, Any], team_id: int) -> Any:
     """Steps results gain ``converted_people_url``/``dropped_people_url`` as the legacy engine gave."""
     if not isinstance(result, list) or not result:
         return result
@@ -62,8 +62,10 @@ def with_people_urls(result: Any, filters: dict[str, Any]) -> Any:
             if not isinstance(step, dict) or "order" not in step:
                 return result
             number, breakdown = step["order"] + 1, step.get("breakdown_value")
-            step["converted_people_url"] = people_url(filters, number, breakdown)
-            step["dropped_people_url"] = people_url(filters, -number, breakdown) if number > 1 else None
+            step["converted_people_url"] = people_url(team_id, filters, number, breakdown)
+            step["dropped_people_url"] = (
+                people_url(team_id, filters, -number, breakdown) if number > 1 else None
+            )
     return result
 
 
@@ -76,7 +78,7 @@ class LegacyFunnelView(LegacyComputeView):
         return funnels_query(filters)
 
     def shape(self, result: Any, filters: dict[str, Any]) -> Any:
-        return with_people_urls(result, filters)
+        return with_people_urls(result, filters, self.team.id)
 
 
 @extend_schema_view(
