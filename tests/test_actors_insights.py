@@ -108,3 +108,66 @@ def test_funnel_every_step_of_every_breakdown(api, fixture_team):
     assert checked == 3 * 2
     chrome = funnel_actors(api, fixture_team, query, funnelStep=1, funnelStepBreakdown=["Chrome"])
     assert emails(chrome) == ["p1@x.io", "p3@x.io"]
+
+
+RETENTION = {
+    "kind": "RetentionQuery",
+    "retentionFilter": {
+        "period": "Day",
+        "totalIntervals": 5,
+        "targetEntity": {"id": "$pageview", "type": "events"},
+        "returningEntity": {"id": "$pageview", "type": "events"},
+    },
+    "dateRange": {"date_from": "2020-01-09", "date_to": "2020-01-13"},
+}
+
+
+def test_retention_every_cohort_cell(api, fixture_team):
+    rows = post(api, fixture_team, RETENTION)["results"]
+    checked = 0
+    for i, row in enumerate(rows):
+        body = insight_actors(api, fixture_team, RETENTION, interval=i)
+        assert body["columns"] == ["person"]
+        found = post(
+            api,
+            fixture_team,
+            {
+                "kind": "ActorsQuery",
+                "source": {"kind": "InsightActorsQuery", "source": RETENTION, "interval": i},
+                "select": ["properties.email", "appearances"],
+            },
+        )["results"]
+        assert len(found) == row["values"][0]["count"]
+        for lag, cell in enumerate(row["values"]):
+            assert sum(1 for _, appearances in found if lag in appearances) == cell["count"], (i, lag)
+            checked += 1
+    assert checked == 5 * 5  # rectangular rows: every lag of every cohort
+    # Jan 9: p1 (back on the 11th, lag 2) and p2 (back on the 12th, lag 3).
+    first = post(
+        api,
+        fixture_team,
+        {
+            "kind": "ActorsQuery",
+            "source": {"kind": "InsightActorsQuery", "source": RETENTION, "interval": 0},
+            "select": ["properties.email", "appearances"],
+            "orderBy": ["person"],
+        },
+    )["results"]
+    assert first == [["p1@x.io", [0, 2]], ["p2@x.io", [0, 3]]]
+    assert insight_actors(api, fixture_team, RETENTION, code=400, interval=5)["attr"] == "source__interval"
+
+
+def test_funnel_trends_entrance_periods(api, fixture_team):
+    query = {**FUNNEL, "funnelsFilter": {"funnelVizType": "trends"}}
+    (entry,) = post(api, fixture_team, query)["results"]
+    for day, rate in zip(entry["days"], entry["data"], strict=True):
+        selector = {"funnelTrendsEntrancePeriodStart": day}
+        converted = funnel_actors(api, fixture_team, query, funnelTrendsDropOff=False, **selector)["results"]
+        dropped = funnel_actors(api, fixture_team, query, funnelTrendsDropOff=True, **selector)["results"]
+        entered = len(converted) + len(dropped)
+        assert (round(len(converted) / entered * 100, 2) if entered else 0) == rate, day
+    jan9 = {"funnelTrendsEntrancePeriodStart": "2020-01-09"}
+    assert emails(funnel_actors(api, fixture_team, query, funnelTrendsDropOff=False, **jan9)) == ["p1@x.io"]
+    assert emails(funnel_actors(api, fixture_team, query, funnelTrendsDropOff=True, **jan9)) == ["p2@x.io"]
+    refused = funnel_actors(api, fixture_team, query, code=400, **jan9)
+    assert refused["attr"] == "source__funnelTrendsDropOff"

@@ -216,3 +216,24 @@ def test_refusals(api, people):
     assert actors(api, people, day, select=["nope"], status=400)["attr"] == "select__0"
     assert actors(api, people, day, select=["count()"], status=400)["attr"] == "select__0"
     assert actors(api, people, day, properties=[{"key": "a"}], status=400)["attr"] == "properties"
+
+
+def test_insight_actors_query_options(api, people):
+    query = trends(
+        breakdownFilter={"breakdown": "$browser", "breakdown_type": "event"},
+        compareFilter={"compare": True},
+        dateRange={"date_from": "2020-01-12", "date_to": "2020-01-14"},
+    )
+    source = {"kind": "InsightActorsQuery", "source": query, "day": "2020-01-12"}
+    body = post(api, people, {"kind": "InsightActorsQueryOptions", "source": source})
+    assert [d["value"] for d in body["day"]] == ["2020-01-12", "2020-01-13", "2020-01-14"]
+    assert body["series"] == [{"label": "$pageview", "value": 0}]
+    assert [c["value"] for c in body["compare"]] == ["current", "previous"]
+    # Browsers seen now (Chrome, Firefox) and in the period before (Chrome, Firefox on Jan 9).
+    assert sorted(b["value"] for b in body["breakdown"]) == ["Chrome", "Firefox"]
+    assert body["status"] is None
+    lifecycle = {"kind": "LifecycleQuery", "series": [PAGEVIEW], "dateRange": RANGE}
+    source = {"kind": "InsightActorsQuery", "source": lifecycle}
+    body = post(api, people, {"kind": "InsightActorsQueryOptions", "source": source})
+    assert [s["value"] for s in body["status"]] == ["dormant", "new", "resurrecting", "returning"]
+    assert len(body["day"]) == 9 and body["breakdown"] is None

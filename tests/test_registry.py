@@ -43,6 +43,7 @@ def test_series_kinds_have_their_own_time_limits_and_the_others_the_default():
         "HogQLMetadata": "default",
         "EventsQuery": "default",
         "ActorsQuery": "default",
+        "InsightActorsQueryOptions": "default",
     }
 
 
@@ -57,7 +58,13 @@ def test_every_legacy_insight_name_has_a_converter_and_back():
 
 def test_insight_viz_may_wrap_every_insight_kind():
     # Every insight kind; HogQL and events queries are not insights.
-    assert insight_query_kinds() == set(RUNNERS) - {"HogQLQuery", "HogQLMetadata", "EventsQuery", "ActorsQuery"}
+    assert insight_query_kinds() == set(RUNNERS) - {
+        "HogQLQuery",
+        "HogQLMetadata",
+        "EventsQuery",
+        "ActorsQuery",
+        "InsightActorsQueryOptions",
+    }
 
 
 @pytest.mark.parametrize("wrapper", sorted(WRAPPER_KINDS))

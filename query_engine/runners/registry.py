@@ -19,6 +19,7 @@ from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunn
 from query_engine.runners.funnels.runner import FunnelsRunner
 from query_engine.runners.hogql.runner import HogQLQueryRunner
 from query_engine.runners.hogql_metadata.runner import HogQLMetadataRunner
+from query_engine.runners.insight_actors_options.runner import InsightActorsQueryOptionsRunner
 from query_engine.runners.lifecycle.runner import LifecycleRunner
 from query_engine.runners.paths.runner import PathsRunner
 from query_engine.runners.retention.runner import RetentionRunner
@@ -38,6 +39,7 @@ RUNNERS: dict[str, type[Runner]] = {
     "HogQLMetadata": HogQLMetadataRunner,
     "EventsQuery": EventsQueryRunner,
     "ActorsQuery": ActorsQueryRunner,
+    "InsightActorsQueryOptions": InsightActorsQueryOptionsRunner,
 }
 
 

@@ -12,6 +12,7 @@ from query_engine.nodes import unwrap
 from query_engine.runners.actors.base import ActorsSql
 from query_engine.runners.funnels.actors import funnels_actors
 from query_engine.runners.lifecycle.actors import lifecycle_actors
+from query_engine.runners.retention.actors import retention_actors
 from query_engine.runners.stickiness.actors import stickiness_actors
 from query_engine.runners.trends.actors import TrendsActors
 from query_engine.team import TeamContext
@@ -55,6 +56,8 @@ def actors_source(team: TeamContext, node: Any) -> ActorsSql:
             return stickiness_actors(team, node)
         if insight == "LifecycleQuery":
             return lifecycle_actors(team, node)
+        if insight == "RetentionQuery":
+            return retention_actors(team, node)
         raise QueryError(
             f"Actors of {insight!r} insights are not supported yet.", attr="source__source__kind"
         )

@@ -21,7 +21,7 @@ SOURCE_TYPES = {
     "actor_id": "UUID",
     "event_count": "UInt64",
     "event_distinct_ids": "Array(String)",
-    "appearances": "Array(UInt64)",
+    "appearances": "Array(Int64)",
 }
 
 PERSON_FIELDS: FieldTree = {

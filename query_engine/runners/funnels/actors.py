@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from query_engine.dates import localize
 from query_engine.errors import QueryError
-from query_engine.runners.actors.base import ActorsSql
-from query_engine.runners.funnels.runner import prepare
+from query_engine.runners.actors.base import ActorsSql, parse_day
+from query_engine.runners.funnels.queries import trends_actors_query
+from query_engine.runners.funnels.runner import Prepared, prepare
 from query_engine.runners.funnels.sql import FunnelSQL, actor_results
 from query_engine.sql.params import Params
 from query_engine.team import TeamContext
@@ -50,11 +52,12 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
     source = node.get("source")
     if not isinstance(source, dict) or source.get("kind") != "FunnelsQuery":
         raise QueryError("FunnelsActorsQuery needs a FunnelsQuery as source.", attr="source__source")
-    for name in ("funnelCustomSteps", "funnelTrendsDropOff", "funnelTrendsEntrancePeriodStart"):
-        if node.get(name) is not None:
-            raise QueryError(f"{name} is not supported yet.", attr=f"source__{name}")
+    if node.get("funnelCustomSteps") is not None:
+        raise QueryError("funnelCustomSteps is not supported yet.", attr="source__funnelCustomSteps")
     prepared = prepare(team, source, timeout_key="default")
     spec = prepared.spec
+    if spec.viz_type == "trends":
+        return _trends_actors(team, node, prepared)
     if spec.viz_type != "steps":
         raise QueryError(
             f"Actors of a {spec.viz_type} funnel are not supported yet.", attr="source__source__funnelsFilter"
@@ -79,3 +82,33 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
             raise QueryError("Actors of the Other breakdown are not supported yet.", attr=BREAKDOWN_ATTR)
     sql = funnel_actors_query(prepared.funnel, prepared.params, step, values)
     return ActorsSql(sql=sql, params=prepared.params.values, columns=("actor_id",))
+
+
+def _trends_actors(team: TeamContext, node: dict[str, Any], prepared: Prepared) -> ActorsSql:
+    """Funnel trends: the actors who entered in one period and converted (or dropped off)."""
+    for name in ("funnelTrendsDropOff", "funnelTrendsEntrancePeriodStart"):
+        if node.get(name) is None:
+            raise QueryError(
+                f"Actors parameter `{name}` must be provided for funnel trends persons!",
+                attr=f"source__{name}",
+            )
+    drop_off = node["funnelTrendsDropOff"]
+    if not isinstance(drop_off, bool):
+        raise QueryError("funnelTrendsDropOff must be true or false.", attr="source__funnelTrendsDropOff")
+    start = parse_day(
+        node["funnelTrendsEntrancePeriodStart"], team.tz, "source__funnelTrendsEntrancePeriodStart"
+    )
+    if start not in prepared.window.buckets:
+        raise QueryError(
+            "funnelTrendsEntrancePeriodStart is not a period of the funnel.",
+            attr="source__funnelTrendsEntrancePeriodStart",
+        )
+    if node.get("funnelStepBreakdown") is not None:
+        raise QueryError("funnelStepBreakdown is not supported for funnel trends yet.", attr=BREAKDOWN_ATTR)
+    spec, params = prepared.spec, prepared.params
+    to_step = spec.last_step if spec.to_step is None else spec.to_step
+    moment = int(localize(start, prepared.window.tz).timestamp())
+    sql = trends_actors_query(
+        prepared.funnel, spec.from_step, to_step, params.add(moment, "Int64"), drop_off, None
+    )
+    return ActorsSql(sql=sql, params=params.values, columns=("actor_id",))

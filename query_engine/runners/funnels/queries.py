@@ -54,10 +54,10 @@ def _period_events(funnel: FunnelSQL) -> str:
     return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, ev))"
 
 
-def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
-    """Per (entrance period, breakdown): actors reaching ``from_step`` and ``to_step``."""
+def _trends_actors(funnel: FunnelSQL) -> str:
+    """Per (actor, breakdown value, entrance period): the match ``m`` of that attempt."""
     events = _period_events(funnel)
-    actors = (
+    return (
         f"SELECT aggregation_target, prop_val, period,\n  {match_fold(funnel, events)}\n"
         f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
         f"    {prop_values(funnel)} AS prop_vals,\n"
@@ -65,6 +65,11 @@ def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
         f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
         "ARRAY JOIN prop_vals AS prop_val\nARRAY JOIN periods AS period"
     )
+
+
+def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:
+    """Per (entrance period, breakdown): actors reaching ``from_step`` and ``to_step``."""
+    actors = _trends_actors(funnel)
     return (
         f"SELECT period, prop_val AS breakdown, countIf(m.1 >= {from_step + 1}) AS reached_from,\n"
         f"  countIf(m.1 >= {to_step + 1}) AS reached_to\n"
@@ -97,4 +102,17 @@ def time_to_convert_query(funnel: FunnelSQL, from_step: int, to_step: int, bin_c
         "FROM (\n  SELECT toInt64(floor((time - lo) / width)) AS bin, count() AS c, any(lo) AS bin_lo,\n"
         "    any(width) AS bin_width, any(bin_count) AS bins, any(average) AS avg_time\n"
         "  FROM times CROSS JOIN stats GROUP BY bin\n)"
+    )
+
+
+def trends_actors_query(
+    funnel: FunnelSQL, from_step: int, to_step: int, period: str, drop_off: bool, breakdown: str | None
+) -> str:
+    """Actors mode of ``trends_query``: who entered in ``period`` (a bound unix time) and
+    converted to ``to_step`` (or, with ``drop_off``, reached ``from_step`` but not ``to_step``)."""
+    reached = f"m.1 >= {from_step + 1} AND m.1 < {to_step + 1}" if drop_off else f"m.1 >= {to_step + 1}"
+    value = f" AND prop_val = {breakdown}" if breakdown is not None else ""
+    return (
+        f"SELECT aggregation_target AS actor_id\nFROM ({_trends_actors(funnel)})\n"
+        f"WHERE m.3 = 0 AND toInt64(period) = {period} AND {reached}{value}\nGROUP BY actor_id"
     )

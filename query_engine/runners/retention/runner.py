@@ -58,7 +58,15 @@ class RetentionBuilder:
         return events_source(params, self.team.id, with_person=True), person_id_expr(), "1"
 
     def build(self, window: RetentionWindow, kept_values: tuple[str, ...] | None = None) -> tuple[str, dict]:
-        options, params = self.options, Params()
+        params = Params()
+        sql = retention_sql(self.compile(window, params, kept_values), params)
+        return sql, params.values
+
+    def compile(
+        self, window: RetentionWindow, params: Params, kept_values: tuple[str, ...] | None = None
+    ) -> RetentionSql:
+        """The statement's fragments (the matrix and its actors mode are printed from them)."""
+        options = self.options
         source, actor, actor_condition = self._actor(params)
         filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         breakdown = None
@@ -68,7 +76,7 @@ class RetentionBuilder:
             )
             breakdown = f"ifNull({value}, '')"
         target = self._entity(options.target, params)
-        spec = RetentionSql(
+        return RetentionSql(
             source=source,
             actor=actor,
             where=_and(
@@ -98,8 +106,6 @@ class RetentionBuilder:
             kept_values=kept_values,
             other_value=BREAKDOWN_OTHER,
         )
-        sql = retention_sql(spec, params)
-        return sql, params.values
 
 
 class RetentionRunner:

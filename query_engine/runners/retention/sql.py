@@ -206,3 +206,36 @@ FROM (
 {joins}{where}
 GROUP BY breakdown_value, start_index, lag_index
 ORDER BY breakdown_value, start_index, lag_index"""
+
+
+def retention_actors_sql(spec: RetentionSql, params: Params, interval: int, breakdown: str | None) -> str:
+    """Actors mode: the cohort of start period ``interval`` (its lag-0 cell), one row per actor
+    with ``appearances``: the lags at which the actor was counted in that row."""
+    keys = "actor" if spec.breakdown is None else "actor, breakdown_value"
+    value = "'' AS breakdown_value" if spec.breakdown is None else "breakdown_value"
+    start = params.add(interval, "Int64")
+    condition = f"has(starts, {start})"
+    if breakdown is not None:
+        condition += f" AND breakdown_value = {params.add(breakdown)}"
+    later = f"arrayMap(r -> r - {start}, arrayFilter(r -> r > {start}, returns))"
+    lags = (
+        f"range(toUInt64(1 + arrayMax(arrayConcat([0], {later}))))"
+        if spec.cumulative
+        else f"arrayConcat([0], {later})"
+    )
+    appearances = f"arraySort(groupUniqArrayArray(arrayMap(x -> toInt64(x), {lags})))"
+    return f"""SELECT actor AS actor_id, {appearances} AS appearances
+FROM (
+  SELECT actor, {value},
+    {_returns(spec, params)} AS returns,
+    {_starts(spec)} AS starts
+  FROM (
+    SELECT {_event_columns(spec, params)}
+    {spec.source}
+    WHERE {spec.where}
+    AND {_time_filter(spec, params)}
+  )
+  GROUP BY {keys}
+)
+WHERE {condition}
+GROUP BY actor_id"""

@@ -1,0 +1,1 @@
+"""InsightActorsQueryOptions: the points a persons list can switch between."""
