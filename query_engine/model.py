@@ -74,6 +74,7 @@ class Series:
     properties: PropertyGroup = EMPTY_GROUP
     order: int = 0
     math_hogql: str | None = None  # the aggregate expression of ``math: "hogql"``
+    math_multiplier: float | None = None  # property maths: each value times this
 
 
 @dataclass(frozen=True)

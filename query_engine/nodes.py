@@ -7,6 +7,7 @@ Property filters that are malformed are ignored (treated as TRUE), as PostHog do
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from query_engine.dates import INTERVALS, is_valid_date
@@ -117,6 +118,14 @@ def _parse_item(raw: Any, attr: str) -> PropertyFilter | PropertyGroup:
     )
 
 
+def _multiplier(value: Any, attr: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise QueryError("math_multiplier must be a finite number.", attr=attr)
+    return float(value)
+
+
 def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
     if not isinstance(raw, dict):
         raise QueryError("Each series must be an object.", attr=attr)
@@ -138,6 +147,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math": math,
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
+        "math_multiplier": _multiplier(raw.get("math_multiplier"), f"{attr}__math_multiplier"),
         "math_group_type_index": raw.get("math_group_type_index"),
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
         "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),

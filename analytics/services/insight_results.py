@@ -9,12 +9,14 @@ under a computing mode its 400 reaches the caller.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from query_engine.legacy.registry import filters_to_query
+from query_engine.node_fields import NODE_FIELDS
 from query_engine.nodes import unwrap
 from query_engine.refresh.cache import query_cache_key
 from query_engine.refresh.modes import ExecutionMode
@@ -62,7 +64,48 @@ def with_dashboard_filters(query: dict[str, Any], dashboard_filters: dict[str, A
     extra = dashboard_filters.get("properties") or []
     if extra:
         source["properties"] = [*(source.get("properties") or []), *extra]
+    breakdown = dashboard_filters.get("breakdown_filter")
+    if breakdown and "breakdownFilter" in NODE_FIELDS.get(str(source.get("kind")), ()):
+        source["breakdownFilter"] = breakdown
     return merged
+
+
+OVERRIDE_FIELDS = ("date_from", "date_to", "explicitDate", "properties", "breakdown_filter")
+
+
+def parse_filters_override(raw: Any, attr: str = "filters_override") -> dict[str, Any]:
+    """A ``filters_override`` (PostHog's DashboardFilter): a JSON object (or its text) whose
+    fields are applied like a dashboard's filters; an unknown field is a 400."""
+    if raw in (None, ""):
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise QueryError("filters_override must be a JSON object.", attr=attr) from None
+    if not isinstance(raw, dict):
+        raise QueryError("filters_override must be a JSON object.", attr=attr)
+    for name in raw:
+        if name not in OVERRIDE_FIELDS:
+            raise QueryError(
+                f"Unknown filters_override field {str(name)[:60]!r}.", attr=f"{attr}__{str(name)[:60]}"
+            )
+    for name in ("date_from", "date_to"):
+        if raw.get(name) is not None and not isinstance(raw[name], str):
+            raise QueryError(f"{name} must be a date string.", attr=f"{attr}__{name}")
+    if raw.get("properties") is not None and not isinstance(raw["properties"], list):
+        raise QueryError("properties must be a list of property filters.", attr=f"{attr}__properties")
+    if raw.get("breakdown_filter") is not None and not isinstance(raw["breakdown_filter"], dict):
+        raise QueryError("breakdown_filter must be an object.", attr=f"{attr}__breakdown_filter")
+    return raw
+
+
+def refuse_variables_override(raw: Any) -> None:
+    """HogQL variables are not built, so overriding them cannot be honoured."""
+    if raw not in (None, "", {}, "{}"):
+        raise QueryError(
+            "variables_override is not supported: HogQL variables are not built.", attr="variables_override"
+        )
 
 
 def with_dashboard_legacy_filters(
@@ -136,10 +179,13 @@ def insights_result_fields(
     refresh_requested: bool = False,
     dashboard: Any = None,
     sharing: bool = False,
+    filters_override: dict[str, Any] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """The selector views call: each insight's result fields by id, for ``InsightSerializer``'s
     ``results`` context (the serializer renders them and never asks the engine itself)."""
     dashboard_filters = dashboard.filters if dashboard is not None else None
+    if filters_override:
+        dashboard_filters = {**(dashboard_filters or {}), **filters_override}
     return {
         insight.pk: result_fields(
             team=insight.team,

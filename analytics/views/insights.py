@@ -30,7 +30,11 @@ from analytics.renderers import FlatCSVRenderer
 from analytics.response_cache.stored import HintedResponse, StoreHint
 from analytics.serializers.insights import InsightBasicSerializer, InsightSerializer
 from analytics.services.insight_access import at_least, hidden_insight_ids, live_tiles, user_access_level
-from analytics.services.insight_results import insights_result_fields
+from analytics.services.insight_results import (
+    insights_result_fields,
+    parse_filters_override,
+    refuse_variables_override,
+)
 from analytics.services.insights import create_insight, find_insight, update_insight
 from analytics.views.insight_actions import InsightActionsMixin
 from analytics.views.insight_filters import InsightFilterSet, truthy
@@ -182,6 +186,7 @@ class InsightViewSet(
             refresh_requested=context["refresh_requested"],
             dashboard=context.get("dashboard"),
             sharing=context.get("sharing", False),
+            filters_override=context.get("filters_override"),
         )
         user = self.request.user
         if not context.get("sharing") and user.is_authenticated:
@@ -212,6 +217,9 @@ class InsightViewSet(
             tile = next((t for t in live_tiles(insight) if t.dashboard_id == int(dashboard_id)), None)
             if tile is not None:
                 context["dashboard"] = tile.dashboard  # prefetched with the tiles
+        if not context.get("sharing"):  # a shared link ignores overrides, as PostHog's does
+            context["filters_override"] = parse_filters_override(request.query_params.get("filters_override"))
+            refuse_variables_override(request.query_params.get("variables_override"))
         serializer_class = self.get_serializer_class()
         if issubclass(serializer_class, InsightSerializer):
             self._add_results(context, [insight])

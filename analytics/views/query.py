@@ -16,6 +16,11 @@ from rest_framework.views import APIView
 
 from access_control.views import TeamScopedMixin
 from analytics.serializers.compute_schemas import QueryRequestSerializer, QueryResponseSerializer
+from analytics.services.insight_results import (
+    parse_filters_override,
+    refuse_variables_override,
+    with_dashboard_filters,
+)
 from analytics.services.team_context import team_context
 from insights_api.errors import QueryError
 from insights_api.store_failures import require_cache
@@ -42,6 +47,10 @@ class QueryView(TeamScopedMixin, APIView):
         query = body.get("query")
         if not isinstance(query, dict):
             raise QueryError("query must be a query node object.", attr="query")
+        override = parse_filters_override(body.get("filters_override"))
+        refuse_variables_override(body.get("variables_override"))
+        if override:
+            query = with_dashboard_filters(query, override)
         mode = parse_refresh(body.get("refresh"), default=ExecutionMode.BLOCKING)
         if body.get("async") is True and body.get("refresh") in (None, ""):
             mode = ExecutionMode.ASYNC

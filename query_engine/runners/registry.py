@@ -11,6 +11,7 @@ from typing import Any
 
 from query_engine.errors import QueryError
 from query_engine.limits import check_filter_count
+from query_engine.node_fields import check_node_fields
 from query_engine.nodes import WRAPPER_KINDS, unwrap
 from query_engine.runners.actors.runner import ActorsQueryRunner
 from query_engine.runners.base import Runner
@@ -71,4 +72,5 @@ def runner_for(*, team: TeamContext, query: dict[str, Any], user_id: int | None 
     if cls is None:
         known = ", ".join(sorted(RUNNERS)) or "none yet"
         raise QueryError(f"Unsupported query kind {kind!r}; supported: {known}.", attr="query__kind")
+    check_node_fields(node)
     return cls(team=team, query=node, user_id=user_id)

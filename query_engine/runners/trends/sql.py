@@ -69,7 +69,14 @@ def _math_property(req: SeriesRequest, params: Params) -> str:
     if prop == "$time":
         return "toFloat64(toUnixTimestamp(events.timestamp))"
     source = "person" if req.series.math_property_type == "person_properties" else "event"
-    return f"toFloat64OrNull({property_value(source, prop, params)})"
+    return _multiplied(f"toFloat64OrNull({property_value(source, prop, params)})", req, params)
+
+
+def _multiplied(value: str, req: SeriesRequest, params: Params) -> str:
+    """``math_multiplier`` scales each property value before the math, as PostHog does."""
+    if req.series.math_multiplier is None:
+        return value
+    return f"({value} * {params.add(req.series.math_multiplier, 'Float64')})"
 
 
 def aggregate(req: SeriesRequest, params: Params) -> str:
@@ -234,7 +241,7 @@ def _per_session(req: SeriesRequest, params: Params) -> str:
     )
     inner = (
         f"SELECT {_select_bucket(req, params)}{bd_select}, events.`$session_id` AS sid,"
-        f" any({number}) AS session_value\n"
+        f" any({_multiplied(number, req, params)}) AS session_value\n"
         f"{_source(req, params)}\n"
         f"{series_where(req, params, req.date_from)}\n"
         f"GROUP BY bucket_start{bd_col}, sid"
