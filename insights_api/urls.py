@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture, sdk
+from analytics.views.dashboards import DashboardViewSet
 from analytics.views.exports import ExportedAssetViewSet
 from analytics.views.health import health
 from analytics.views.index import index
@@ -30,6 +31,7 @@ root_router.register("users", CurrentUserViewSet, basename="user")
 root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_key")
 team_router.register("insights", InsightViewSet, basename="insight")
 team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
+team_router.register("dashboards", DashboardViewSet, basename="dashboard")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.

@@ -1,0 +1,138 @@
+"""Dashboards and their tiles as PostHog's dashboard API shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from analytics.models import Dashboard, DashboardTile, RestrictionLevel
+from analytics.serializers.insights import InsightSerializer
+from analytics.serializers.users import UserBasicSerializer
+from analytics.services.insight_access import can_edit_dashboard
+
+# Dashboard-level filters this project applies to tiles (``with_dashboard_filters``).
+DASHBOARD_FILTER_KEYS = frozenset({"date_from", "date_to", "properties"})
+# PostHog request fields this project does not implement: refused, never silently dropped.
+REFUSED_FIELDS = (
+    "pinned",
+    "tags",
+    "use_template",
+    "use_dashboard",
+    "duplicate_tiles",
+    "delete_insights",
+    "variables",
+    "breakdown_colors",
+    "data_color_theme_id",
+)
+
+
+class DashboardTileUpdateSerializer(serializers.Serializer):
+    """One entry of ``tiles`` in a PATCH: an existing tile's layout, colour or removal."""
+
+    id = serializers.IntegerField()
+    layouts = serializers.JSONField(required=False)
+    color = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=400)
+    deleted = serializers.BooleanField(required=False)
+
+    def validate_layouts(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be an object.")
+        return value
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("text", "insight", "filters_overrides"):
+                if name in data:
+                    raise serializers.ValidationError({name: "Changing this tile field is not supported."})
+        return super().to_internal_value(data)
+
+
+class DashboardSerializer(serializers.ModelSerializer):
+    """Dashboard fields; ``tiles`` are rendered by the view (null in lists, as PostHog)."""
+
+    created_by = UserBasicSerializer(read_only=True)
+    filters = serializers.JSONField(required=False)
+    tiles = DashboardTileUpdateSerializer(many=True, required=False, write_only=True)
+    is_shared = serializers.SerializerMethodField()
+    effective_restriction_level = serializers.SerializerMethodField()
+    effective_privilege_level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dashboard
+        fields = [
+            "id",
+            "name",
+            "description",
+            "created_at",
+            "created_by",
+            "is_shared",
+            "deleted",
+            "filters",
+            "restriction_level",
+            "effective_restriction_level",
+            "effective_privilege_level",
+            "tiles",
+        ]
+        read_only_fields = ["id", "created_at", "created_by"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in REFUSED_FIELDS:
+                if name in data:
+                    raise serializers.ValidationError({name: "This field is not supported by this server."})
+        return super().to_internal_value(data)
+
+    def validate_filters(self, value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be an object.")
+        unknown = sorted(set(value) - DASHBOARD_FILTER_KEYS)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unsupported dashboard filter: {', '.join(unknown)}. "
+                "Supported: date_from, date_to, properties."
+            )
+        for key in ("date_from", "date_to"):
+            if value.get(key) is not None and not isinstance(value[key], str):
+                raise serializers.ValidationError(f"{key} must be a string.")
+        properties = value.get("properties")
+        if properties is not None and not isinstance(properties, list):
+            raise serializers.ValidationError("properties must be a list of property filters.")
+        return value
+
+    def get_is_shared(self, dashboard: Dashboard) -> bool:
+        return False
+
+    def get_effective_restriction_level(self, dashboard: Dashboard) -> int:
+        return dashboard.restriction_level
+
+    def get_effective_privilege_level(self, dashboard: Dashboard) -> int:
+        user = self.context["request"].user
+        if can_edit_dashboard(dashboard=dashboard, user=user):
+            return RestrictionLevel.ONLY_COLLABORATORS_CAN_EDIT
+        return RestrictionLevel.EVERYONE_IN_PROJECT_CAN_EDIT
+
+    def to_representation(self, dashboard: Dashboard) -> dict[str, Any]:
+        data = super().to_representation(dashboard)
+        data["tiles"] = self.context.get("tiles")
+        return data
+
+
+def tile_representation(tile: DashboardTile, insight_data: dict[str, Any]) -> dict[str, Any]:
+    """A tile as PostHog shows it: the insight (computed in the dashboard's context) and its layout."""
+    return {
+        "id": tile.id,
+        "insight": insight_data,
+        "text": None,
+        "layouts": tile.layouts,
+        "color": tile.color,
+        "deleted": tile.deleted,
+        "last_refresh": insight_data.get("last_refresh"),
+        "is_cached": insight_data.get("is_cached"),
+        "order": None,
+    }
+
+
+__all__ = ["DashboardSerializer", "InsightSerializer", "tile_representation"]
