@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture, sdk
+from analytics.views.annotations import AnnotationViewSet
 from analytics.views.dashboards import DashboardViewSet
 from analytics.views.exports import ExportedAssetViewSet
 from analytics.views.health import health
@@ -32,6 +33,7 @@ root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="perso
 team_router.register("insights", InsightViewSet, basename="insight")
 team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
 team_router.register("dashboards", DashboardViewSet, basename="dashboard")
+team_router.register("annotations", AnnotationViewSet, basename="annotation")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.

@@ -1,6 +1,7 @@
 from analytics.models.access import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, AccessControl
 from analytics.models.action import Action
 from analytics.models.activity import ActivityLog
+from analytics.models.annotations import Annotation
 from analytics.models.dashboards import Dashboard, DashboardPrivilege, DashboardTile, RestrictionLevel
 from analytics.models.exports import ExportedAsset
 from analytics.models.insights import Insight, InsightViewed, Tag
@@ -12,6 +13,7 @@ __all__ = [
     "AccessControl",
     "Action",
     "ActivityLog",
+    "Annotation",
     "Dashboard",
     "DashboardPrivilege",
     "DashboardTile",
