@@ -139,7 +139,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise DoubleError(164, "READONLY", "Cannot execute query in readonly mode (GET request)")
             # A request's readonly lasts for that request on a server; SET on the shared chDB
             # connection would last for good (chDB refuses to lift it), so the double enforces it.
-            if params.pop("readonly", "0") not in ("0", "") and statements.first_keyword(statement) not in READ_KEYWORDS:
+            if (
+                params.pop("readonly", "0") not in ("0", "")
+                and statements.first_keyword(statement) not in READ_KEYWORDS
+            ):
                 raise DoubleError(164, "READONLY", "Cannot execute query in readonly mode")
             request = Request(
                 statement=statement,

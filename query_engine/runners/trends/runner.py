@@ -114,9 +114,9 @@ class TrendsRunner:
         if request.breakdown is not None and request.breakdown.histogram_bin_count is not None:
             edges_sql, edges_params = histogram_edges_query(request)
             edges = run_sql(edges_sql, edges_params, timeout_key=self.timeout_key).rows
-            request = replace(
-                request, histogram_edges=tuple(float(x) for x in (edges[0][0] if edges else []))
-            )
+            # No numeric value in range: quantiles are NULL, and there is nothing to bin.
+            values = edges[0][0] if edges else []
+            request = replace(request, histogram_edges=tuple(float(x) for x in values if x is not None))
         sql, params = series_query(request)
         rows = run_sql(sql, params, timeout_key=self.timeout_key).rows
         as_float = series.math in PROPERTY_MATHS or series.math.endswith("_count_per_actor")
