@@ -13,8 +13,10 @@ from analytics.views.insights import InsightViewSet
 from analytics.views.legacy_compute import LegacyTrendView
 from analytics.views.legacy_funnels import LegacyFunnelCorrelationView, LegacyFunnelView
 from analytics.views.legacy_persons import (
+    LegacyCorrelationPersonsView,
     LegacyFunnelPersonsView,
     LegacyLifecyclePersonsView,
+    LegacyPathPersonsView,
     LegacyStickinessPersonsView,
     LegacyTrendPersonsView,
 )
@@ -64,7 +66,9 @@ team_urlpatterns: list = [
             ("trends", LegacyTrendPersonsView),
             ("stickiness", LegacyStickinessPersonsView),
             ("lifecycle", LegacyLifecyclePersonsView),
+            ("funnel/correlation", LegacyCorrelationPersonsView),
             ("funnel", LegacyFunnelPersonsView),
+            ("path", LegacyPathPersonsView),
         )
     ],
     # async query status

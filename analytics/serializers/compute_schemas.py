@@ -52,8 +52,20 @@ class FunnelResponseSerializer(LegacyEnvelopeSerializer):
     )
 
 
+class CorrelationRowSerializer(serializers.Serializer):
+    event = serializers.JSONField(help_text="{event, properties, elements}")
+    success_count = serializers.IntegerField()
+    failure_count = serializers.IntegerField()
+    odds_ratio = serializers.FloatField()
+    correlation_type = serializers.CharField()
+    success_people_url = serializers.CharField(
+        help_text="persons/funnel/correlation/ for the converted actors."
+    )
+    failure_people_url = serializers.CharField(help_text="persons/funnel/correlation/ for the failed actors.")
+
+
 class CorrelationResultSerializer(serializers.Serializer):
-    events = serializers.ListField(child=serializers.JSONField())
+    events = CorrelationRowSerializer(many=True)
     skewed = serializers.BooleanField()
 
 

@@ -22,17 +22,8 @@ from analytics.serializers.request_schemas import (
     LegacyFunnelRequestSerializer,
 )
 from analytics.views.legacy_base import LegacyComputeView
-from query_engine.legacy.funnels import funnels_query
-from query_engine.legacy.trends import decode
+from query_engine.legacy.funnels import correlation_query, funnels_query
 
-CORRELATION_KEYS = {
-    "funnel_correlation_type": "funnelCorrelationType",
-    "funnel_correlation_names": "funnelCorrelationNames",
-    "funnel_correlation_exclude_names": "funnelCorrelationExcludeNames",
-    "funnel_correlation_exclude_event_names": "funnelCorrelationExcludeEventNames",
-    "funnel_correlation_event_names": "funnelCorrelationEventNames",
-    "funnel_correlation_event_exclude_property_names": "funnelCorrelationEventExcludePropertyNames",
-}
 NOT_FILTERS = ("format", "refresh")
 
 
@@ -69,6 +60,44 @@ def with_people_urls(result: Any, filters: dict[str, Any], team_id: int) -> Any:
     return result
 
 
+def correlation_people_url(team_id: int, filters: dict[str, Any], event: str, success: bool) -> str:
+    """The project's ``persons/funnel/correlation/`` route for one row's success or failure actors.
+
+    The row's ``event`` text says which: ``name`` (events), ``name::key::value`` (event with
+    properties) or ``key::value`` (person properties), as the legacy engine built them."""
+    params = {k: v for k, v in filters.items() if k not in NOT_FILTERS}
+    params = {k: v if isinstance(v, str) else _json(v) for k, v in params.items()}
+    params["funnel_correlation_person_converted"] = "true" if success else "false"
+    kind = filters.get("funnel_correlation_type") or "events"
+    if kind == "properties":
+        key, _, value = event.partition("::")
+        values = [{"key": key, "value": value, "type": "person", "operator": "exact"}]
+        params["funnel_correlation_property_values"] = _json(values)
+    elif kind == "event_with_properties":
+        name, key, value = (event.split("::", 2) + ["", ""])[:3]
+        entity = {
+            "id": name,
+            "type": "events",
+            "properties": [{"key": key, "value": value, "type": "event", "operator": "exact"}],
+        }
+        params["funnel_correlation_person_entity"] = _json(entity)
+    else:
+        params["funnel_correlation_person_entity"] = _json({"id": event, "type": "events"})
+    return f"{settings.SITE_URL}/api/projects/{team_id}/persons/funnel/correlation/?{urlencode(params)}"
+
+
+def with_correlation_people_urls(results: Any, filters: dict[str, Any], team_id: int) -> Any:
+    """Correlation rows gain ``success_people_url``/``failure_people_url``."""
+    if not isinstance(results, dict):
+        return results
+    for row in results.get("events") or []:
+        event = (row.get("event") or {}).get("event")
+        if isinstance(event, str):
+            row["success_people_url"] = correlation_people_url(team_id, filters, event, True)
+            row["failure_people_url"] = correlation_people_url(team_id, filters, event, False)
+    return results
+
+
 @extend_schema_view(
     get=extend_schema(parameters=FUNNEL_PARAMS, request=None, responses=FunnelResponseSerializer),
     post=extend_schema(request=LegacyFunnelRequestSerializer, responses=FunnelResponseSerializer),
@@ -89,14 +118,7 @@ class LegacyFunnelCorrelationView(LegacyFunnelView):
     """Same filter dict plus the ``funnel_correlation_*`` keys."""
 
     def query(self, filters: dict[str, Any]) -> dict[str, Any]:
-        query: dict[str, Any] = {
-            "kind": "FunnelCorrelationQuery",
-            "source": {"kind": "FunnelsActorsQuery", "source": funnels_query(filters)},
-        }
-        for old, new in CORRELATION_KEYS.items():
-            if filters.get(old) not in (None, ""):
-                query[new] = decode(filters[old], old)
-        return query
+        return correlation_query(filters)
 
     def shape(self, results: Any, filters: dict[str, Any]) -> Any:
-        return results
+        return with_correlation_people_urls(results, filters, self.team.id)

@@ -1,5 +1,6 @@
 """Legacy person lists behind insight data points (actors.md §8):
-``persons/trends/``, ``persons/stickiness/``, ``persons/lifecycle/`` and ``persons/funnel/``.
+``persons/trends/``, ``persons/stickiness/``, ``persons/lifecycle/``, ``persons/funnel/`` and
+``persons/path/``.
 
 Each route reads the insight's legacy filter dict plus its point selectors, turns them
 into an ``ActorsQuery`` (the same actors modes ``/query/`` uses) and answers in the
@@ -27,11 +28,12 @@ from access_control.views import TeamScopedMixin
 from analytics.services.team_context import team_context
 from analytics.views.legacy_base import request_filters
 from insights_api.errors import QueryError
-from query_engine.legacy.funnels import funnels_query
+from query_engine.legacy.funnels import correlation_query, funnels_query
 from query_engine.legacy.registry import filters_to_query
 from query_engine.legacy.trends import decode, truthy
 from query_engine.refresh.modes import ExecutionMode
 from query_engine.refresh.results import query_results
+from query_engine.runners.paths.actors import path_keys
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -146,6 +148,7 @@ class LegacyPersonsView(TeamScopedMixin, APIView, metaclass=ABCMeta):
     throttle_scope = "clickhouse"
     renderer_classes = [JSONRenderer, PeopleCSVRenderer]
     route = ""
+    limit_key, offset_key = "limit", "offset"
 
     @abstractmethod
     def source(self, filters: dict[str, Any]) -> dict[str, Any]:
@@ -156,8 +159,8 @@ class LegacyPersonsView(TeamScopedMixin, APIView, metaclass=ABCMeta):
 
     def compute(self, request: Request) -> Response:
         filters = request_filters(request)
-        limit = min(_count(filters, "limit", DEFAULT_LIMIT), MAX_LIMIT) or DEFAULT_LIMIT
-        offset = _count(filters, "offset", 0)
+        limit = min(_count(filters, self.limit_key, DEFAULT_LIMIT), MAX_LIMIT) or DEFAULT_LIMIT
+        offset = _count(filters, self.offset_key, 0)
         search = filters.get("search")
         query: dict[str, Any] = {
             "kind": "ActorsQuery",
@@ -172,15 +175,18 @@ class LegacyPersonsView(TeamScopedMixin, APIView, metaclass=ABCMeta):
         response = query_results(team=team_context(self.team), query=query, mode=mode)
         rows = response.get("results") or []
         people = [legacy_person(row[0], row[1] if len(row) > 1 else None) for row in rows]
-        base = {k: v for k, v in filters.items() if k not in PAGING}
-        page = {"limit": str(limit)}
+        paging = (*PAGING, self.limit_key, self.offset_key)
+        base = {k: v for k, v in filters.items() if k not in paging}
+        page = {self.limit_key: str(limit)}
         has_more = bool(response.get("hasMore"))
         body = {
             "results": [{"people": people, "count": len(people)}],
-            "next": persons_url(self.team.id, self.route, {**base, **page, "offset": str(offset + limit)})
+            "next": persons_url(
+                self.team.id, self.route, {**base, **page, self.offset_key: str(offset + limit)}
+            )
             if has_more
             else None,
-            "initial": persons_url(self.team.id, self.route, {**base, **page, "offset": "0"}),
+            "initial": persons_url(self.team.id, self.route, {**base, **page, self.offset_key: "0"}),
             "missing_persons": 0,
             "is_cached": bool(response.get("is_cached")),
             "last_refresh": response.get("last_refresh"),
@@ -293,6 +299,66 @@ class LegacyFunnelPersonsView(LegacyPersonsView):
         if breakdown not in (None, ""):
             selector["funnelStepBreakdown"] = decode(breakdown, "funnel_step_breakdown")
         return selector
+
+
+PATH_KEYS = {
+    "path_start_key": "pathStartKey",
+    "path_end_key": "pathEndKey",
+    "path_dropoff_key": "pathDropoffKey",
+}
+
+
+class LegacyPathPersonsView(LegacyPersonsView):
+    """``path_start_key``/``path_end_key``/``path_dropoff_key`` over the legacy paths filters."""
+
+    route = "path"
+
+    def select(self) -> list[str]:
+        return PERSON_SELECT
+
+    def source(self, filters: dict[str, Any]) -> dict[str, Any]:
+        node = filters_to_query({**filters, "insight": "PATHS"})["source"]
+        keys = {new: filters[old] for old, new in PATH_KEYS.items() if filters.get(old) not in (None, "")}
+        for old, new in PATH_KEYS.items():  # checked here, so a bad key names the legacy field
+            try:
+                path_keys({new: keys.get(new)})
+            except QueryError as error:
+                raise QueryError(error.detail, attr=old) from None
+        node["pathsFilter"] = {**(node.get("pathsFilter") or {}), **keys}
+        return {"kind": "InsightActorsQuery", "source": node}
+
+
+class LegacyCorrelationPersonsView(LegacyPersonsView):
+    """A correlation row's converted (or failed) actors: ``funnel_correlation_person_converted``
+    plus ``funnel_correlation_person_entity`` (an event, maybe with one property value) or
+    ``funnel_correlation_property_values``; paged by ``funnel_correlation_person_limit/offset``."""
+
+    route = "funnel/correlation"
+    limit_key, offset_key = "funnel_correlation_person_limit", "funnel_correlation_person_offset"
+
+    def source(self, filters: dict[str, Any]) -> dict[str, Any]:
+        converted = filters.get("funnel_correlation_person_converted")
+        if str(converted).lower() not in ("true", "false"):
+            raise QueryError(
+                "funnel_correlation_person_converted must be true or false.",
+                attr="funnel_correlation_person_converted",
+            )
+        selector: dict[str, Any] = {
+            "kind": "FunnelCorrelationActorsQuery",
+            "source": correlation_query(filters),
+            "funnelCorrelationPersonConverted": str(converted).lower() == "true",
+        }
+        for old, new in CORRELATION_PERSON_KEYS.items():
+            value = decode(filters.get(old), old)
+            if value not in (None, ""):
+                selector[new] = value
+        return selector
+
+
+CORRELATION_PERSON_KEYS = {
+    "funnel_correlation_person_entity": "funnelCorrelationPersonEntity",
+    "funnel_correlation_property_values": "funnelCorrelationPropertyValues",
+}
 
 
 def trend_persons_urls(team_id: int, filters: dict[str, Any], entry: dict[str, Any]) -> None:

@@ -94,3 +94,25 @@ def funnels_query(filters: dict[str, Any]) -> dict[str, Any]:
     if filters.get("aggregation_group_type_index") not in (None, ""):
         query["aggregation_group_type_index"] = filters["aggregation_group_type_index"]
     return query
+
+
+CORRELATION_KEYS = {
+    "funnel_correlation_type": "funnelCorrelationType",
+    "funnel_correlation_names": "funnelCorrelationNames",
+    "funnel_correlation_exclude_names": "funnelCorrelationExcludeNames",
+    "funnel_correlation_exclude_event_names": "funnelCorrelationExcludeEventNames",
+    "funnel_correlation_event_names": "funnelCorrelationEventNames",
+    "funnel_correlation_event_exclude_property_names": "funnelCorrelationEventExcludePropertyNames",
+}
+
+
+def correlation_query(filters: dict[str, Any]) -> dict[str, Any]:
+    """The funnel filter dict plus its ``funnel_correlation_*`` keys → ``FunnelCorrelationQuery``."""
+    query: dict[str, Any] = {
+        "kind": "FunnelCorrelationQuery",
+        "source": {"kind": "FunnelsActorsQuery", "source": funnels_query(filters)},
+    }
+    for old, new in CORRELATION_KEYS.items():
+        if filters.get(old) not in (None, ""):
+            query[new] = decode(filters[old], old)
+    return query

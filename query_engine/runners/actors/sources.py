@@ -10,8 +10,10 @@ from typing import Any
 from query_engine.errors import QueryError
 from query_engine.nodes import unwrap
 from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.funnel_correlation.actors import correlation_actors
 from query_engine.runners.funnels.actors import funnels_actors
 from query_engine.runners.lifecycle.actors import lifecycle_actors
+from query_engine.runners.paths.actors import paths_actors
 from query_engine.runners.retention.actors import retention_actors
 from query_engine.runners.stickiness.actors import stickiness_actors
 from query_engine.runners.trends.actors import TrendsActors
@@ -58,9 +60,13 @@ def actors_source(team: TeamContext, node: Any) -> ActorsSql:
             return lifecycle_actors(team, node)
         if insight == "RetentionQuery":
             return retention_actors(team, node)
+        if insight == "PathsQuery":
+            return paths_actors(team, node)
         raise QueryError(
             f"Actors of {insight!r} insights are not supported yet.", attr="source__source__kind"
         )
     if kind == "FunnelsActorsQuery":
         return funnels_actors(team, node)
+    if kind == "FunnelCorrelationActorsQuery":
+        return correlation_actors(team, node)
     raise QueryError(f"Unsupported actors source kind {kind!r}.", attr="source__kind")

@@ -12,7 +12,7 @@ from query_engine.runners.base import Staleness
 from query_engine.runners.common import InvalidRegex, run_sql
 from query_engine.runners.paths.edges import links
 from query_engine.runners.paths.options import PathsOptions, cleaning_rules, paths_options
-from query_engine.runners.paths.sql import Cleaning, PathsSql, paths_sql
+from query_engine.runners.paths.sql import Cleaning, PathKeys, PathsSql, paths_actors_sql, paths_sql
 from query_engine.sql.events import (
     FilterContext,
     and_,
@@ -56,7 +56,16 @@ class PathsBuilder:
         return window.filter_from, window.date_to
 
     def build(self) -> tuple[str, dict]:
-        options, params = self.options, Params()
+        params = Params()
+        return paths_sql(self.spec(params), params), params.values
+
+    def actors(self, keys: PathKeys) -> tuple[str, dict]:
+        """The actors mode: the persons behind ``keys`` from the same session paths."""
+        params = Params()
+        return paths_actors_sql(self.spec(params), params, keys), params.values
+
+    def spec(self, params: Params) -> PathsSql:
+        options = self.options
         ctx = FilterContext(self.team.tz, self.team.now or datetime.now(UTC))
         filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         date_from, date_to = self.window()
@@ -76,7 +85,7 @@ class PathsBuilder:
                 attr="pathsFilter__pathsHogQLExpression",
                 aggregate=False,
             ).sql
-        spec = PathsSql(
+        return PathsSql(
             hogql_item=hogql_item,
             source=events_source(params, self.team.id, with_person=True),
             actor=person_id_expr(),
@@ -92,7 +101,6 @@ class PathsBuilder:
             min_edge_weight=options.min_edge_weight,
             max_edge_weight=options.max_edge_weight,
         )
-        return paths_sql(spec, params), params.values
 
 
 class PathsRunner:

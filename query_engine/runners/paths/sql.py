@@ -198,24 +198,22 @@ def _events_stage(spec: PathsSql, params: Params) -> str:
         GROUP BY actor"""
 
 
-def paths_sql(spec: PathsSql, params: Params) -> str:
-    """The edges statement; columns ``source, target, value, average_conversion_time`` (ms)."""
+def _paths_stage(spec: PathsSql, params: Params, *, with_actor: bool) -> tuple[str, str]:
+    """One row per anchored, limited session path (``path``: array of ``(item, ms)``),
+    with its ``actor`` when asked; and the edge limit placeholder (added in the insight's order)."""
     gap = params.named("session_gap_ms", SESSION_GAP_MS, "Int64")
     anchors, has_anchors = _anchor_columns(spec, params)
     cut = ",\n      arraySlice(from_start, 1, end_at) AS cut" if spec.start_point and spec.end_point else ""
     limited = _limited_path(spec, params)
     edge_limit = params.named("edge_limit", spec.edge_limit, "Int64")
-    return f"""SELECT concat(toString(edge.1 - 1), '_', edge.2) AS source,
-  concat(toString(edge.1), '_', edge.3) AS target,
-  count() AS value,
-  avg(edge.4) AS average_conversion_time
-FROM (
-  SELECT {limited} AS path
+    actor = "actor, " if with_actor else ""
+    return (
+        f"""SELECT {actor}{limited} AS path
   FROM (
-    SELECT arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
+    SELECT {actor}arrayFilter((e, i) -> i = length(session) OR e.1 != session[i + 1].1,
         session, arrayEnumerate(session)) AS compact{anchors}{cut}
     FROM (
-      SELECT timeline
+      SELECT {actor}timeline
       FROM (
         {_events_stage(spec, params)}
       )
@@ -223,10 +221,61 @@ FROM (
     ARRAY JOIN arraySplit((e, gap) -> gap >= {gap},
       timeline, arrayDifference(arrayMap(e -> e.2, timeline))) AS session
   )
-  WHERE {has_anchors}
+  WHERE {has_anchors}""",
+        edge_limit,
+    )
+
+
+def paths_sql(spec: PathsSql, params: Params) -> str:
+    """The edges statement; columns ``source, target, value, average_conversion_time`` (ms)."""
+    paths, edge_limit = _paths_stage(spec, params, with_actor=False)
+    return f"""SELECT concat(toString(edge.1 - 1), '_', edge.2) AS source,
+  concat(toString(edge.1), '_', edge.3) AS target,
+  count() AS value,
+  avg(edge.4) AS average_conversion_time
+FROM (
+  {paths}
 )
 ARRAY JOIN arrayMap(i -> (i, path[i - 1].1, path[i].1, path[i].2 - path[i - 1].2),
   range(2, length(path) + 1)) AS edge
 GROUP BY source, target{_edge_filters(spec, params)}
 ORDER BY value DESC, source, target
 LIMIT {edge_limit}"""
+
+
+@dataclass(frozen=True)
+class PathKeys:
+    """Which part of the graph an actors list is about (keys are ``"<step>_<item>"``)."""
+
+    start: str | None = None
+    end: str | None = None
+    dropoff: str | None = None
+
+
+def paths_actors_sql(spec: PathsSql, params: Params, keys: PathKeys) -> str:
+    """Actors mode: the same session paths the edges are counted from, one row per step
+    ``(n, previous item, item)``; an actor's ``event_count`` is its number of matching steps,
+    so over an edge's actors it sums to the edge's value.
+
+    ``start`` + ``end``: the edge start → end; ``start`` alone: edges leaving ``start``;
+    ``end`` alone: steps reaching ``end``; ``dropoff``: paths whose last step is that key
+    (the others are then ignored); none: every step."""
+    paths, _ = _paths_stage(spec, params, with_actor=True)
+    target = "concat(toString(node.1), '_', node.3)"
+    conditions = []
+    if keys.dropoff is not None:
+        conditions.append(f"{target} = {params.add(keys.dropoff)} AND node.1 = length(path)")
+    else:
+        if keys.start is not None:
+            source = "concat(toString(node.1 - 1), '_', node.2)"
+            conditions.append(f"node.1 > 1 AND {source} = {params.add(keys.start)}")
+        if keys.end is not None:
+            conditions.append(f"{target} = {params.add(keys.end)}")
+    return f"""SELECT actor AS actor_id, count() AS event_count
+FROM (
+  {paths}
+)
+ARRAY JOIN arrayMap(i -> (i, if(i > 1, path[i - 1].1, ''), path[i].1),
+  range(1, length(path) + 1)) AS node
+WHERE {_and(*conditions)}
+GROUP BY actor_id"""
