@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture, sdk
+from analytics.views.actions import ActionViewSet
 from analytics.views.annotations import AnnotationViewSet
 from analytics.views.dashboards import DashboardViewSet
 from analytics.views.exports import ExportedAssetViewSet
@@ -36,6 +37,7 @@ team_router.register("insights", InsightViewSet, basename="insight")
 team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
 team_router.register("dashboards", DashboardViewSet, basename="dashboard")
 team_router.register("annotations", AnnotationViewSet, basename="annotation")
+team_router.register("actions", ActionViewSet, basename="action")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.

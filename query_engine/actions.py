@@ -2,14 +2,15 @@
 
 The engine owns no tables: the app registers a function that returns the
 ``ActionDef`` of each known, non-deleted action id of a team
-(``analytics/services/action_source.py``). Unknown ids are absent and match nothing.
+(``analytics/services/action_source.py``). Unknown ids are refused (``load_actions``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from query_engine.errors import QueryError
 from query_engine.model import ActionDef, ActionStep, Series
 from query_engine.nodes import parse_properties
 from query_engine.team import TeamContext
@@ -25,28 +26,60 @@ def register_action_source(source: ActionSource | None) -> None:
     _source = source
 
 
+def _text(step: dict[str, Any], key: str) -> str | None:
+    value = step.get(key)
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _matching(step: dict[str, Any], key: str, default: str) -> str:
+    value = step.get(key) or default
+    return value if value in URL_MATCHING else default
+
+
 def action_def(action_id: int, name: str, steps: Any) -> ActionDef:
+    """The engine's form of a stored action (the REST serializer validated the steps)."""
     parsed = []
-    for step in steps if isinstance(steps, list) else []:
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
         if not isinstance(step, dict):
             continue
-        matching = step.get("url_matching") or "contains"
         parsed.append(
             ActionStep(
-                event=step.get("event") or None,
-                url=step.get("url") or None,
-                url_matching=matching if matching in URL_MATCHING else "contains",
-                properties=parse_properties(step.get("properties"), f"action_{action_id}__steps__properties"),
+                event=_text(step, "event"),
+                url=_text(step, "url"),
+                url_matching=_matching(step, "url_matching", "contains"),
+                properties=parse_properties(
+                    step.get("properties"), f"action_{action_id}__steps__{index}__properties"
+                ),
+                selector=_text(step, "selector"),
+                tag_name=_text(step, "tag_name"),
+                text=_text(step, "text"),
+                text_matching=_matching(step, "text_matching", "exact"),
+                href=_text(step, "href"),
+                href_matching=_matching(step, "href_matching", "exact"),
             )
         )
     return ActionDef(id=action_id, name=name, steps=tuple(parsed))
 
 
-def load_actions(team: TeamContext, series: Iterable[Series]) -> dict[int, ActionDef]:
-    """Actions referenced by ``series``; unknown ids are absent (they match nothing)."""
-    ids = frozenset(s.action_id for s in series if s.kind == "actions" and s.action_id is not None)
-    if not ids:
+def load_actions(team: TeamContext, series: Iterable[Series] | Mapping[str, Series]) -> dict[int, ActionDef]:
+    """Actions referenced by ``series`` (a list read as ``series__<i>``, or named by attr).
+
+    An id that is not one of the team's live actions (another project's, deleted, never
+    existed) is a ``QueryError`` naming the series: counting it as "no events" would
+    answer a plausible zero for a query that cannot be what the caller meant.
+    """
+    named = dict(series) if isinstance(series, Mapping) else {f"series__{i}": s for i, s in enumerate(series)}
+    wanted = {
+        attr: s.action_id for attr, s in named.items() if s.kind == "actions" and s.action_id is not None
+    }
+    if not wanted:
         return {}
     if _source is None:
         raise RuntimeError("no action source registered (query_engine.actions.register_action_source)")
-    return _source(team.id, ids)
+    found = _source(team.id, frozenset(wanted.values()))
+    for attr, action_id in wanted.items():
+        if action_id not in found:
+            raise QueryError(
+                f"Action {action_id} does not exist.", attr=f"{attr}__id", code="action_not_found"
+            )
+    return found

@@ -49,6 +49,13 @@ class ActionStep:
     url: str | None = None
     url_matching: str = "contains"
     properties: PropertyGroup = EMPTY_GROUP
+    # Autocapture matchers against ``elements_chain`` (``sql/elements.py``).
+    selector: str | None = None
+    tag_name: str | None = None
+    text: str | None = None
+    text_matching: str = "exact"
+    href: str | None = None
+    href_matching: str = "exact"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from analytics.ingestion.elements import elements_chain as chain_from_elements
 from analytics.ingestion.errors import EventRejected
 from analytics.ingestion.timestamps import event_time, parse_timestamp
 
@@ -135,6 +136,9 @@ def parse_event(raw: Any, *, sent_at: datetime | None, now: datetime) -> Capture
         raise EventRejected("event properties must be a JSON object")
     distinct_id = _distinct_id(raw, properties)
     elements_chain = properties.pop("$elements_chain", "")
+    elements = properties.pop("$elements", None)  # posthog-js autocapture: stored as the chain
+    if not elements_chain and elements is not None:
+        elements_chain = chain_from_elements(elements)
     properties.pop("token", None)
     return CapturedEvent(
         uuid=_uuid(raw),

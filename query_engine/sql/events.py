@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
+from query_engine.sql.elements import attribute_regex, selector_regex, tag_name_regex
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
 from query_engine.sql.persons import OVERRIDES_JOIN, person_id_expr  # noqa: F401 (runners read it here)
@@ -61,12 +62,27 @@ def _url_condition(step: ActionStep, params: Params) -> str:
     return f"ifNull({url} LIKE {params.add(like_contains(step.url))}, 0)"
 
 
+def _elements_conditions(step: ActionStep, params: Params) -> list[str]:
+    """The step's autocapture matchers, each a regex over the event's element chain."""
+    patterns = []
+    if step.selector:
+        patterns.append(selector_regex(step.selector))
+    if step.tag_name:
+        patterns.append(tag_name_regex(step.tag_name))
+    if step.text is not None:
+        patterns.append(attribute_regex("text", step.text, step.text_matching))
+    if step.href is not None:
+        patterns.append(attribute_regex("href", step.href, step.href_matching))
+    return [f"match(events.elements_chain, {params.add(p)})" for p in patterns]
+
+
 def step_condition(step: ActionStep, params: Params, ctx: FilterContext) -> str:
     parts = []
     if step.event:
         parts.append(f"events.event = {params.add(step.event)}")
     if step.url:
         parts.append(_url_condition(step, params))
+    parts.extend(_elements_conditions(step, params))
     props = compile_group(step.properties, params, tz=ctx.tz, now=ctx.now)
     if props != "1":
         parts.append(props)

@@ -17,6 +17,7 @@ from query_engine.dates import parse_relative
 from query_engine.errors import QueryError
 from query_engine.hogql.expressions import ExpressionSettings, compile_expression
 from query_engine.model import PropertyFilter, PropertyGroup
+from query_engine.sql.elements import element_condition
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
 from query_engine.sql.sessions import session_filter, session_text
@@ -240,6 +241,8 @@ def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> s
     if f.type == "hogql":
         # The key is a HogQL condition; NULL counts as false, as for every other leaf.
         return f"ifNull(toUInt8({hogql_value(f.key, params, tz, attr='properties')}), 0)"
+    if f.type == "element":
+        return element_condition(f.key, f.operator, f.value, params.add)
     build = OPERATORS.get(f.operator)
     if build is None:
         raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")

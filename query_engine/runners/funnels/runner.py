@@ -33,7 +33,9 @@ def prepare(team: TeamContext, query: dict[str, Any], *, timeout_key: str) -> Pr
     spec = funnel_spec(query)
     context = team.started()
     window = window_for(spec, context, timeout_key=timeout_key)
-    actions = load_actions(context, [*spec.series, *(x.series for x in spec.exclusions)])
+    named = {f"series__{i}": s for i, s in enumerate(spec.series)}
+    named |= {f"funnelsFilter__exclusions__{i}": x.series for i, x in enumerate(spec.exclusions)}
+    actions = load_actions(context, named)
     funnel, params = compile_funnel(spec, context, window, actions)
     return Prepared(spec, funnel, params, window, actions)
 

@@ -11,6 +11,7 @@ from query_engine.actions import load_actions
 from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_OTHER
 from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.retention.options import entities
 from query_engine.runners.retention.runner import RetentionBuilder, RetentionRunner
 from query_engine.runners.retention.sql import retention_actors_sql
 from query_engine.sql.params import Params
@@ -45,7 +46,7 @@ def retention_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
         value = str(parts[0])
         if value == BREAKDOWN_OTHER:
             raise QueryError("Actors of the other breakdown are not supported yet.", attr="source__breakdown")
-    actions = load_actions(runner.team, [options.target, options.returning])
+    actions = load_actions(runner.team, entities(options))
     params = Params(prefix="a")
     spec = RetentionBuilder(options, runner.team, actions).compile(window, params)
     sql = retention_actors_sql(spec, params, interval, value)

@@ -124,3 +124,11 @@ def retention_options(query: dict[str, Any]) -> RetentionOptions:
         breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=25),
         aggregation_group_type_index=_group_index(query.get("aggregation_group_type_index")),
     )
+
+
+def entities(options: RetentionOptions) -> dict[str, Series]:
+    """The target and returning entities by the attr that names them in errors."""
+    return {
+        "retentionFilter__targetEntity": options.target,
+        "retentionFilter__returningEntity": options.returning,
+    }

@@ -10,7 +10,7 @@ from query_engine.dates import localize
 from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
-from query_engine.runners.retention.options import RetentionOptions, retention_options
+from query_engine.runners.retention.options import RetentionOptions, entities, retention_options
 from query_engine.runners.retention.results import cohort_rows, matrices, ranked_values
 from query_engine.runners.retention.sql import RetentionSql, retention_sql
 from query_engine.runners.retention.window import RetentionWindow, retention_window
@@ -136,7 +136,7 @@ class RetentionRunner:
     def calculate(self) -> dict[str, Any]:
         context = self.team
         window = self.window(context)
-        actions = load_actions(context, [self.options.target, self.options.returning])
+        actions = load_actions(context, entities(self.options))
         builder = RetentionBuilder(self.options, context, actions)
         found = self._matrices(builder, window)
         return {

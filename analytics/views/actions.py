@@ -1,0 +1,65 @@
+"""``/api/projects/:team_id/actions/`` (and ``/api/environments/``): CRUD with soft delete.
+
+The list holds the project's live actions by name, 1000 a page unless ``limit`` says
+otherwise (PostHog answers them all at once), ``search`` on the name. Deleted actions
+stay retrievable by id; DELETE is 405 (``PATCH {"deleted": true}`` instead).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access_control.views import TeamScopedMixin
+from analytics.models import Action
+from analytics.pagination import LimitOffsetPagination
+from analytics.serializers.actions import ActionSerializer
+
+
+class ActionPagination(LimitOffsetPagination):
+    default_limit = 1000
+    max_limit = 1000  # type: ignore[assignment]  # the base leaves it unbounded (None)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("search", str, description="Text in the name.")]),
+    destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
+)
+class ActionViewSet(
+    TeamScopedMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    scope_object = "action"
+    serializer_class = ActionSerializer
+    pagination_class = ActionPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Action]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no team
+            return Action.objects.none()
+        queryset = Action.objects.filter(team=self.team).select_related("created_by").prefetch_related("tags")
+        if self.action == "list":
+            queryset = queryset.filter(deleted=False)
+            search = self.request.query_params.get("search")
+            if search:
+                queryset = queryset.filter(name__icontains=search)
+        return queryset.order_by("name", "id")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False):
+            context["team"] = self.team
+        return context
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Actions are never hard-deleted; PATCH {"deleted": true} instead.
+        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
