@@ -7,6 +7,7 @@ The engine owns no tables: the app registers a function that returns the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,12 +19,26 @@ from query_engine.team import TeamContext
 URL_MATCHING = ("exact", "contains", "regex")
 
 ActionSource = Callable[[int, frozenset[int]], dict[int, ActionDef]]
+ActionByName = Callable[[int, str], ActionDef | None]
 _source: ActionSource | None = None
+_by_name: ActionByName | None = None
 
 
 def register_action_source(source: ActionSource | None) -> None:
     global _source
     _source = source
+
+
+def register_action_name_source(by_name: ActionByName | None) -> None:
+    global _by_name
+    _by_name = by_name
+
+
+def find_action(team_id: int, ref: int | str) -> ActionDef | None:
+    """A live action of the team by id or by name (HogQL's ``matchesAction``)."""
+    if isinstance(ref, int):
+        return _source(team_id, frozenset({ref})).get(ref) if _source is not None else None
+    return _by_name(team_id, ref) if _by_name is not None else None
 
 
 def _text(step: dict[str, Any], key: str) -> str | None:
@@ -83,3 +98,44 @@ def load_actions(team: TeamContext, series: Iterable[Series] | Mapping[str, Seri
                 f"Action {action_id} does not exist.", attr=f"{attr}__id", code="action_not_found"
             )
     return found
+
+
+# ``matchesAction(12)`` / ``matchesAction('Signed up')`` inside HogQL text.
+_MATCHES_ACTION = re.compile(
+    r"""matchesAction\(\s*(?:(\d{1,18})|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\)"""
+)
+
+
+def _referenced_ids(value: Any, found: set[int], *, in_actions_list: bool = False, names: set[str]) -> None:
+    if isinstance(value, str) and "matchesAction" in value:
+        for number, single, double in _MATCHES_ACTION.findall(value):
+            if number:
+                found.add(int(number))
+            else:
+                names.add(re.sub(r"\\(.)", r"\1", single or double))
+    if isinstance(value, dict):
+        if in_actions_list or value.get("kind") == "ActionsNode" or value.get("type") == "actions":
+            raw = value.get("id")
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                found.add(raw)
+            elif isinstance(raw, str) and raw.isdigit() and len(raw) < 19:
+                found.add(int(raw))
+        for key, item in value.items():
+            in_list = key == "actions" and isinstance(item, list)
+            _referenced_ids(item, found, in_actions_list=in_list, names=names)
+    elif isinstance(value, list):
+        for item in value:
+            _referenced_ids(item, found, in_actions_list=in_actions_list, names=names)
+
+
+def actions_fingerprint(team_id: int, query: Any) -> str | None:
+    """The definitions of the saved actions ``query`` names (None when it names none), for
+    the result cache key: editing or deleting an action must not serve its old numbers."""
+    ids: set[int] = set()
+    names: set[str] = set()
+    _referenced_ids(query, ids, names=names)
+    if not (ids or names) or _source is None:
+        return None
+    found = _source(team_id, frozenset(ids)) if ids else {}
+    by_name = {name: find_action(team_id, name) for name in sorted(names)}
+    return repr((sorted((i, found.get(i)) for i in ids), sorted(by_name.items())))

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class QueryEngineConfig(AppConfig):
     name = "query_engine"
     verbose_name = "Query engine"
+
+    def ready(self) -> None:
+        # HogQL's matchesAction needs the step compiler, which itself prints HogQL (property
+        # filters of type hogql): installed here so neither imports the other.
+        from query_engine.hogql import actions
+        from query_engine.hogql.printer import install_matches_action
+
+        install_matches_action(actions.matches_action_sql)

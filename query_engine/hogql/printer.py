@@ -73,6 +73,17 @@ FILTERS = ("filters",)
 FiltersSql = Callable[[Params], list[str]]
 
 
+# HogQL's ``matchesAction(...)``: (action id, 0/1 SQL over the physical events row). Installed
+# by ``QueryEngineConfig.ready`` (the step compiler prints HogQL itself, so no import here).
+MatchesActionSql = Callable[[ast.Call, "TeamSettings", Params], tuple[int, str]]
+_matches_action_sql: MatchesActionSql | None = None
+
+
+def install_matches_action(compiler: MatchesActionSql | None) -> None:
+    global _matches_action_sql
+    _matches_action_sql = compiler
+
+
 class TeamSettings(Protocol):
     """What printing needs of the project (a ``TeamContext`` is one); no id: no tables."""
 
@@ -608,6 +619,8 @@ class Printer:
         return f"({', '.join(escape(a) for a in node.args)}) -> {body}"
 
     def call(self, node: ast.Call, scope: Scope) -> str:
+        if node.name == "matchesAction":
+            return self._matches_action(node, scope)
         aggregate = lookup_aggregate(node.name)
         if aggregate is not None:
             return self._aggregate(node, aggregate, scope)
@@ -621,6 +634,20 @@ class Printer:
         self._arity(node.name, fn, len(node.args), "Function")
         args = [self._call_arg(a, scope) for a in node.args]
         return self._special(node.name, fn, args) or f"{fn.clickhouse}({', '.join(args)})"
+
+    def _matches_action(self, node: ast.Call, scope: Scope) -> str:
+        """The action's condition, computed beside the events row it tests (``hogql/actions.py``)."""
+        if _matches_action_sql is None:
+            raise HogQLError("matchesAction is not available here.").at(node)
+        source = scope.owner("elements_chain", node)
+        if source is None or source.table is None or source.table.name != "events":
+            raise HogQLError("matchesAction can only be used on events.").at(node)
+        action_id, sql = _matches_action_sql(node, self.team, self.params)
+        self.maybe_null = False
+        if source.inline:
+            return sql
+        name = source.need(f"matchesAction\x00{action_id}", f"matches_action_{action_id}", lambda: sql)
+        return f"{escape(source.alias)}.{escape(name)}"
 
     def _call_arg(self, arg: ast.Expr, scope: Scope) -> str:
         if isinstance(arg, ast.Field) and arg.chain == ("*",):

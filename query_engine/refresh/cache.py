@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.dispatch import Signal
 
+from query_engine.actions import actions_fingerprint
 from query_engine.nodes import unwrap
 from query_engine.team import TeamContext
 
@@ -38,16 +39,18 @@ def _normalised(value: Any) -> Any:
 
 
 def query_cache_key(*, team: TeamContext, query: dict[str, Any]) -> str:
-    """Everything that changes the answer is in the key (the query and every team setting in
-    ``TeamContext``); an InsightVizNode keys as its source."""
-    payload = orjson.dumps(
-        {
-            "query": _normalised(unwrap(query)),
-            "team": team.answer_settings(),
-            "version": settings.CACHE_VERSION,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+    """Everything that changes the answer is in the key (the query, every team setting in
+    ``TeamContext`` and the definitions of the saved actions it names); an InsightVizNode
+    keys as its source."""
+    parts: dict[str, Any] = {
+        "query": _normalised(unwrap(query)),
+        "team": team.answer_settings(),
+        "version": settings.CACHE_VERSION,
+    }
+    actions = actions_fingerprint(team.id, query)
+    if actions is not None:  # only then, so keys of queries without actions stay as they were
+        parts["actions"] = actions
+    payload = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
     return "cache_" + hashlib.md5(payload, usedforsecurity=False).hexdigest()
 
 
