@@ -180,3 +180,39 @@ def test_unknown_and_deleted_actions_are_refused_in_queries(api, team, clickhous
         assert response.status_code == 400
         assert response.json()["attr"] == "series__1__id"
         assert response.json()["detail"] == f"Action {action_id} does not exist."
+
+
+def test_list_filters_and_ordering(api, url, team, owner, member):
+    from analytics.models import Tag
+
+    growth = Tag.objects.create(team=team, name="growth")
+    first = Action.objects.create(team=team, name="B first", created_by=owner.user)
+    Action.objects.create(team=team, name="A second", created_by=member.user)
+    third = Action.objects.create(team=team, name="C third", created_by=owner.user)
+    first.tags.add(growth)
+    third.tags.add(growth)
+
+    def names(**params):
+        response = api.get(url(), params)
+        assert response.status_code == 200, response.json()
+        return [a["name"] for a in response.json()["results"]]
+
+    assert names() == ["A second", "B first", "C third"]
+    assert names(ordering="-created_at") == ["C third", "A second", "B first"]
+    assert names(ordering="created_at") == ["B first", "A second", "C third"]
+    assert names(created_by=str(member.user.id)) == ["A second"]
+    assert names(created_by=f"{member.user.id},{owner.user.id}", ordering="-name") == [
+        "C third",
+        "B first",
+        "A second",
+    ]
+    assert names(tags='["Growth"]') == ["B first", "C third"]
+    assert names(tags='["none"]') == []
+    for params, attr in (
+        ({"ordering": "colour"}, "ordering"),
+        ({"created_by": "me"}, "created_by"),
+        ({"tags": "growth"}, "tags"),
+        ({"include_reference_count": "true"}, "include_reference_count"),
+    ):
+        response = api.get(url(), params)
+        assert response.status_code == 400 and response.json()["attr"] == attr, params

@@ -130,3 +130,27 @@ def test_posthog_js_loads_silently_and_its_events_are_counted(live_server, api, 
     assert "/i/v0/e/" in paths
     # hasFeatureFlags is false in the config, so posthog-js does not ask /flags at all, as with PostHog
     assert "/flags/" not in paths
+    # The click's element chain, as posthog-js wrote it, is what action steps match.
+    assert (
+        _action_count(api, team, {"selector": "body > button#buy", "tag_name": "button", "text": "Buy now"})
+        == 1
+    )
+    assert _action_count(api, team, {"selector": "a#buy"}) == 0
+
+
+def _action_count(api, team, step: dict) -> float:
+    created = api.post(
+        f"/api/projects/{team.id}/actions/",
+        {"name": repr(step), "steps": [{"event": "$autocapture", **step}]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "ActionsNode", "id": created.json()["id"]}],
+        "dateRange": {"date_from": "-1d"},
+        "trendsFilter": {"display": "ActionsTable"},
+    }
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": query}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["results"][0]["aggregated_value"]

@@ -1,7 +1,8 @@
 """``/api/projects/:team_id/actions/`` (and ``/api/environments/``): CRUD with soft delete.
 
 The list holds the project's live actions by name, 1000 a page unless ``limit`` says
-otherwise (PostHog answers them all at once), ``search`` on the name. Deleted actions
+otherwise (PostHog answers them all at once), filtered and ordered as
+``services/action_filters.py`` reads the query string. Deleted actions
 stay retrievable by id; DELETE is 405 (``PATCH {"deleted": true}`` instead).
 """
 
@@ -19,6 +20,7 @@ from access_control.views import TeamScopedMixin
 from analytics.models import Action
 from analytics.pagination import LimitOffsetPagination
 from analytics.serializers.actions import ActionSerializer
+from analytics.services.action_filters import filter_actions
 
 
 class ActionPagination(LimitOffsetPagination):
@@ -27,7 +29,16 @@ class ActionPagination(LimitOffsetPagination):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("search", str, description="Text in the name.")]),
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="Text in the name."),
+            OpenApiParameter("created_by", str, description="Comma-separated ids of the creators."),
+            OpenApiParameter("tags", str, description="A JSON list of tag names: actions with any of them."),
+            OpenApiParameter(
+                "ordering", str, description="name, created_at, pinned_at or created_by; - reverses."
+            ),
+        ]
+    ),
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class ActionViewSet(
@@ -48,10 +59,7 @@ class ActionViewSet(
             return Action.objects.none()
         queryset = Action.objects.filter(team=self.team).select_related("created_by").prefetch_related("tags")
         if self.action == "list":
-            queryset = queryset.filter(deleted=False)
-            search = self.request.query_params.get("search")
-            if search:
-                queryset = queryset.filter(name__icontains=search)
+            return filter_actions(queryset.filter(deleted=False), self.request.query_params)
         return queryset.order_by("name", "id")
 
     def get_serializer_context(self) -> dict[str, Any]:
