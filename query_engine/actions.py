@@ -128,12 +128,19 @@ def _referenced_ids(value: Any, found: set[int], *, in_actions_list: bool = Fals
             _referenced_ids(item, found, in_actions_list=in_actions_list, names=names)
 
 
-def actions_fingerprint(team_id: int, query: Any) -> str | None:
-    """The definitions of the saved actions ``query`` names (None when it names none), for
-    the result cache key: editing or deleting an action must not serve its old numbers."""
+def referenced_actions(query: Any) -> tuple[set[int], set[str]]:
+    """The action ids (series, entities, legacy ``actions``, ``matchesAction(12)``) and
+    names (``matchesAction('Signed up')``) a query or legacy filters dict names."""
     ids: set[int] = set()
     names: set[str] = set()
     _referenced_ids(query, ids, names=names)
+    return ids, names
+
+
+def actions_fingerprint(team_id: int, query: Any) -> str | None:
+    """The definitions of the saved actions ``query`` names (None when it names none), for
+    the result cache key: editing or deleting an action must not serve its old numbers."""
+    ids, names = referenced_actions(query)
     if not (ids or names) or _source is None:
         return None
     found = _source(team_id, frozenset(ids)) if ids else {}

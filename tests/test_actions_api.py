@@ -216,3 +216,34 @@ def test_list_filters_and_ordering(api, url, team, owner, member):
     ):
         response = api.get(url(), params)
         assert response.status_code == 400 and response.json()["attr"] == attr, params
+
+
+def test_references_lists_the_insights_using_the_action(api, url, team, outsider):
+    from analytics.models import Insight
+
+    action = Action.objects.create(team=team, name="Signed up")
+    other = Action.objects.create(team=team, name="Other")
+    trends = {"kind": "TrendsQuery", "series": [{"kind": "ActionsNode", "id": action.id}]}
+    made = [
+        Insight.objects.create(team=team, name="By node", query={"kind": "InsightVizNode", "source": trends}),
+        Insight.objects.create(team=team, name="Legacy", filters={"actions": [{"id": str(action.id)}]}),
+        Insight.objects.create(
+            team=team,
+            name="HogQL",
+            query={
+                "kind": "HogQLQuery",
+                "query": "SELECT count() FROM events WHERE matchesAction('Signed up')",
+            },
+        ),
+    ]
+    Insight.objects.create(team=team, name="Other action", filters={"actions": [{"id": other.id}]})
+    Insight.objects.create(
+        team=team, name="Deleted", deleted=True, query={"kind": "InsightVizNode", "source": trends}
+    )
+    response = api.get(url(f"{action.id}/references/"))
+    assert response.status_code == 200, response.json()
+    assert [(r["type"], r["id"], r["name"], r["url"]) for r in response.json()] == [
+        ("insight", i.short_id, i.name, f"/insights/{i.short_id}") for i in made
+    ]
+    theirs = Action.objects.create(team=outsider.team, name="Theirs")
+    assert api.get(url(f"{theirs.id}/references/")).status_code == 404

@@ -191,3 +191,14 @@ class ActionSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Action, validated_data: dict[str, Any]) -> Action:
         return update_action(action=instance, user=self.context["request"].user, data=validated_data)
+
+
+class ActionReferenceSerializer(serializers.Serializer):
+    """One place an action is used (``GET /actions/:id/references/``)."""
+
+    type = serializers.CharField()
+    id = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    created_by = UserBasicSerializer(allow_null=True)

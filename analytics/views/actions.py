@@ -13,14 +13,16 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access_control.views import TeamScopedMixin
 from analytics.models import Action
 from analytics.pagination import LimitOffsetPagination
-from analytics.serializers.actions import ActionSerializer
+from analytics.serializers.actions import ActionReferenceSerializer, ActionSerializer
 from analytics.services.action_filters import filter_actions
+from analytics.services.action_references import action_references
 
 
 class ActionPagination(LimitOffsetPagination):
@@ -67,6 +69,12 @@ class ActionViewSet(
         if not getattr(self, "swagger_fake_view", False):
             context["team"] = self.team
         return context
+
+    @extend_schema(responses={200: ActionReferenceSerializer(many=True)})
+    @action(methods=["GET"], detail=True, required_scopes=["action:read"], pagination_class=None)
+    def references(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The project's insights that use the action (up to 50)."""
+        return Response(ActionReferenceSerializer(action_references(self.get_object()), many=True).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Actions are never hard-deleted; PATCH {"deleted": true} instead.
