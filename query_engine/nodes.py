@@ -54,8 +54,8 @@ MATHS = (
 PROPERTY_MATHS = ("sum", "avg", "min", "max", "median", "p75", "p90", "p95", "p99")
 STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
 BREAKDOWN_TYPES = ("event", "person", "hogql")
-# Breakdowns on session fields and histogram bins: trends only (they need its session join).
-TRENDS_BREAKDOWN_TYPES = (*BREAKDOWN_TYPES, "session")
+# Breakdowns on session fields need the insight's session join (trends, funnels, retention).
+SESSION_BREAKDOWN_TYPES = (*BREAKDOWN_TYPES, "session")
 
 
 def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
@@ -201,11 +201,14 @@ def _multi_parts(raw: dict[str, Any], allowed: tuple[str, ...]) -> list[tuple[st
     return parts
 
 
-def parse_breakdown(raw: Any, *, default_limit: int, trends: bool = False) -> Breakdown | None:
-    """``trends``: session breakdowns and histogram bins are allowed (refused elsewhere)."""
+def parse_breakdown(
+    raw: Any, *, default_limit: int, trends: bool = False, sessions: bool = False
+) -> Breakdown | None:
+    """``trends``: session breakdowns and histogram bins are allowed; ``sessions``: session
+    breakdowns only (both refused elsewhere)."""
     if not raw or not isinstance(raw, dict):
         return None
-    allowed = TRENDS_BREAKDOWN_TYPES if trends else BREAKDOWN_TYPES
+    allowed = SESSION_BREAKDOWN_TYPES if trends or sessions else BREAKDOWN_TYPES
     bins = raw.get("breakdown_histogram_bin_count")
     if bins is not None and not trends:
         raise QueryError(

@@ -35,7 +35,9 @@ def test_last_viewed_at_is_the_callers_own_last_view(api, url, insight, member):
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"Bearer {member.key}")
     assert other.get(url(f"{insight.id}/")).json()["last_viewed_at"] is None
-    InsightViewed.objects.create(team=insight.team, user=member.user, insight=insight, last_viewed_at=timezone.now())
+    InsightViewed.objects.create(
+        team=insight.team, user=member.user, insight=insight, last_viewed_at=timezone.now()
+    )
     theirs = other.get(url(f"{insight.id}/")).json()["last_viewed_at"]
     assert theirs is not None and theirs != body["last_viewed_at"]
 

@@ -271,12 +271,14 @@ def test_refused_session_inputs_name_the_field(api, sessions):
         400,
     )
     assert bad_math["attr"] == "series__math_property"
-    retention = {
-        "kind": "RetentionQuery",
-        "retentionFilter": {},
+    # Session breakdowns are built for trends, funnels and retention; not for stickiness.
+    stickiness = {
+        "kind": "StickinessQuery",
+        "series": [pageviews()],
+        "dateRange": RANGE,
         "breakdownFilter": {"breakdown": "$channel_type", "breakdown_type": "session"},
     }
-    assert query(api, sessions, retention, 400)["attr"] == "breakdownFilter__breakdown_type"
+    assert query(api, sessions, stickiness, 400)["attr"] == "breakdownFilter"
 
 
 def test_backfill_is_idempotent(api, sessions, clickhouse):

@@ -24,6 +24,7 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, normalized_url, property_value
+from query_engine.sql.sessions import session_join
 from query_engine.team import TeamContext
 
 
@@ -85,6 +86,9 @@ def compile_funnel(
     else:
         actor = person_id_expr()
     source = events_source(params, team.id, with_person=with_person)
+    if spec.breakdown is not None and spec.breakdown.type == "session":
+        # Each step event's session fields (from all the session's events), NULL without one.
+        source += "\n" + session_join(params, team.id, window.date_from, window.date_to)
     steps = tuple(_series_condition(s, params, ctx, actions) for s in spec.series)
     exclusions = tuple(
         Exclusion(_series_condition(x.series, params, ctx, actions), x.from_step, x.to_step)

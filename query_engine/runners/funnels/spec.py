@@ -15,7 +15,7 @@ VIZ_TYPES = ("steps", "trends", "time_to_convert")
 ATTRIBUTION_TYPES = ("first_touch", "last_touch", "all_events", "step")
 # Window units in seconds; month is 31 days, as PostHog's UDF engine counts it.
 WINDOW_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 31 * 86400}
-BREAKDOWN_TYPES = ("event", "person", "hogql")
+BREAKDOWN_TYPES = ("event", "person", "hogql", "session")
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_BREAKDOWN_LIMIT = 25
 MAX_STEPS = 30  # steps and exclusions share one 64-bit mask per event
@@ -143,6 +143,11 @@ def _covers(exclusion: PropertyGroup, step: PropertyGroup) -> bool:
 def _breakdown(raw: Any) -> FunnelBreakdown | None:
     if not isinstance(raw, dict):
         return None
+    if raw.get("breakdown_histogram_bin_count") is not None:
+        raise QueryError(
+            "Histogram bins are not supported in funnels.",
+            attr="breakdownFilter__breakdown_histogram_bin_count",
+        )
     prop = raw.get("breakdown")
     kind = raw.get("breakdown_type") or "event"
     normalize = bool(raw.get("breakdown_normalize_url"))
@@ -151,6 +156,11 @@ def _breakdown(raw: Any) -> FunnelBreakdown | None:
         if len(multi) > 1:
             raise QueryError("Funnels take a single breakdown.", attr="breakdownFilter__breakdowns")
         first = multi[0] if isinstance(multi[0], dict) else {}
+        if first.get("histogram_bin_count") is not None:
+            raise QueryError(
+                "Histogram bins are not supported in funnels.",
+                attr="breakdownFilter__breakdowns__0__histogram_bin_count",
+            )
         prop, kind = first.get("property"), first.get("type") or "event"
         normalize = bool(first.get("normalize_url"))
     if prop in (None, "", []):

@@ -24,6 +24,7 @@ from query_engine.sql.events import (
 )
 from query_engine.sql.params import Params
 from query_engine.sql.properties import group_column, property_value
+from query_engine.sql.sessions import session_join
 from query_engine.team import TeamContext
 
 
@@ -70,6 +71,11 @@ class RetentionBuilder:
         source, actor, actor_condition = self._actor(params)
         filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         breakdown = None
+        if options.breakdown is not None and options.breakdown.type == "session":
+            # First-time cohorts read target events before the window too: their sessions as well.
+            everything = options.retention_type != "retention_recurring"
+            since = None if everything else window.start_utc
+            source += "\n" + session_join(params, self.team.id, since, window.end_utc)
         if options.breakdown is not None:
             value = property_value(
                 options.breakdown.type, str(options.breakdown.property), params, self.team.tz
