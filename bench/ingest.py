@@ -166,6 +166,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the installation's directory")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
     parser.add_argument("--double", action="store_true", help="server mode against the ClickHouse double")
+    parser.add_argument(
+        "--without-sessions-view",
+        action="store_true",
+        help="drop the sessions materialized view first (the A side of its cost's A/B)",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="insights-bench-ingest-")
@@ -184,6 +189,10 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("migrate_clickhouse", verbosity=0)
+    if args.without_sessions_view:
+        from query_engine.backends import get_backend
+
+        get_backend().command("DROP VIEW IF EXISTS sessions_mv")
     # A fresh owner per run: a reused PostgreSQL database keeps earlier runs' users.
     owner = f"bench-{os.getpid()}-{int(time.time())}@example.com"
     created = create_project_with_owner(name="Bench", email=owner)
@@ -256,7 +265,8 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
     print(json.dumps({
         "stored": stored, "sent": expected, "uuids_recorded": recorded_uuids,
         "distinct_ids_without_person": unmapped, "load_average": os.getloadavg(),
-        "workers": args.workers,
+        "workers": args.workers, "sessions_view": not args.without_sessions_view,
+        "session_rows": backend.execute("SELECT count() FROM sessions").rows[0][0],
         "event_store": "clickhouse-connect + double" if os.environ.get("CLICKHOUSE_URL") else "chdb",
     }), flush=True)  # fmt: skip
     if not args.keep:

@@ -52,9 +52,9 @@ def configure() -> None:
 SCALE_COPIES = {
     "events": (
         "uuid, team_id, event, distinct_id, person_id, timestamp, properties, person_properties,"
-        " person_created_at, elements_chain, created_at",
+        " person_created_at, elements_chain, created_at, `$session_id`",
         "generateUUIDv4(), team_id, event, {did}, {pid}, timestamp, properties, person_properties,"
-        " person_created_at, elements_chain, created_at",
+        " person_created_at, elements_chain, created_at, {sid}",
     ),
     "person": (
         "id, team_id, created_at, properties, is_identified, is_deleted, version",
@@ -79,6 +79,8 @@ def scale_up(team_id: int, copies: int) -> None:
         "did": "concat(distinct_id, '~', toString(k))",
         "pid": "reinterpretAsUUID(sipHash128(concat(toString(person_id), '~', toString(k))))",
         "id": "reinterpretAsUUID(sipHash128(concat(toString(id), '~', toString(k))))",
+        # Each copy's sessions are its own (the sessions view then sees as many as events imply).
+        "sid": "if(`$session_id` = '', '', concat(`$session_id`, '~', toString(k)))",
     }
     for table, (columns, select) in SCALE_COPIES.items():
         get_backend().command(
@@ -218,7 +220,7 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
         "(each row's measurement time is in `bench/results.json`; `--only` reruns keep the other rows).",
         f"Data: {ds.events:,} events: `generate_demo_data --events {ds.events // state.get('scale', 1)} "
         f"--days {DAYS} --seed 42 --end-date {LAST_DAY}` copied {state.get('scale', 1)}× under new "
-        f"distinct ids, person ids and uuids; loaded in {state.get('load_seconds', '?')} s; "
+        f"distinct ids, person ids, session ids and uuids; loaded in {state.get('load_seconds', '?')} s; "
         f"engine: embedded chDB; {platform.machine()}, {os.cpu_count()} CPUs (shared machine).",
         "Timing: best of `runs` after one warm-up, API and SQL runs alternating. "
         "API = full HTTP stack in process (auth, "
@@ -296,6 +298,9 @@ def main() -> None:
     parser.add_argument("--only", help="case module name, e.g. trends")
     parser.add_argument("--load-only", action="store_true", help="load the data set, run no case")
     parser.add_argument(
+        "--no-write", action="store_true", help="print the timings only (e.g. on another data set size)"
+    )
+    parser.add_argument(
         "--compile-only", action="store_true", help="time HogQL parse + compile per query (no data needed)"
     )
     args = parser.parse_args()
@@ -316,7 +321,8 @@ def main() -> None:
             f"ratio {result['ratio']:.2f} same={result['same']}",
             flush=True,
         )
-    write_results(results, ds, state, args.runs)
+    if not args.no_write:
+        write_results(results, ds, state, args.runs)
 
 
 if __name__ == "__main__":
