@@ -241,3 +241,24 @@ def test_actors_behind_session_breakdown_values(api, sessions):  # noqa: F811
     # Day 0's Paid Social cohort: u3; day 1's Referral cohort: u5.
     assert actors(api, sessions, retained, interval=0, breakdown="Paid Social") == [["u3"]]
     assert actors(api, sessions, retained, interval=1, breakdown="Referral") == [["u5"]]
+
+
+def test_session_duration_by_an_event_property(api, sessions):  # noqa: F811
+    # Per (breakdown value, session), then the average over those sessions:
+    # /a and /b: s1 (240); /s3-entry and /s3-exit: s3 (1200); no URL: s2 0, s4 30, s5 60
+    # (its two pageviews once), s6 0 → 22.5 (u0's pageview has no session: ignored).
+    body = {
+        "kind": "TrendsQuery",
+        "series": [{**PAGEVIEW, "math": "avg", "math_property": "$session_duration"}],
+        "dateRange": RANGE,
+        "breakdownFilter": {"breakdown": "$current_url", "breakdown_type": "event"},
+        "trendsFilter": {"display": "ActionsTable"},
+    }
+    found = {r["breakdown_value"]: r["aggregated_value"] for r in query(api, sessions, body)["results"]}
+    assert found == {
+        f"{URL}/a": 240,
+        f"{URL}/b": 240,
+        f"{URL}/s3-entry": 1200,
+        f"{URL}/s3-exit": 1200,
+        "$$_posthog_breakdown_null_$$": 22.5,
+    }

@@ -159,16 +159,23 @@ def _ids_in_range(params: Params, team_id: int, date_from: datetime | None, date
     return f"SELECT DISTINCT `$session_id` FROM events WHERE {' AND '.join(parts)}"
 
 
-def session_join(params: Params, team_id: int, date_from: datetime | None, date_to: datetime | None) -> str:
-    """``LEFT JOIN … AS session`` giving each event its session's fields (NULL without one).
+def session_join(
+    params: Params,
+    team_id: int,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    *,
+    on: str = "events.`$session_id`",
+) -> str:
+    """``LEFT JOIN … AS session`` giving each event (or each row whose session id is ``on``)
+    its session's fields (NULL without one).
 
     A session's fields come from all its events, whatever the query's own filters; only
     sessions with an event in the range are merged.
     """
     ids = _ids_in_range(params, team_id, date_from, date_to)
     return (
-        f"LEFT JOIN (\n{sessions_select(params, team_id, ids=ids)}\n) AS session"
-        " ON session.session_id = events.`$session_id`"
+        f"LEFT JOIN (\n{sessions_select(params, team_id, ids=ids)}\n) AS session ON session.session_id = {on}"
     )
 
 

@@ -50,16 +50,21 @@ def is_session_math(req: SeriesRequest) -> bool:
     return series.math_property == "$session_duration" or series.math_property_type == "session_properties"
 
 
+def _breakdown_on_session(req: SeriesRequest) -> bool:
+    return req.breakdown is not None and any(kind == "session" for _, kind, _ in req.breakdown.parts())
+
+
 def needs_session_join(req: SeriesRequest) -> bool:
-    breakdown_on_session = req.breakdown is not None and any(
-        kind == "session" for _, kind, _ in req.breakdown.parts()
-    )
-    return breakdown_on_session or is_session_math(req)
+    """Whether each event needs its session's fields (per-session math without a session
+    breakdown joins them to (bucket, session) pairs instead, see ``_per_session``)."""
+    return _breakdown_on_session(req) or is_session_math(req)
 
 
-def _source(req: SeriesRequest, params: Params, date_from: datetime | None = None) -> str:
+def _source(
+    req: SeriesRequest, params: Params, date_from: datetime | None = None, *, sessions: bool = True
+) -> str:
     source = events_source(params, req.team.id, with_person=needs_person(req))
-    if needs_session_join(req):
+    if sessions and needs_session_join(req):
         source += "\n" + session_join(params, req.team.id, date_from or req.date_from, req.date_to)
     return source
 
@@ -229,23 +234,39 @@ def _count_per_actor(req: SeriesRequest, params: Params) -> str:
 
 def _per_session(req: SeriesRequest, params: Params) -> str:
     """Property math over a session field: one row per session per bucket (and breakdown
-    value) holding the session's value, then the math across those rows."""
+    value) holding the session's value, then the math across those rows.
+
+    Without a session breakdown the events are grouped into (bucket, breakdown, session)
+    rows first and only those rows are joined to the sessions: far fewer than the events
+    (bench/RESULTS.md, "Sessions in queries")."""
     bd_select, bd_col = _breakdown_select(req, params)
     prop = req.series.math_property or ""
-    number = session_number(prop, "series__math_property")
+    number = _multiplied(session_number(prop, "series__math_property"), req, params)
     math = req.series.math
     outer_agg = (
         f"quantile({QUANTILES[math]})(session_value)"
         if math in QUANTILES
         else f"{PLAIN_AGGREGATES[math]}(session_value)"
     )
-    inner = (
-        f"SELECT {_select_bucket(req, params)}{bd_select}, events.`$session_id` AS sid,"
-        f" any({_multiplied(number, req, params)}) AS session_value\n"
-        f"{_source(req, params)}\n"
-        f"{series_where(req, params, req.date_from)}\n"
-        f"GROUP BY bucket_start{bd_col}, sid"
-    )
+    if _breakdown_on_session(req):
+        inner = (
+            f"SELECT {_select_bucket(req, params)}{bd_select}, events.`$session_id` AS sid,"
+            f" any({number}) AS session_value\n"
+            f"{_source(req, params)}\n"
+            f"{series_where(req, params, req.date_from)}\n"
+            f"GROUP BY bucket_start{bd_col}, sid"
+        )
+    else:
+        pairs = (
+            f"SELECT {_select_bucket(req, params)}{bd_select}, events.`$session_id` AS sid\n"
+            f"{_source(req, params, sessions=False)}\n"
+            f"{series_where(req, params, req.date_from)}\n"
+            f"GROUP BY bucket_start{bd_col}, sid"
+        )
+        joined = session_join(params, req.team.id, req.date_from, req.date_to, on="pairs.sid")
+        inner = (
+            f"SELECT bucket_start{bd_col}, {number} AS session_value\nFROM (\n{pairs}\n) AS pairs\n{joined}"
+        )
     middle = (
         f"SELECT bucket_start{bd_col}, ifNull({outer_agg}, 0) AS value FROM (\n{inner}\n)"
         f" GROUP BY bucket_start{bd_col}"
