@@ -22,6 +22,7 @@ from analytics.views.legacy_persons import (
     LegacyTrendPersonsView,
 )
 from analytics.views.legacy_retention_paths import LegacyPathsView, LegacyRetentionView
+from analytics.views.legacy_retention_persons import LegacyRetentionPersonsView
 from analytics.views.projects import CurrentUserViewSet, ProjectViewSet
 from analytics.views.query import QueryView
 from analytics.views.query_status import QueryStatusView
@@ -71,6 +72,7 @@ team_urlpatterns: list = [
             ("funnel/correlation", LegacyCorrelationPersonsView),
             ("funnel", LegacyFunnelPersonsView),
             ("path", LegacyPathPersonsView),
+            ("retention", LegacyRetentionPersonsView),
         )
     ],
     # async query status

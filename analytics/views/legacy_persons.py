@@ -169,12 +169,14 @@ class LegacyPersonsView(TeamScopedMixin, APIView, metaclass=ABCMeta):
             "limit": limit,
             "offset": offset,
         }
+        if self.order():
+            query["orderBy"] = self.order()
         if isinstance(search, str) and search.strip():
             query["search"] = search
         mode = ExecutionMode.FORCE_BLOCKING if truthy(filters.get("refresh")) else ExecutionMode.BLOCKING
         response = query_results(team=team_context(self.team), query=query, mode=mode)
         rows = response.get("results") or []
-        people = [legacy_person(row[0], row[1] if len(row) > 1 else None) for row in rows]
+        people = self.people(rows)
         paging = (*PAGING, self.limit_key, self.offset_key)
         base = {k: v for k, v in filters.items() if k not in paging}
         page = {self.limit_key: str(limit)}
@@ -195,6 +197,13 @@ class LegacyPersonsView(TeamScopedMixin, APIView, metaclass=ABCMeta):
 
     def select(self) -> list[str]:
         return ["person"]
+
+    def order(self) -> list[str]:
+        return []
+
+    def people(self, rows: list[list[Any]]) -> list[dict[str, Any]]:
+        """Legacy person rows; a second selected column is the value at the data point."""
+        return [legacy_person(row[0], row[1] if len(row) > 1 else None) for row in rows]
 
     def get(self, request: Request, **kwargs: Any) -> Response:
         return self.compute(request)

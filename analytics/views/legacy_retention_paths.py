@@ -21,7 +21,9 @@ from analytics.serializers.request_schemas import (
     LegacyRetentionRequestSerializer,
 )
 from analytics.views.legacy_base import LegacyComputeView
+from analytics.views.legacy_persons import persons_url
 from query_engine.legacy.registry import filters_to_query
+from query_engine.legacy.trends import decode
 from query_engine.runners.retention.results import triangular
 
 NODE_FILTERS = re.compile(r"^(?:retentionFilter|pathsFilter|dateRange)__([A-Za-z]+)(.*)$")
@@ -61,7 +63,13 @@ class LegacyRetentionView(_NamedInsightView):
     insight = "RETENTION"
 
     def shape(self, results: Any, filters: dict[str, Any]) -> Any:
-        return triangular(results or [])
+        rows = triangular(results or [])
+        if decode(filters.get("breakdown"), "breakdown") in (None, "", []):
+            # Each row's cohort behind persons/retention/ (with a breakdown rows restart per value: none).
+            for index, row in enumerate(rows):
+                point = {**filters, "display": "ActionsTable", "breakdown_values": [index]}
+                row["people_url"] = persons_url(self.team.id, "retention", point)
+        return rows
 
 
 @extend_schema_view(

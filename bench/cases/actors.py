@@ -52,7 +52,7 @@ def _last_day_capped(body: dict[str, Any]) -> int:
 
 CASES = [
     Case(
-        name="actors: first 100 persons behind one DAU day vs the DAU trend",
+        name="actors vs runner: first 100 persons behind one DAU day (ActorsQuery) vs the DAU trend itself",
         request=_actors,
         api_answer=_listed,
         baseline=_insight,
