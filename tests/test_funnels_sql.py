@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from insights_api.errors import QueryError
 from query_engine.dates import resolve_window
 from query_engine.legacy.funnels import funnels_query, window_unit
 from query_engine.runners.funnels.compile import compile_funnel
+from query_engine.runners.funnels.queries import steps_query
 from query_engine.runners.funnels.spec import funnel_spec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL, events_select, prop_values
 from query_engine.runners.funnels.strategies import ordered_fold, strict_fold
@@ -21,6 +23,19 @@ STEP0, STEP1, CANCEL = (
     "events.event = {p1:String}",
     "events.event = {p2:String}",
 )
+
+
+def three_plus(n: int) -> FunnelSQL:
+    """``n`` steps (events.event = {p<i>:String}), with an exclusion and a breakdown."""
+    return FunnelSQL(
+        steps=tuple(f"events.event = {{p{i}:String}}" for i in range(n)),
+        source="FROM events",
+        where="WHERE events.team_id = {team_id:Int64}",
+        actor="events.distinct_id",
+        window="{w:Float64}",
+        exclusions=(Exclusion("events.event = {x:String}", 0, n - 1),),
+        breakdown=("events.event",),
+    )
 
 
 def two_steps(**fields) -> FunnelSQL:
@@ -80,35 +95,68 @@ def test_breakdown_values_per_attribution(attribution, step, expected):
 
 
 def test_ordered_chain_sql():
-    columns, result = ordered_fold(2, "{w:Float64}", events="ev", with_exclusions=True)
-    assert columns == [
-        "arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1",
-        "arrayMap(e -> e.t, ev) AS f_t",
-        "arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1",
-        "arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2",
-        "arrayFill(x -> x > 0, f_c1) AS f_a1",
-        "arrayPopBack(arrayPushFront(f_a1, 0.)) AS f_p1",
-        "arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {w:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2",
-        "greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0)) AS f_d",
-        "arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2][f_d])) AS f_k",
-        "arrayFill(x -> x > 0, f_c2) AS f_a2",
-        "arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2",
-        "arrayConcat(arrayMap((x, a, b, t) -> if(x AND a > 0 AND a != b AND t - a <= {w:Float64}, a, 0.),"
-        " arrayMap(e -> bitTest(e.m, 33), ev), f_p1, f_p2, f_t)) AS f_x",
-        "arrayFirst(x -> NOT has(f_x, x), f_k) AS f_s",
+    layers = ordered_fold(2, "{w:Float64}", events="ev", with_exclusions=True)
+    assert layers == [
+        ["arrayMap(e -> if(bitTest(e.m, 0), e.t, 0.), ev) AS f_c1", "arrayFill(x -> x > 0, f_c1) AS f_a1"],
+        [
+            "arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {w:Float64}, p, 0.),"
+            " ev, arrayPopBack(arrayPushFront(f_a1, 0.))) AS f_c2",
+            "arrayFill(x -> x > 0, f_c2) AS f_a2",
+        ],
+        [
+            "greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0)) AS f_d",
+            "arrayConcat(arrayMap((e, a, b) -> if(bitTest(e.m, 33) AND a != b AND a > 0"
+            " AND e.t - a <= {w:Float64}, a, 0.), ev,"
+            " arrayPopBack(arrayPushFront(f_a1, 0.)), arrayPopBack(arrayPushFront(f_a2, 0.)))) AS f_x",
+        ],
+        [
+            "arrayFirst(x -> NOT has(f_x, x), arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2][f_d]))) AS f_s"
+        ],
+        [
+            "(toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0),"
+            " arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't')], 1, f_d)) AS m"
+        ],
     ]
-    assert result == (
-        "(toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0),"
-        " arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)]], 1, f_d))"
-    )
 
 
 def test_strict_chain_clears_on_other_events():
-    columns, _ = strict_fold(2, "{w:Float64}", events="ev", with_exclusions=False)
+    layers = strict_fold(2, "{w:Float64}", events="ev", with_exclusions=False)
+    columns = [column for layer in layers for column in layer]
     # step 1 is not carried forward: any later event clears it
-    assert "arrayPopBack(arrayPushFront(f_c1, 0.)) AS f_p1" in columns
+    assert "arrayPopBack(arrayPushFront(f_c1, 0.))" in columns[1]
     assert not any("arrayFill" in c for c in columns)
-    assert columns[-1] == "f_k[1] AS f_s"
+    assert layers[-2] == ["arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2][f_d]))[1] AS f_s"]
+
+
+@pytest.mark.parametrize("fold", [ordered_fold, strict_fold])
+def test_each_layer_reads_only_earlier_layers(fold):
+    """No alias chain for ClickHouse to inline: a column may use the layers below it and,
+    in its own layer, only that step's ``c_k`` (one level, a fixed size)."""
+    layers = fold(10, "{w:Float64}", events="ev", with_exclusions=True)
+    defined: set[str] = set()
+    for layer in layers:
+        names = [column.rsplit(" AS ", 1)[1] for column in layer]
+        for column in layer:
+            used = set(re.findall(r"\bf_\w+", column.rsplit(" AS ", 1)[0]))
+            same_layer = used & set(names)
+            assert used - same_layer <= defined
+            assert all(re.fullmatch(r"f_c\d+", name) for name in same_layer)
+        defined |= set(names)
+
+
+def test_analysed_funnel_grows_linearly_with_steps(clickhouse_schema):
+    """The query as ClickHouse's analyzer sees it (aliases inlined): 8 → 16 steps adds about
+    twice what 4 → 8 adds. With every step's arrays as aliases of one SELECT, each use
+    re-expanded the chain below it and 16 steps were over 10× the size of 8."""
+
+    def analysed_lines(n: int) -> int:
+        params = {"team_id": 1, "w": 3600.0, "x": "x", **{f"p{i}": f"e{i}" for i in range(n)}}
+        sql = steps_query(three_plus(n), None)
+        return len(clickhouse_schema.execute(f"EXPLAIN QUERY TREE passes=1 {sql}", params).rows)
+
+    sizes = {n: analysed_lines(n) for n in (4, 8, 16)}
+    first, second = sizes[8] - sizes[4], sizes[16] - sizes[8]
+    assert second <= 2.3 * first, sizes
 
 
 def test_compile_binds_every_value():

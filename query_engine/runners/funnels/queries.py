@@ -4,67 +4,64 @@ from __future__ import annotations
 
 from query_engine.runners.funnels.sql import (
     FunnelSQL,
+    actor_events,
     actor_results,
     event_type,
-    events_select,
-    grouped_events,
-    match_fold,
-    prop_values,
+    grouped_actors,
+    match_layers,
+    stacked,
 )
 
 
-def _counts(n: int) -> str:
-    return ", ".join(f"countIf(step_reached >= {i}) AS s{i}" for i in range(n))
-
-
-def _order(n: int, prefix: str = "s") -> str:
-    return ", ".join(f"{prefix}{i} DESC" for i in reversed(range(n)))
-
-
 def steps_query(funnel: FunnelSQL, limit: str | None) -> str:
-    """Per breakdown value: step counts and conversion-time lists, beyond ``limit`` merged into Other.
+    """Per breakdown value: step ``counts`` and per-step conversion ``averages`` / ``medians``,
+    values beyond ``limit`` merged into Other.
 
     Conversion times of zero seconds are left out of the average and median (engine.md §3.3).
+    Every per-step figure is one array, so the aggregates stay a fixed few whatever the step
+    count: ClickHouse's optimisation passes spend time per aggregate in proportion to the
+    depth of the subqueries below it.
     """
     n = funnel.n
-    times = ", ".join(f"groupArrayIf(timings[{i}], timings[{i}] > 0) AS c{i}" for i in range(1, n))
     per_breakdown = (
-        f"SELECT breakdown, {_counts(n)}{', ' + times if times else ''}\n"
+        f"SELECT breakdown, sumForEach(arrayMap(i -> toUInt64(step_reached >= i), range({n}))) AS counts,\n"
+        "  groupArray(timings) AS times\n"
         f"FROM ({actor_results(funnel)})\nGROUP BY breakdown"
     )
     final = "breakdown" if limit is None else f"if(rn <= {limit}, breakdown, ['Other'])"
-    sums = ", ".join(f"sum(s{i}) AS s{i}" for i in range(n))
-    stats = "".join(
-        f", if(empty(groupArrayArray(c{i}) AS all{i}), NULL, arrayAvg(all{i})) AS avg{i}"
-        f", if(empty(all{i}), NULL, arrayReduce('median', all{i})) AS median{i}"
-        for i in range(1, n)
+    # Step i's conversion times: element i of every actor's timings (0 when it stopped earlier).
+    step_times = f"arrayMap(i -> arrayFilter(x -> x > 0, arrayMap(a -> a[i], all_times)), range(1, {n}))"
+    grouped = (
+        f"SELECT {final} AS final_breakdown, sumForEach(counts) AS step_counts,\n"
+        f"  groupArrayArray(times) AS all_times, {step_times} AS step_times\n"
+        "FROM (\n  SELECT *, row_number() OVER (ORDER BY arrayReverse(counts) DESC, breakdown) AS rn\n"
+        f"  FROM ({per_breakdown})\n)\n"
+        "GROUP BY final_breakdown"
     )
     return (
-        f"SELECT {final} AS final_breakdown, {sums}{stats}\n"
-        f"FROM (\n  SELECT *, row_number() OVER (ORDER BY {_order(n)}, breakdown) AS rn\n"
-        f"  FROM ({per_breakdown})\n)\n"
-        f"GROUP BY final_breakdown\nORDER BY {_order(n)}, final_breakdown"
+        "SELECT final_breakdown, step_counts,\n"
+        "  arrayMap(x -> if(empty(x), NULL, arrayAvg(x)), step_times) AS averages,\n"
+        "  arrayMap(x -> if(empty(x), NULL, arrayReduce('median', x)), step_times) AS medians\n"
+        f"FROM ({grouped})\nORDER BY arrayReverse(step_counts) DESC, final_breakdown"
     )
 
 
-def _period_events(funnel: FunnelSQL) -> str:
+def _period_events(funnel: FunnelSQL, events: str) -> str:
     """Events for attempts entering in ``period``: step 1 elsewhere no longer starts one."""
     breakdown = ", e.b" if funnel.breakdown else ""
     moved = f"CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p{breakdown}) AS {event_type(funnel)})"
-    return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, ev))"
+    return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, {events}))"
 
 
 def _trends_actors(funnel: FunnelSQL) -> str:
     """Per (actor, breakdown value, entrance period): the match ``m`` of that attempt."""
-    events = _period_events(funnel)
-    return (
-        f"SELECT aggregation_target, prop_val, period,\n  {match_fold(funnel, events)}\n"
-        f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
-        f"    {prop_values(funnel)} AS prop_vals,\n"
-        "    arrayDistinct(arrayMap(e -> e.p, arrayFilter(e -> bitTest(e.m, 0), ev))) AS periods\n"
-        f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
-        "ARRAY JOIN prop_vals AS prop_val\nARRAY JOIN periods AS period"
+    periods = "arrayDistinct(arrayMap(e -> e.p, arrayFilter(e -> bitTest(e.m, 0), actor_events)))"
+    source = (
+        f"SELECT aggregation_target, prop_val, period, {_period_events(funnel, actor_events(funnel))} AS ev\n"
+        f"FROM (\n  {grouped_actors(funnel)}\n)\n"
+        f"ARRAY JOIN prop_vals AS prop_val\nARRAY JOIN {periods} AS period"
     )
+    return stacked(source, match_layers(funnel))
 
 
 def trends_query(funnel: FunnelSQL, from_step: int, to_step: int) -> str:

@@ -43,9 +43,9 @@ def step_list(
             **_step_identity(series, i, spec, actions),
             "order": i,
             "people": [],
-            "count": int(row[f"s{i}"]),
-            "average_conversion_time": _number(row.get(f"avg{i}")) if i else None,
-            "median_conversion_time": _number(row.get(f"median{i}")) if i else None,
+            "count": int(row["step_counts"][i]),
+            "average_conversion_time": _number(row["averages"][i - 1]) if i else None,
+            "median_conversion_time": _number(row["medians"][i - 1]) if i else None,
         }
         if spec.breakdown is not None:
             step["breakdown"] = breakdown

@@ -146,29 +146,53 @@ def grouped_events(funnel: FunnelSQL) -> str:
     return f"arraySort(groupArray({event_tuple(funnel)}))"
 
 
-def match_fold(funnel: FunnelSQL, events: str) -> str:
-    """SELECT columns ending with the actor's result ``... AS m``."""
+def actor_events(funnel: FunnelSQL) -> str:
+    """``actor_events`` (all the actor's candidate events) narrowed to what one row is matched on."""
     if funnel.attribution == "all_events":
-        events = f"arrayFilter(e -> e.b = prop_val, {events})"
-    columns, result = FOLDS[funnel.order](
+        return "arrayFilter(e -> e.b = prop_val, actor_events)"
+    return "actor_events"
+
+
+def grouped_actors(funnel: FunnelSQL) -> str:
+    """One row per actor: ``actor_events`` and the breakdown values ``prop_vals`` it is evaluated under."""
+    return (
+        f"SELECT aggregation_target, {grouped_events(funnel)} AS actor_events,\n"
+        f"    {prop_values(funnel)} AS prop_vals\n"
+        f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target"
+    )
+
+
+def stacked(source: str, layers: list[list[str]]) -> str:
+    """``source`` (a SELECT) under one ``SELECT *, <layer>`` per layer, innermost first.
+
+    Each layer only reads columns of the ones below it, so ClickHouse never
+    inlines one step's expressions into the next (see strategies/chains.py).
+    """
+    sql = source
+    for columns in layers:
+        sql = "SELECT *,\n  " + ",\n  ".join(columns) + f"\nFROM (\n{sql}\n)"
+    return sql
+
+
+def match_layers(funnel: FunnelSQL) -> list[list[str]]:
+    """The order type's layers over the row's ``ev``, the last one defining ``m``."""
+    return FOLDS[funnel.order](
         funnel.n,
         funnel.window,
-        events=events,
+        events="ev",
         attribution_step=funnel.attribution_step if funnel.attribution == "step" else None,
         with_exclusions=bool(funnel.exclusions),
     )
-    return ",\n  ".join([*columns, f"{result} AS m"])
 
 
 def actors_select(funnel: FunnelSQL) -> str:
     """One row per (actor, breakdown value): ``m`` = (steps reached, t0, excluded, timestamps)."""
-    return (
-        f"SELECT aggregation_target, prop_val,\n  {match_fold(funnel, 'ev')}\n"
-        f"FROM (\n  SELECT aggregation_target, {grouped_events(funnel)} AS ev,\n"
-        f"    {prop_values(funnel)} AS prop_vals\n"
-        f"  FROM ({events_select(funnel)})\n  GROUP BY aggregation_target\n)\n"
+    source = (
+        f"SELECT aggregation_target, prop_val, {actor_events(funnel)} AS ev\n"
+        f"FROM (\n  {grouped_actors(funnel)}\n)\n"
         f"ARRAY JOIN prop_vals AS prop_val"
     )
+    return stacked(source, match_layers(funnel))
 
 
 def actor_results(funnel: FunnelSQL) -> str:

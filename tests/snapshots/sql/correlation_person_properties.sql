@@ -4,24 +4,29 @@ WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timesta
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
   arrayPopFront(arrayDifference(m.4)) AS timings,
   m.4 AS timestamps
-FROM (SELECT aggregation_target, prop_val,
-  arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1,
-  arrayMap(e -> e.t, ev) AS f_t,
-  arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1,
-  arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2,
-  arrayFill(x -> x > 0, f_c1) AS f_a1,
-  arrayPopBack(arrayPushFront(f_a1, 0.)) AS f_p1,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2,
-  arrayMap(e -> bitTest(e.m, 2), ev) AS f_m3,
-  arrayFill(x -> x > 0, f_c2) AS f_a2,
-  arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m3, f_p2, f_t) AS f_c3,
-  greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0), if(arrayExists(x -> x > 0, f_c3), 3, 0)) AS f_d,
-  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d])) AS f_k,
-  f_k[1] AS f_s,
-  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)], f_t[arrayFirstIndex(x -> x = f_s, f_c3)]], 1, f_d)) AS m
+FROM (SELECT *,
+  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't'), tupleElement(ev[indexOf(f_c3, f_s)], 't')], 1, f_d)) AS m
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+SELECT *,
+  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d]))[1] AS f_s
+FROM (
+SELECT *,
+  greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 2) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a2, 0.))) AS f_c3
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a1, 0.))) AS f_c2,
+  arrayFill(x -> x > 0, f_c2) AS f_a2
+FROM (
+SELECT *,
+  arrayMap(e -> if(bitTest(e.m, 0), e.t, 0.), ev) AS f_c1,
+  arrayFill(x -> x > 0, f_c1) AS f_a1
+FROM (
+SELECT aggregation_target, prop_val, actor_events AS ev
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
@@ -41,7 +46,13 @@ WHERE events.team_id = {team_id:Int64}
   AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))
   GROUP BY aggregation_target
 )
-ARRAY JOIN prop_vals AS prop_val)
+ARRAY JOIN prop_vals AS prop_val
+)
+)
+)
+)
+)
+))
 WHERE m.3 = 0 AND m.1 > 0))
 SELECT countIf(success) AS success_total, countIf(NOT success) AS failure_total FROM actors
 -- params
@@ -64,24 +75,29 @@ WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timesta
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
   arrayPopFront(arrayDifference(m.4)) AS timings,
   m.4 AS timestamps
-FROM (SELECT aggregation_target, prop_val,
-  arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1,
-  arrayMap(e -> e.t, ev) AS f_t,
-  arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1,
-  arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2,
-  arrayFill(x -> x > 0, f_c1) AS f_a1,
-  arrayPopBack(arrayPushFront(f_a1, 0.)) AS f_p1,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2,
-  arrayMap(e -> bitTest(e.m, 2), ev) AS f_m3,
-  arrayFill(x -> x > 0, f_c2) AS f_a2,
-  arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m3, f_p2, f_t) AS f_c3,
-  greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0), if(arrayExists(x -> x > 0, f_c3), 3, 0)) AS f_d,
-  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d])) AS f_k,
-  f_k[1] AS f_s,
-  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)], f_t[arrayFirstIndex(x -> x = f_s, f_c3)]], 1, f_d)) AS m
+FROM (SELECT *,
+  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't'), tupleElement(ev[indexOf(f_c3, f_s)], 't')], 1, f_d)) AS m
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+SELECT *,
+  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d]))[1] AS f_s
+FROM (
+SELECT *,
+  greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 2) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a2, 0.))) AS f_c3
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a1, 0.))) AS f_c2,
+  arrayFill(x -> x > 0, f_c2) AS f_a2
+FROM (
+SELECT *,
+  arrayMap(e -> if(bitTest(e.m, 0), e.t, 0.), ev) AS f_c1,
+  arrayFill(x -> x > 0, f_c1) AS f_a1
+FROM (
+SELECT aggregation_target, prop_val, actor_events AS ev
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
@@ -101,7 +117,13 @@ WHERE events.team_id = {team_id:Int64}
   AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))
   GROUP BY aggregation_target
 )
-ARRAY JOIN prop_vals AS prop_val)
+ARRAY JOIN prop_vals AS prop_val
+)
+)
+)
+)
+)
+))
 WHERE m.3 = 0 AND m.1 > 0)),
 people AS (SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor,
   argMax(events.person_properties, events.timestamp) AS props

@@ -1,28 +1,38 @@
 -- statement 1; settings: {"max_execution_time":60}
-SELECT breakdown AS final_breakdown, sum(s0) AS s0, sum(s1) AS s1, sum(s2) AS s2, if(empty(groupArrayArray(c1) AS all1), NULL, arrayAvg(all1)) AS avg1, if(empty(all1), NULL, arrayReduce('median', all1)) AS median1, if(empty(groupArrayArray(c2) AS all2), NULL, arrayAvg(all2)) AS avg2, if(empty(all2), NULL, arrayReduce('median', all2)) AS median2
+SELECT final_breakdown, step_counts,
+  arrayMap(x -> if(empty(x), NULL, arrayAvg(x)), step_times) AS averages,
+  arrayMap(x -> if(empty(x), NULL, arrayReduce('median', x)), step_times) AS medians
+FROM (SELECT breakdown AS final_breakdown, sumForEach(counts) AS step_counts,
+  groupArrayArray(times) AS all_times, arrayMap(i -> arrayFilter(x -> x > 0, arrayMap(a -> a[i], all_times)), range(1, 3)) AS step_times
 FROM (
-  SELECT *, row_number() OVER (ORDER BY s2 DESC, s1 DESC, s0 DESC, breakdown) AS rn
-  FROM (SELECT breakdown, countIf(step_reached >= 0) AS s0, countIf(step_reached >= 1) AS s1, countIf(step_reached >= 2) AS s2, groupArrayIf(timings[1], timings[1] > 0) AS c1, groupArrayIf(timings[2], timings[2] > 0) AS c2
+  SELECT *, row_number() OVER (ORDER BY arrayReverse(counts) DESC, breakdown) AS rn
+  FROM (SELECT breakdown, sumForEach(arrayMap(i -> toUInt64(step_reached >= i), range(3))) AS counts,
+  groupArray(timings) AS times
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
   arrayPopFront(arrayDifference(m.4)) AS timings,
   m.4 AS timestamps
-FROM (SELECT aggregation_target, prop_val,
-  arrayMap(e -> bitTest(e.m, 0), ev) AS f_m1,
-  arrayMap(e -> e.t, ev) AS f_t,
-  arrayMap((m, t) -> if(m, t, 0.), f_m1, f_t) AS f_c1,
-  arrayMap(e -> bitTest(e.m, 1), ev) AS f_m2,
-  arrayPopBack(arrayPushFront(f_c1, 0.)) AS f_p1,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m2, f_p1, f_t) AS f_c2,
-  arrayMap(e -> bitTest(e.m, 2), ev) AS f_m3,
-  arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, arrayMap((m, p, t) -> if(NOT m, 0., if(p > 0 AND t - p <= {p8:Float64}, p, -1.)), f_m2, f_p1, f_t))) AS f_a2,
-  arrayPopBack(arrayPushFront(f_a2, 0.)) AS f_p2,
-  arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {p8:Float64}, p, 0.), f_m3, f_p2, f_t) AS f_c3,
-  greatest(if(arrayExists(x -> x > 0, f_c1), 1, 0), if(arrayExists(x -> x > 0, f_c2), 2, 0), if(arrayExists(x -> x > 0, f_c3), 3, 0)) AS f_d,
-  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d])) AS f_k,
-  f_k[1] AS f_s,
-  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, f_t[arrayFirstIndex(x -> x = f_s, f_c2)], f_t[arrayFirstIndex(x -> x = f_s, f_c3)]], 1, f_d)) AS m
+FROM (SELECT *,
+  (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't'), tupleElement(ev[indexOf(f_c3, f_s)], 't')], 1, f_d)) AS m
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+SELECT *,
+  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d]))[1] AS f_s
+FROM (
+SELECT *,
+  greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 2) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a2, 0.))) AS f_c3
+FROM (
+SELECT *,
+  arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_c1, 0.))) AS f_c2,
+  arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, arrayMap((e, p) -> if(NOT (bitTest(e.m, 1)), 0., if(p > 0 AND e.t - p <= {p8:Float64}, p, -1.)), ev, arrayPopBack(arrayPushFront(f_c1, 0.))))) AS f_a2
+FROM (
+SELECT *,
+  arrayMap(e -> if(bitTest(e.m, 0), e.t, 0.), ev) AS f_c1
+FROM (
+SELECT aggregation_target, prop_val, actor_events AS ev
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
@@ -41,12 +51,18 @@ WHERE events.team_id = {team_id:Int64}
   AND events.timestamp >= {p6:DateTime64(6, 'UTC')} AND events.timestamp <= {p7:DateTime64(6, 'UTC')})
   GROUP BY aggregation_target
 )
-ARRAY JOIN prop_vals AS prop_val)
+ARRAY JOIN prop_vals AS prop_val
+)
+)
+)
+)
+)
+))
 WHERE m.3 = 0 AND m.1 > 0)
 GROUP BY breakdown)
 )
-GROUP BY final_breakdown
-ORDER BY s2 DESC, s1 DESC, s0 DESC, final_breakdown
+GROUP BY final_breakdown)
+ORDER BY arrayReverse(step_counts) DESC, final_breakdown
 -- params
 {
   "p1": "$pageview",

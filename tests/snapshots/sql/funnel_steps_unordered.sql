@@ -1,15 +1,22 @@
 -- statement 1; settings: {"max_execution_time":60}
-SELECT breakdown AS final_breakdown, sum(s0) AS s0, sum(s1) AS s1, sum(s2) AS s2, if(empty(groupArrayArray(c1) AS all1), NULL, arrayAvg(all1)) AS avg1, if(empty(all1), NULL, arrayReduce('median', all1)) AS median1, if(empty(groupArrayArray(c2) AS all2), NULL, arrayAvg(all2)) AS avg2, if(empty(all2), NULL, arrayReduce('median', all2)) AS median2
+SELECT final_breakdown, step_counts,
+  arrayMap(x -> if(empty(x), NULL, arrayAvg(x)), step_times) AS averages,
+  arrayMap(x -> if(empty(x), NULL, arrayReduce('median', x)), step_times) AS medians
+FROM (SELECT breakdown AS final_breakdown, sumForEach(counts) AS step_counts,
+  groupArrayArray(times) AS all_times, arrayMap(i -> arrayFilter(x -> x > 0, arrayMap(a -> a[i], all_times)), range(1, 3)) AS step_times
 FROM (
-  SELECT *, row_number() OVER (ORDER BY s2 DESC, s1 DESC, s0 DESC, breakdown) AS rn
-  FROM (SELECT breakdown, countIf(step_reached >= 0) AS s0, countIf(step_reached >= 1) AS s1, countIf(step_reached >= 2) AS s2, groupArrayIf(timings[1], timings[1] > 0) AS c1, groupArrayIf(timings[2], timings[2] > 0) AS c2
+  SELECT *, row_number() OVER (ORDER BY arrayReverse(counts) DESC, breakdown) AS rn
+  FROM (SELECT breakdown, sumForEach(arrayMap(i -> toUInt64(step_reached >= i), range(3))) AS counts,
+  groupArray(timings) AS times
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
   arrayPopFront(arrayDifference(m.4)) AS timings,
   m.4 AS timestamps
-FROM (SELECT aggregation_target, prop_val,
+FROM (SELECT *,
   arrayMap(s -> if(s.3 = 0 AND toUInt8(arrayCount(d -> notEmpty(d), s.1)) > s.2.1, (toUInt8(arrayCount(d -> notEmpty(d), s.1)), 0, 0, arraySort(arrayMap(d -> d[1], arrayFilter(d -> notEmpty(d), s.1)))), s.2), [arrayFold((acc, e) -> CAST(if(acc.3 = 1, acc, (if((e.m != 0 AND bitAnd(e.m, 4294967295) = 0), [CAST([] AS Array(Float64)), CAST([] AS Array(Float64)), CAST([] AS Array(Float64))], arrayMap(kept -> arrayMap(backs -> if(empty(arrayFilter(s -> bitTest(e.m, s - 1), [1, 2, 3])) OR 0, kept, arrayMap((d, i) -> if(i = arrayFilter(s -> bitTest(e.m, s - 1), [1, 2, 3])[indexOf(backs, arrayMin(backs))], arrayPushBack(d, e.t), d), kept, arrayEnumerate(kept))), [arrayMap(s -> if(empty(kept[s]), 0., kept[s][-1]), arrayFilter(s -> bitTest(e.m, s - 1), [1, 2, 3]))])[1], [arrayMap(d -> arrayFilter(x -> x + {p8:Float64} >= e.t, d), acc.1)])[1]), if((toUInt8(arrayCount(d -> notEmpty(d), acc.1)) = 3 OR arrayExists(d -> notEmpty(d) AND d[1] + {p8:Float64} < e.t, acc.1)) AND toUInt8(arrayCount(d -> notEmpty(d), acc.1)) > acc.2.1, (toUInt8(arrayCount(d -> notEmpty(d), acc.1)), 0, 0, arraySort(arrayMap(d -> d[1], arrayFilter(d -> notEmpty(d), acc.1)))), acc.2), toUInt8(toUInt8(arrayCount(d -> notEmpty(d), acc.1)) = 3))) AS Tuple(Array(Array(Float64)), Tuple(UInt8, Float64, UInt8, Array(Float64)), UInt8)), ev, CAST(([[], [], []], (0, 0, 0, []), 0) AS Tuple(Array(Array(Float64)), Tuple(UInt8, Float64, UInt8, Array(Float64)), UInt8)))])[1] AS m
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS ev,
+SELECT aggregation_target, prop_val, actor_events AS ev
+FROM (
+  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
@@ -29,12 +36,13 @@ WHERE events.team_id = {team_id:Int64}
   AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))
   GROUP BY aggregation_target
 )
-ARRAY JOIN prop_vals AS prop_val)
+ARRAY JOIN prop_vals AS prop_val
+))
 WHERE m.3 = 0 AND m.1 > 0)
 GROUP BY breakdown)
 )
-GROUP BY final_breakdown
-ORDER BY s2 DESC, s1 DESC, s0 DESC, final_breakdown
+GROUP BY final_breakdown)
+ORDER BY arrayReverse(step_counts) DESC, final_breakdown
 -- params
 {
   "p1": "$pageview",

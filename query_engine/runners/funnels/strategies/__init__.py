@@ -1,11 +1,11 @@
 """Per-actor funnel matching as ClickHouse array expressions, one module per order type.
 
 Every strategy turns an actor's time-sorted event array into one tuple
-``(steps_reached, t0, excluded, step_timestamps)`` entirely inside ClickHouse
+``m = (steps_reached, t0, excluded, step_timestamps)`` entirely inside ClickHouse
 (ordered and strict with vectorised array functions, unordered with an
 ``arrayFold`` over a sliding window), so a funnel is one scan of the events
-with no per-actor work in Python. Each returns extra SELECT columns (named
-sub-arrays) and the result expression.
+with no per-actor work in Python. Each returns layers of SELECT columns, one
+nested SELECT per layer, the last defining ``m``.
 
 The event array holds named tuples ``(t Float64 seconds, k UInt8 sort key,
 m UInt64 step mask[, p period][, b Array(String) breakdown])``: bit ``k-1``

@@ -18,28 +18,17 @@ For an actor's sorted events ``ev`` and steps ``k = 1..n`` (engine.md §3.2):
   is excluded. Its step timestamps are where ``c_k`` first holds its start.
 
 Attempts are identified by their start time, as PostHog's matching does.
+
+Each step is one layer (one nested SELECT) whose columns read only the
+layers below it. ClickHouse's analyzer inlines an alias at every use, so the
+former one-SELECT form, where ``c_k`` referred to ``c_{k-1}`` through a chain
+of aliases, expanded to a tree whose size grew faster than the step count
+(seconds of planning at 10 steps). Across subqueries nothing is inlined.
 """
 
 from __future__ import annotations
 
 EXCLUSION_BIT = 32  # matches funnels.sql: exclusion guarding step i is bit 32 + i
-
-
-class Names:
-    """Each sub-array is one SELECT column (``expr AS name``) referred to by name.
-
-    ClickHouse resolves aliases across the whole SELECT, so every array is
-    computed once per row and the SQL text stays linear in the step count.
-    """
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.definitions: dict[str, str] = {}
-
-    def __call__(self, name: str, expr: str) -> str:
-        alias = f"{self.prefix}{name}"
-        self.definitions.setdefault(alias, f"{expr} AS {alias}")
-        return alias
 
 
 def _shift(array: str) -> str:
@@ -48,58 +37,59 @@ def _shift(array: str) -> str:
 
 
 class Chain:
-    """Builds the arrays of one actor's funnel, each named once."""
+    """Names and expressions of one actor's funnel arrays; ``c_k`` is ``{prefix}c{k}``."""
 
     def __init__(
         self, n: int, window: str, events: str, strict: bool, attribution: dict[int, str], prefix: str
     ):
         self.n, self.window, self.events, self.strict = n, window, events, strict
         self.attribution = attribution
-        self.name = Names(prefix)
+        self.prefix = prefix
 
-    def times(self) -> str:
-        return self.name("t", f"arrayMap(e -> e.t, {self.events})")
+    def c(self, k: int) -> str:
+        return f"{self.prefix}c{k}"
+
+    def a(self, k: int) -> str:
+        """``A_k``; strict step 1 is its own ``c_1`` (never carried forward)."""
+        return self.c(1) if k == 1 and self.strict else f"{self.prefix}a{k}"
 
     def matches(self, k: int) -> str:
         extra = f" AND e.b = {self.attribution[k]}" if k in self.attribution else ""
-        return self.name(f"m{k}", f"arrayMap(e -> bitTest(e.m, {k - 1}){extra}, {self.events})")
+        return f"bitTest(e.m, {k - 1}){extra}"
 
-    def advanced(self, k: int) -> str:
-        """``c_k``: the attempt start each event moves to step ``k``."""
+    def inside(self, start: str) -> str:
+        """An attempt started at ``start`` exists and event ``e`` is inside its window."""
+        return f"{start} > 0 AND e.t - {start} <= {self.window}"
+
+    def step_layer(self, k: int, stored: bool) -> list[str]:
+        """``c_k`` and, when a later layer reads it, ``A_k``."""
         if k == 1:
-            return self.name("c1", f"arrayMap((m, t) -> if(m, t, 0.), {self.matches(1)}, {self.times()})")
-        expr = (
-            f"arrayMap((m, p, t) -> if(m AND p > 0 AND t - p <= {self.window}, p, 0.),"
-            f" {self.matches(k)}, {self.previous(k - 1)}, {self.times()})"
-        )
-        return self.name(f"c{k}", expr)
-
-    def previous(self, k: int) -> str:
-        return self.name(f"p{k}", _shift(self.stored(k)))
-
-    def stored(self, k: int) -> str:
-        """``A_k``."""
-        if k == 1 and self.strict:
-            return self.advanced(1)
+            columns = [f"arrayMap(e -> if({self.matches(1)}, e.t, 0.), {self.events}) AS {self.c(1)}"]
+        else:
+            advance = f"{self.matches(k)} AND {self.inside('p')}"
+            previous = _shift(self.a(k - 1))
+            columns = [f"arrayMap((e, p) -> if({advance}, p, 0.), {self.events}, {previous}) AS {self.c(k)}"]
+        if not stored or (k == 1 and self.strict):
+            return columns
         if not self.strict:
-            return self.name(f"a{k}", f"arrayFill(x -> x > 0, {self.advanced(k)})")
+            return [*columns, f"arrayFill(x -> x > 0, {self.c(k)}) AS {self.a(k)}"]
         # Cleared by a non-matching event; a matching event that cannot advance keeps the value.
         marked = (
-            f"arrayMap((m, p, t) -> if(NOT m, 0., if(p > 0 AND t - p <= {self.window}, p, -1.)),"
-            f" {self.matches(k)}, {self.previous(k - 1)}, {self.times()})"
+            f"arrayMap((e, p) -> if(NOT ({self.matches(k)}), 0., if({self.inside('p')}, p, -1.)),"
+            f" {self.events}, {_shift(self.a(k - 1))})"
         )
-        return self.name(f"a{k}", f"arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, {marked}))")
+        return [*columns, f"arrayMap(x -> if(x < 0, 0., x), arrayFill(x -> x >= 0, {marked})) AS {self.a(k)}"]
 
     def excluded_starts(self) -> str:
-        """Starts of attempts an exclusion event met: code -(i+1) meets the attempt stored at step i."""
+        """Starts of attempts an exclusion event met: the one stored at step i, before step i+1."""
         hits = []
         for i in range(1, self.n):
-            flags = f"arrayMap(e -> bitTest(e.m, {EXCLUSION_BIT + i}), {self.events})"
+            met = f"bitTest(e.m, {EXCLUSION_BIT + i}) AND a != b AND {self.inside('a')}"
             hits.append(
-                f"arrayMap((x, a, b, t) -> if(x AND a > 0 AND a != b AND t - a <= {self.window}, a, 0.),"
-                f" {flags}, {self.previous(i)}, {self.previous(i + 1)}, {self.times()})"
+                f"arrayMap((e, a, b) -> if({met}, a, 0.), {self.events},"
+                f" {_shift(self.a(i))}, {_shift(self.a(i + 1))})"
             )
-        return self.name("x", f"arrayConcat({', '.join(hits)})")
+        return f"arrayConcat({', '.join(hits)})"
 
 
 def chain_result(
@@ -112,22 +102,32 @@ def chain_result(
     prop_val: str = "prop_val",
     with_exclusions: bool = True,
     prefix: str = "f_",
-) -> tuple[list[str], str]:
-    """Extra SELECT columns, and the reported attempt's ``(steps_reached, t0, excluded, timestamps)``."""
+) -> list[list[str]]:
+    """Layers of SELECT columns, the last one ``m`` = ``(steps_reached, t0, excluded, timestamps)``.
+
+    A column reads only ``events``, the row's other source columns and the
+    columns of earlier layers, so the SQL grows linearly with ``n``.
+    """
     attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
     chain = Chain(n, window, events, strict, attribution, prefix)
-    advanced = [chain.advanced(k) for k in range(1, n + 1)]
-    reached = ", ".join(f"if(arrayExists(x -> x > 0, {c}), {k}, 0)" for k, c in enumerate(advanced, 1))
-    depth = chain.name("d", f"greatest({reached})")
-    candidates = chain.name("k", f"arrayDistinct(arrayFilter(x -> x > 0, [{', '.join(advanced)}][{depth}]))")
-    if with_exclusions and n > 1:
-        first = f"arrayFirst(x -> NOT has({chain.excluded_starts()}, x), {candidates})"
-    else:
-        first = f"{candidates}[1]"
-    start = chain.name("s", first)
+    excluding = with_exclusions and n > 1
+    # A_k is read by step k+1, and A_n only by the exclusion check.
+    layers = [chain.step_layer(k, stored=k < n or excluding) for k in range(1, n + 1)]
+    advanced = [chain.c(k) for k in range(1, n + 1)]
+    depth, start = f"{prefix}d", f"{prefix}s"
+    # Lambda-free where a plain function does (the analyzer's cost is per lambda): c_k >= 0.
+    reached = ", ".join(f"if(arrayMax({c}) > 0, {k}, 0)" for k, c in enumerate(advanced, 1))
+    met = f"{prefix}x"
+    # The exclusion hits get their own column so the lambda below captures an array, not its formula.
+    exclusions = [f"{chain.excluded_starts()} AS {met}"] if excluding else []
+    layers.append([f"greatest({reached}) AS {depth}", *exclusions])
+    # The attempts that reached the deepest step, in the order they reached it.
+    candidates = f"arrayDistinct(arrayFilter(x -> x > 0, [{', '.join(advanced)}][{depth}]))"
+    first = f"arrayFirst(x -> NOT has({met}, x), {candidates})" if excluding else f"{candidates}[1]"
+    layers.append([f"{first} AS {start}"])
     stamps = ", ".join(
-        [start] + [f"{chain.times()}[arrayFirstIndex(x -> x = {start}, {c})]" for c in advanced[1:]]
+        [start] + [f"tupleElement({events}[indexOf({c}, {start})], 't')" for c in advanced[1:]]
     )
     excluded = f"toUInt8({depth} > 0 AND {start} = 0)"
-    result = f"(toUInt8({depth}), {start}, {excluded}, arraySlice([{stamps}], 1, {depth}))"
-    return list(chain.name.definitions.values()), result
+    layers.append([f"(toUInt8({depth}), {start}, {excluded}, arraySlice([{stamps}], 1, {depth})) AS m"])
+    return layers

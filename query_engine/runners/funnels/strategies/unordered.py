@@ -63,12 +63,12 @@ def fold_expression(
     return f"arrayFold((acc, e) -> CAST({body} AS {ACC_TYPE}), {events}, {_init(n)})"
 
 
-def unordered_fold(n: int, window: str, **kwargs: object) -> tuple[list[str], str]:
-    """No extra columns, and the actor's ``(steps_reached, 0, 0, first timestamps per step)``."""
+def unordered_fold(n: int, window: str, **kwargs: object) -> list[list[str]]:
+    """One layer: the actor's ``m`` = ``(steps_reached, 0, 0, first timestamps per step)``."""
     state = fold_expression(n, window, **kwargs)  # type: ignore[arg-type]
     # The window left at the end counts too.
     result = (
         f"arrayMap(s -> if(s.3 = 0 AND {COUNT.format(deques='s.1')} > s.2.1,"
         f" {_record('s.1')}, s.2), [{state}])[1]"
     )
-    return [], result
+    return [[f"{result} AS m"]]
