@@ -11,6 +11,7 @@ import re
 from typing import Any, cast
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import Action
@@ -107,7 +108,7 @@ class ActionStepSerializer(serializers.Serializer):
 class ActionSerializer(serializers.ModelSerializer):
     steps = ActionStepSerializer(many=True, required=False)
     tags = TagsField(required=False)
-    created_by = UserBasicSerializer(read_only=True)
+    created_by = UserBasicSerializer(read_only=True, allow_null=True)
     is_calculating = serializers.SerializerMethodField()
     is_action = serializers.SerializerMethodField()
     bytecode_error = serializers.SerializerMethodField()
@@ -143,9 +144,11 @@ class ActionSerializer(serializers.ModelSerializer):
     def get_is_action(self, action: Action) -> bool:
         return True
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_bytecode_error(self, action: Action) -> None:
-        return None
+        return None  # actions are compiled per query, never to bytecode
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_creation_context(self, action: Action) -> None:
         return None
 

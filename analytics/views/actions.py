@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -71,7 +72,13 @@ class ActionViewSet(
         return context
 
     @extend_schema(responses={200: ActionReferenceSerializer(many=True)})
-    @action(methods=["GET"], detail=True, required_scopes=["action:read"], pagination_class=None)
+    @action(
+        methods=["GET"],
+        detail=True,
+        required_scopes=["action:read"],
+        pagination_class=None,
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer],  # a bare list: no CSV form
+    )
     def references(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The project's insights that use the action (up to 50)."""
         return Response(ActionReferenceSerializer(action_references(self.get_object()), many=True).data)
