@@ -8,6 +8,7 @@ from analytics.views.actions import ActionViewSet
 from analytics.views.annotations import AnnotationViewSet
 from analytics.views.dashboards import DashboardViewSet
 from analytics.views.exports import ExportedAssetViewSet
+from analytics.views.groups import GroupsTypesViewSet, GroupsViewSet
 from analytics.views.health import health
 from analytics.views.index import index
 from analytics.views.insights import InsightViewSet
@@ -39,6 +40,8 @@ team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
 team_router.register("dashboards", DashboardViewSet, basename="dashboard")
 team_router.register("annotations", AnnotationViewSet, basename="annotation")
 team_router.register("actions", ActionViewSet, basename="action")
+team_router.register("groups_types", GroupsTypesViewSet, basename="groups_types")
+team_router.register("groups", GroupsViewSet, basename="groups")
 
 # Team routes matched before the router (fixed paths such as insights/trend/ would
 # otherwise read as an insight id). Each area adds its lines under its comment.

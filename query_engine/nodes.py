@@ -21,6 +21,7 @@ from query_engine.model import (
     PropertyGroup,
     Series,
 )
+from query_engine.sql.groups import group_index
 from query_engine.sql.properties import OPERATORS
 
 MATHS = (
@@ -53,9 +54,11 @@ MATHS = (
 )
 PROPERTY_MATHS = ("sum", "avg", "min", "max", "median", "p75", "p90", "p95", "p99")
 STICKINESS_MATHS = ("dau", "weekly_active", "monthly_active", "unique_group")
-BREAKDOWN_TYPES = ("event", "person", "hogql")
+BREAKDOWN_TYPES = ("event", "person", "hogql", "group")
 # Breakdowns on session fields need the insight's session join (trends, funnels, retention).
 SESSION_BREAKDOWN_TYPES = (*BREAKDOWN_TYPES, "session")
+# A breakdowns list names no group type per item: group breakdowns are single only.
+MULTI_BREAKDOWN_EXCLUDED = ("group",)
 
 
 def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
@@ -114,7 +117,10 @@ def _parse_item(raw: Any, attr: str) -> PropertyFilter | PropertyGroup:
         value=raw.get("value"),
         operator=operator,
         type=kind,
-        group_type_index=raw.get("group_type_index"),
+        # A group filter reads the properties of the event's group of this type.
+        group_type_index=group_index(raw.get("group_type_index"), f"{attr}__group_type_index")
+        if kind == "group"
+        else None,
     )
 
 
@@ -141,6 +147,10 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         )
     if kind == "StickinessQuery" and math not in STICKINESS_MATHS:
         math = "dau"
+    group_type = raw.get("math_group_type_index")
+    if math == "unique_group":
+        # Counting groups needs to know which: counting persons instead would be wrong.
+        group_type = group_index(group_type, f"{attr}__math_group_type_index")
     common: dict[str, Any] = {
         "name": raw.get("name"),
         "custom_name": raw.get("custom_name"),
@@ -148,7 +158,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
         "math_multiplier": _multiplier(raw.get("math_multiplier"), f"{attr}__math_multiplier"),
-        "math_group_type_index": raw.get("math_group_type_index"),
+        "math_group_type_index": group_type,
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
         "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),
         "order": index,
@@ -196,7 +206,9 @@ def _multi_parts(raw: dict[str, Any], allowed: tuple[str, ...]) -> list[tuple[st
             raise QueryError(
                 "Histogram bins are not supported in breakdowns lists.", attr=f"{attr}__histogram_bin_count"
             )
-        kind = _breakdown_type(item.get("type"), f"{attr}__type", allowed)
+        kind = _breakdown_type(
+            item.get("type"), f"{attr}__type", tuple(k for k in allowed if k not in MULTI_BREAKDOWN_EXCLUDED)
+        )
         parts.append((str(item["property"]), kind, bool(item.get("normalize_url"))))
     return parts
 
@@ -232,6 +244,10 @@ def parse_breakdown(
     if isinstance(prop, list | dict):
         raise QueryError("breakdown must be a property name.", attr="breakdownFilter__breakdown")
     kind = _breakdown_type(raw.get("breakdown_type"), "breakdownFilter__breakdown_type", allowed)
+    if kind == "group":
+        common["group_type_index"] = group_index(
+            raw.get("breakdown_group_type_index"), "breakdownFilter__breakdown_group_type_index"
+        )
     if bins is not None:
         common["histogram_bin_count"] = integer(
             bins, "breakdownFilter__breakdown_histogram_bin_count", minimum=1

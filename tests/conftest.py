@@ -19,6 +19,8 @@ EVENT_TABLES = (
     "event_uuids",
     "sessions",
     "group_type_mapping",
+    "groups",
+    "group_type_names",
 )
 
 

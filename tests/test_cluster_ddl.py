@@ -28,7 +28,8 @@ def printed(settings, *args: str) -> str:
 
 def statements_of(ddl: str) -> list[str]:
     lines = [line for line in ddl.splitlines() if not line.startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";\n") if part.strip()]
+    # The last statement keeps its ";" (no newline follows it).
+    return [part.strip().removesuffix(";") for part in "\n".join(lines).split(";\n") if part.strip()]
 
 
 def test_print_matches_the_snapshot(settings):

@@ -32,17 +32,18 @@ def _groups(event: CapturedEvent) -> dict[str, Any]:
 
 def assign_group_columns[T](
     backend: Backend, team_id: int, events: list[CapturedEvent], rows: list[T]
-) -> list[tuple[CapturedEvent, T]]:
+) -> tuple[list[tuple[CapturedEvent, T]], dict[str, int]]:
     """Set ``$group_N`` on events with groups, registering new group types as needed.
 
     Returns the events that carry groups, each with its item of ``rows`` (a list parallel to
-    ``events``), so the caller can update what it derived from their properties.
+    ``events``), so the caller can update what it derived from their properties, and the
+    project's type → index mapping (empty when no event names a group).
     """
     with_groups = [
         (event, groups, row) for event, row in zip(events, rows, strict=True) if (groups := _groups(event))
     ]
     if not with_groups:
-        return []
+        return [], {}
     mapping = {row[0]: int(row[1]) for row in backend.execute(MAPPING_SQL, {"team_id": team_id}).rows}
     new_rows = []
     for event, groups, _ in with_groups:
@@ -55,4 +56,4 @@ def assign_group_columns[T](
                 event.properties[f"$group_{index}"] = key if isinstance(key, str) else str(key)
     if new_rows:
         backend.insert_json_rows("group_type_mapping", new_rows)
-    return [(event, row) for event, _, row in with_groups]
+    return [(event, row) for event, _, row in with_groups], mapping

@@ -46,7 +46,14 @@ from query_engine.backends.read_hooks import reads_without_hooks
 logger = logging.getLogger(__name__)
 
 # Persons before the events that name them; a uuid recorded as seen after its event.
-JOURNALED_TABLES = ("person", "person_distinct_id2", "person_distinct_id_overrides", "events", "event_uuids")
+JOURNALED_TABLES = (
+    "person",
+    "person_distinct_id2",
+    "person_distinct_id_overrides",
+    "groups",
+    "events",
+    "event_uuids",
+)
 # Write the journal to ClickHouse once its oldest row is this old, or once it holds
 # FLUSH_ROWS rows; past MAX_PENDING_ROWS (writes keep failing) appends are refused.
 FLUSH_SECONDS = 0.1

@@ -25,6 +25,8 @@ Persons-on-events contract (what the query engine may rely on)
 
 Events with ``properties.$groups = {type: key}`` get ``$group_N`` (N = the type's index in
 ``group_type_mapping``, assigned 0..4 in order of first appearance per project).
+``$groupidentify`` events write their group's merged properties to ``groups``
+(``analytics.ingestion.group_properties``).
 
 A call to ``write`` returns once the rows are stored. Concurrent calls are group-committed:
 a staging thread takes every pending batch and runs dedup and person processing for them
@@ -65,6 +67,7 @@ from analytics.ingestion.event_rows import extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
 from analytics.ingestion.group_commit import Job, StagedGroup, StagedGroups, WriteStats, prepared_job
+from analytics.ingestion.group_properties import group_rows, identified_groups
 from analytics.ingestion.groups import assign_group_columns
 from analytics.ingestion.journal import JOURNALED_TABLES, IngestJournal, journal_directory
 from analytics.ingestion.person_store import PersonStore, json_list
@@ -342,8 +345,12 @@ class EventWriter:
             fresh = items
         stats.duplicates += len(items) - len(fresh)
         events = [event for _, event, _ in fresh]
-        for event, row in assign_group_columns(backend, team_id, events, [row for *_, row in fresh]):
+        with_groups, group_types = assign_group_columns(backend, team_id, events, [row for *_, row in fresh])
+        for event, row in with_groups:
             extract_columns(row, event.properties)
+        if identified := identified_groups(events, group_types):
+            self._store_current()  # merging $group_set reads the stored groups
+            rows["groups"].extend(group_rows(backend, team_id, identified))
         self._process_persons(team_id, events, rows, stats, memory.book if memory is not None else None)
         for job, event, row in fresh:
             job.stored += 1

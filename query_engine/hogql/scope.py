@@ -38,12 +38,16 @@ class Source:
             if join not in self.joins:
                 self.joins.append(join)
         if key not in self.keys:
+            sql = build()
+            if sql in self.needed:  # another field with the same SQL: one column serves both
+                self.keys[key] = self.needed[sql]
+                return self.keys[key]
             taken = set(self.needed.values())
             candidate = name
             while candidate in taken:
                 candidate = f"{name}_{len(taken)}"
             self.keys[key] = candidate
-            self.needed[build()] = candidate
+            self.needed[sql] = candidate
         return self.keys[key]
 
 

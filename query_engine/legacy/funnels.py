@@ -70,6 +70,7 @@ def _breakdown(filters: dict[str, Any]) -> dict[str, Any] | None:
         "breakdown": breakdown,
         "breakdowns": multi,
         "breakdown_type": "event" if kind == "events" else kind,
+        "breakdown_group_type_index": filters.get("breakdown_group_type_index"),
         "breakdown_limit": filters.get("breakdown_limit") or LEGACY_BREAKDOWN_LIMIT,
         "breakdown_normalize_url": filters.get("breakdown_normalize_url"),
     }

@@ -69,6 +69,7 @@ def retention_query(filters: dict[str, Any]) -> dict[str, Any]:
         query["breakdownFilter"] = {
             "breakdown": breakdown,
             "breakdown_type": "event" if kind == "events" else kind,
+            "breakdown_group_type_index": filters.get("breakdown_group_type_index"),
             "breakdown_limit": filters.get("breakdown_limit"),
         }
     if filters.get("aggregation_group_type_index") not in (None, ""):

@@ -77,6 +77,7 @@ def _breakdown(filters: dict[str, Any]) -> dict[str, Any] | None:
     result = {
         "breakdown": breakdown,
         "breakdown_type": "event" if kind == "events" else kind,
+        "breakdown_group_type_index": filters.get("breakdown_group_type_index"),
         "breakdown_limit": filters.get("breakdown_limit"),
         "breakdown_hide_other_aggregation": filters.get("breakdown_hide_other_aggregation"),
         "breakdown_normalize_url": filters.get("breakdown_normalize_url"),
@@ -102,6 +103,9 @@ def common_query(filters: dict[str, Any], kind: str) -> dict[str, Any]:
     properties = legacy_properties(filters.get("properties"))
     if properties:
         query["properties"] = properties
+    if filters.get("aggregation_group_type_index") not in (None, ""):
+        # Lifecycle aggregates by it; the other kinds refuse it (never silently persons).
+        query["aggregation_group_type_index"] = filters["aggregation_group_type_index"]
     if truthy(filters.get("compare")):
         query["compareFilter"] = {"compare": True, "compare_to": filters.get("compare_to")}
     return query

@@ -22,6 +22,8 @@ SHARDING_KEYS = {
     "person_distinct_id_overrides": "team_id",
     "event_uuids": "team_id",
     "group_type_mapping": "team_id",
+    "groups": "team_id",
+    "group_type_names": "team_id",
     # A session's partial rows may sit on several shards (its events are sharded by distinct
     # id); readers GROUP BY session_id through the Distributed table, which merges them.
     "sessions": "cityHash64(session_id)",

@@ -117,6 +117,34 @@ CREATE TABLE IF NOT EXISTS group_type_mapping (
 ORDER BY (team_id, group_type)
 """
 
+# Group properties from ``$groupidentify`` (``$group_set`` merged into what was stored):
+# one row per write, readers take the latest by ``version`` (argMax) per
+# (team_id, group_type_index, group_key). ``created_at`` is the group's first sight.
+GROUPS = """
+CREATE TABLE IF NOT EXISTS groups (
+    team_id Int64,
+    group_type_index UInt8,
+    group_key String,
+    group_properties String,
+    created_at DateTime64(6, 'UTC'),
+    version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, group_type_index, group_key)
+"""
+
+# Display names of group types (``/groups_types/update_metadata/``): the latest row per
+# (team_id, group_type_index) by ``updated_at`` holds both names.
+GROUP_TYPE_NAMES = """
+CREATE TABLE IF NOT EXISTS group_type_names (
+    team_id Int64,
+    group_type_index UInt8,
+    name_singular Nullable(String),
+    name_plural Nullable(String),
+    updated_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (team_id, group_type_index)
+"""
+
 # One row per (project, $session_id) after merges: partial aggregate states written by
 # SESSIONS_MV for every insert into events, so a session's events may arrive in any order,
 # in any batch, on any day. Every column is idempotent (min/max, argMin/argMax by
@@ -218,4 +246,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "group_type_mapping", (GROUP_TYPE_MAPPING,)),
     Migration(5, "event_uuids_written_by_ingestion", ("DROP VIEW IF EXISTS event_uuids_mv",)),
     Migration(6, "sessions", (SESSIONS, SESSIONS_MV.replace("{columns}", session_state_columns()))),
+    Migration(7, "groups", (GROUPS, GROUP_TYPE_NAMES)),
 )

@@ -18,6 +18,7 @@ from query_engine.errors import QueryError
 from query_engine.hogql.expressions import ExpressionSettings, compile_expression
 from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.sql.elements import element_condition
+from query_engine.sql.groups import group_property
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
 from query_engine.sql.sessions import session_filter, session_text
@@ -27,11 +28,6 @@ Builder = Callable[[str, PropertyFilter, Params, ZoneInfo, datetime], str]
 
 # Source column per filter type: code-defined, never from the request.
 COLUMNS = {"event": "properties", "person": "person_properties"}
-
-
-def group_column(index: int, table: str = "") -> str:
-    """The ``$group_N`` column of the events table (``table`` qualifies it in joins)."""
-    return f"{table + '.' if table else ''}`$group_{index}`"
 
 
 def normalized_url(value: str) -> str:
@@ -47,9 +43,16 @@ def hogql_value(expression: str, params: Params, tz: ZoneInfo | None, *, attr: s
     return compile_expression(expression, settings, params, attr=attr, aggregate=False, with_person=False).sql
 
 
-def property_value(prop_type: str, key: str, params: Params, tz: ZoneInfo | None = None) -> str:
-    """Expression reading ``key`` of an event or person (persons-on-events); for ``hogql``
-    (breakdowns), the expression's value as text."""
+def property_value(
+    prop_type: str, key: str, params: Params, tz: ZoneInfo | None = None, group_index: int | None = None
+) -> str:
+    """Expression reading ``key`` of an event or person (persons-on-events), or of the
+    event's group of type ``group_index`` (``group``); for ``hogql`` (breakdowns), the
+    expression's value as text."""
+    if prop_type == "group":
+        if group_index is None:
+            raise QueryError("Group properties need a group_type_index.", attr="group_type_index")
+        return group_property(key, group_index, params)
     if prop_type == "hogql":
         return f"toString({hogql_value(key, params, tz, attr='breakdownFilter__breakdown')})"
     if prop_type == "event" and key == "$elements_chain":
@@ -249,7 +252,7 @@ def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> s
     if f.type == "session":
         condition = build(session_text(f.key), f, params, tz, now)
         return session_filter(condition, matches_missing=f.operator in MATCH_MISSING, params=params)
-    return build(property_value(f.type, f.key, params), f, params, tz, now)
+    return build(property_value(f.type, f.key, params, group_index=f.group_type_index), f, params, tz, now)
 
 
 def compile_group(

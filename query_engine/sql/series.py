@@ -21,13 +21,13 @@ from query_engine.sql.events import (
     team_condition,
     where,
 )
+from query_engine.sql.groups import GROUP_INDEXES, group_column
 from query_engine.sql.params import Params
-from query_engine.sql.properties import group_column, normalized_url, property_value
+from query_engine.sql.properties import normalized_url, property_value
 from query_engine.team import TeamContext
 
 QUANTILES = {"median": "0.5", "p75": "0.75", "p90": "0.9", "p95": "0.95", "p99": "0.99"}
 PLAIN_AGGREGATES = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
-GROUP_INDEXES = range(5)
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,10 @@ def needs_person(req: SeriesRequest) -> bool:
     return not req.team.aggregate_by_distinct_id
 
 
-def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params, tz: ZoneInfo | None) -> str:
-    value = property_value(kind, prop, params, tz)
+def _breakdown_value(
+    prop: str, kind: str, normalize_url: bool, params: Params, tz: ZoneInfo | None, group_index: int | None
+) -> str:
+    value = property_value(kind, prop, params, tz, group_index)
     if normalize_url:
         value = normalized_url(value)
     return f"ifNull({value}, {params.add(BREAKDOWN_NULL)})"
@@ -76,7 +78,8 @@ def _breakdown_value(prop: str, kind: str, normalize_url: bool, params: Params, 
 
 def breakdown_expr(breakdown: Breakdown, params: Params, tz: ZoneInfo | None = None) -> str:
     """String value per event (null marker for missing); an array for multi-breakdowns."""
-    values = [_breakdown_value(prop, kind, norm, params, tz) for prop, kind, norm in breakdown.parts()]
+    index = breakdown.group_type_index  # group breakdowns are single (nodes.parse_breakdown)
+    values = [_breakdown_value(prop, kind, norm, params, tz, index) for prop, kind, norm in breakdown.parts()]
     return f"[{', '.join(values)}]" if breakdown.multi else values[0]
 
 

@@ -155,3 +155,29 @@ AS SELECT team_id,
     uniqStateIf(uuid, event = '$screen') AS screen_uniq FROM sharded_events
 WHERE `$session_id` != ''
 GROUP BY team_id, session_id;
+
+-- 0007_groups
+CREATE TABLE IF NOT EXISTS sharded_groups ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    group_type_index UInt8,
+    group_key String,
+    group_properties String,
+    created_at DateTime64(6, 'UTC'),
+    version UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.groups', '{replica}', version)
+ORDER BY (team_id, group_type_index, group_key);
+
+CREATE TABLE IF NOT EXISTS groups ON CLUSTER 'insights_cluster' AS sharded_groups
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_groups', team_id);
+
+CREATE TABLE IF NOT EXISTS sharded_group_type_names ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    group_type_index UInt8,
+    name_singular Nullable(String),
+    name_plural Nullable(String),
+    updated_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.group_type_names', '{replica}', updated_at)
+ORDER BY (team_id, group_type_index);
+
+CREATE TABLE IF NOT EXISTS group_type_names ON CLUSTER 'insights_cluster' AS sharded_group_type_names
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_group_type_names', team_id);

@@ -19,6 +19,8 @@ class ActorsSql:
     sql: str
     params: dict[str, Any]
     columns: tuple[str, ...]
+    # The actors are groups of this type (``actor_id`` is the group key), not persons.
+    group_type_index: int | None = None
 
 
 def parse_day(value: Any, tz: Any, attr: str) -> datetime:

@@ -1,4 +1,4 @@
-"""``ActorsQuery``: a page of actors (persons) with HogQL columns.
+"""``ActorsQuery``: a page of actors (persons, or groups) with HogQL columns.
 
 Without ``source`` it lists the project's persons; with one, the persons behind that
 data point (``sources.py``). ``select`` items are HogQL expressions over the ``actors``
@@ -6,7 +6,9 @@ table (``table.py``) plus the shapes ``person``/``actor`` (the person object),
 ``person.$delete`` and ``matched_recordings``; ``search`` matches email, name, id or a
 distinct id; ``orderBy`` is HogQL (``person`` orders by email); paging is
 ``limit``/``offset`` with ``hasMore``, always ending the order on the actor id so pages
-are stable.
+are stable. When the data point counts groups (``unique_group``), the actors are those
+groups: ``actor``/``group`` is the group object, ``key`` its key, and ``search`` matches
+the key or the ``name`` property.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ SEARCH = (
     "ilike(toString(properties.email), {search}) OR ilike(toString(properties.name), {search})"
     " OR ilike(toString(id), {search}) OR arrayExists(d -> ilike(d, {search}), distinct_ids)"
 )
+GROUP_SHAPES = ("group", "actor")
+GROUP_TUPLE = ("key", "properties", "created_at")
+GROUP_SEARCH = "ilike(key, {search}) OR ilike(toString(properties.name), {search})"
 
 
 def _field(name: str) -> ast.Field:
@@ -118,6 +123,8 @@ class ActorsQueryRunner:
             actors_source(self.team, query["source"]) if query.get("source") is not None else None
         )
         self.table = actors_table(self.source)
+        self.group_type_index = self.source.group_type_index if self.source is not None else None
+        self.shapes = PERSON_SHAPES if self.group_type_index is None else GROUP_SHAPES
         self.select_text = _strings(query.get("select"), "select") or self._default_select()
         self.columns = [self._column(text, i) for i, text in enumerate(self.select_text)]
         search = query.get("search")
@@ -146,6 +153,8 @@ class ActorsQueryRunner:
                 _with_attr(lambda select=select: printer.query(select), f"{name}__{index}")
 
     def _default_select(self) -> list[str]:
+        if self.group_type_index is not None:
+            return ["actor", "key", "event_count"]
         columns = ["person", "id", "person.$delete"]
         if self.source is not None and "event_distinct_ids" in self.source.columns:
             columns.append("event_distinct_ids")
@@ -155,8 +164,14 @@ class ActorsQueryRunner:
         if not isinstance(text, str) or not text.strip():
             raise HogQLError("Each select item must be a HogQL expression string.", attr=f"select__{index}")
         shape = _shape(text)
-        if shape in PERSON_SHAPES:
-            return ast.Tuple(exprs=tuple(_field(f) for f in PERSON_TUPLE))
+        if self.group_type_index is not None and shape in ("person", "person.$delete"):
+            raise HogQLError(
+                "The actors of this data point are groups: select actor or group, not person.",
+                attr=f"select__{index}",
+            )
+        if shape in self.shapes:
+            fields = PERSON_TUPLE if self.group_type_index is None else GROUP_TUPLE
+            return ast.Tuple(exprs=tuple(_field(f) for f in fields))
         if shape in CONSTANT_SHAPES:
             return ast.Constant(value=CONSTANT_SHAPES[shape])
         node = _with_attr(lambda: parse_expr(text), f"select__{index}")
@@ -172,7 +187,8 @@ class ActorsQueryRunner:
     def build(self) -> ast.SelectQuery:
         where = None
         if self.search:
-            where = replace_placeholders(parse_expr(SEARCH), {"search": f"%{self.search}%"})
+            search = SEARCH if self.group_type_index is None else GROUP_SEARCH
+            where = replace_placeholders(parse_expr(search), {"search": f"%{self.search}%"})
         order = [*(self.order or self._default_order()), ast.OrderExpr(expr=_field("id"), order="DESC")]
         return ast.SelectQuery(
             select=tuple(self.columns),
@@ -211,7 +227,9 @@ class ActorsQueryRunner:
     def _row(self, row: list[Any], shapes: list[str]) -> list[Any]:
         out: list[Any] = []
         for value, shape in zip(row, shapes, strict=True):
-            if shape in PERSON_SHAPES:
+            if shape in self.shapes and self.group_type_index is not None:
+                out.append(group_object(value, self.group_type_index))
+            elif shape in PERSON_SHAPES:
                 out.append(person_object(value))
             elif shape == "matched_recordings":
                 out.append([])
@@ -227,6 +245,18 @@ def person_object(value: Any) -> dict[str, Any]:
         "distinct_ids": list(distinct_ids or []),
         "properties": _json(properties),
         "is_identified": bool(is_identified),
+        "created_at": created_at.isoformat() if isinstance(created_at, datetime) else created_at,
+    }
+
+
+def group_object(value: Any, index: int) -> dict[str, Any]:
+    key, properties, created_at = value
+    return {
+        "type": "group",
+        "id": key,
+        "group_key": key,
+        "group_type_index": index,
+        "group_properties": _json(properties),
         "created_at": created_at.isoformat() if isinstance(created_at, datetime) else created_at,
     }
 

@@ -1,5 +1,6 @@
 """The ``actors`` table an ActorsQuery's HogQL ``select`` reads: the latest person rows,
-joined to the source's actor rows (``event_count`` …) when there is a source.
+joined to the source's actor rows (``event_count`` …) when there is a source; for a source
+whose actors are groups, its rows joined to the groups' latest state instead.
 
 It is printed like any HogQL table (a guarded subquery with only the columns used),
 so user expressions never reach another project's rows.
@@ -11,7 +12,7 @@ from query_engine.hogql import ast
 from query_engine.hogql.errors import HogQLError
 from query_engine.hogql.printer import FiltersSql, Printer, TeamSettings
 from query_engine.hogql.scope import Scope, Source
-from query_engine.hogql.tables import LATEST_PDI, LATEST_PERSON, FieldDef, FieldTree, TableDef
+from query_engine.hogql.tables import LATEST_PDI, LATEST_PERSON, TEAM, FieldDef, FieldTree, TableDef
 from query_engine.runners.actors.base import ActorsSql
 from query_engine.sql.params import Params
 
@@ -38,7 +39,40 @@ DISTINCT_IDS_JOIN = f"""LEFT JOIN (
 ) AS actor_pdis ON actor_pdis.person_id = persons.id"""
 
 
+# A group actor: its key (the source's actor_id, so groups never identified still count) and
+# its latest identified state (created_at 1970-01-01 and no properties when there is none).
+GROUP_FIELDS: FieldTree = {
+    "id": FieldDef("source.actor_id", "String"),
+    "key": FieldDef("source.actor_id", "String"),
+    "created_at": FieldDef("toTimeZone(actor_groups.created_at, {tz})", "DateTime64(6)"),
+    "properties": FieldDef("actor_groups.properties", "String", json=True),
+}
+
+
+def _groups_table(source: ActorsSql, index: int) -> TableDef:
+    fields: FieldTree = {**GROUP_FIELDS, "group": dict(GROUP_FIELDS)}
+    for column in source.columns:
+        fields.setdefault(column, FieldDef(f"source.{column}", SOURCE_TYPES[column]))
+    fields["actor_id"] = FieldDef("source.actor_id", "String")
+    groups = (
+        "(SELECT group_key, argMax(group_properties, version) AS properties,"
+        " argMax(created_at, version) AS created_at\n"
+        f"    FROM groups WHERE team_id = {TEAM} AND group_type_index = {int(index)}\n"
+        "    GROUP BY group_key)"
+    )
+    return TableDef(
+        name="actors",
+        source=f"({source.sql}) AS source\nLEFT JOIN {groups} AS actor_groups"
+        " ON actor_groups.group_key = source.actor_id",
+        guard="",
+        fields=fields,
+        star=tuple(GROUP_FIELDS),
+    )
+
+
 def actors_table(source: ActorsSql | None) -> TableDef:
+    if source is not None and source.group_type_index is not None:
+        return _groups_table(source, source.group_type_index)
     fields: FieldTree = {**PERSON_FIELDS, "person": dict(PERSON_FIELDS)}
     if source is None:
         return TableDef(

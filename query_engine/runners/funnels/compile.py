@@ -22,8 +22,9 @@ from query_engine.sql.events import (
     team_condition,
     where,
 )
+from query_engine.sql.groups import group_column
 from query_engine.sql.params import Params
-from query_engine.sql.properties import group_column, normalized_url, property_value
+from query_engine.sql.properties import normalized_url, property_value
 from query_engine.sql.sessions import session_join
 from query_engine.team import TeamContext
 
@@ -41,7 +42,7 @@ def _breakdown_exprs(spec: FunnelSpec, params: Params, tz: ZoneInfo) -> tuple[st
         return ()
     exprs = []
     for key in spec.breakdown.properties:
-        value = property_value(spec.breakdown.type, key, params, tz)
+        value = property_value(spec.breakdown.type, key, params, tz, spec.breakdown.group_type_index)
         if spec.breakdown.normalize_url:
             value = normalized_url(value)
         exprs.append(value)

@@ -9,13 +9,14 @@ from query_engine.dates import INTERVALS
 from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup, Series
 from query_engine.nodes import parse_date_range, parse_properties, parse_series
+from query_engine.sql.groups import group_index
 
 ORDER_TYPES = ("ordered", "strict", "unordered")
 VIZ_TYPES = ("steps", "trends", "time_to_convert")
 ATTRIBUTION_TYPES = ("first_touch", "last_touch", "all_events", "step")
 # Window units in seconds; month is 31 days, as PostHog's UDF engine counts it.
 WINDOW_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 31 * 86400}
-BREAKDOWN_TYPES = ("event", "person", "hogql", "session")
+BREAKDOWN_TYPES = ("event", "person", "hogql", "session", "group")
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_BREAKDOWN_LIMIT = 25
 MAX_STEPS = 30  # steps and exclusions share one 64-bit mask per event
@@ -34,6 +35,7 @@ class FunnelBreakdown:
     type: str = "event"
     limit: int = DEFAULT_BREAKDOWN_LIMIT
     normalize_url: bool = False
+    group_type_index: int | None = None  # breakdown_type "group": the group type read
 
 
 @dataclass
@@ -152,7 +154,9 @@ def _breakdown(raw: Any) -> FunnelBreakdown | None:
     kind = raw.get("breakdown_type") or "event"
     normalize = bool(raw.get("breakdown_normalize_url"))
     multi = raw.get("breakdowns")
+    from_list = False
     if prop in (None, "", []) and isinstance(multi, list) and multi:
+        from_list = True
         if len(multi) > 1:
             raise QueryError("Funnels take a single breakdown.", attr="breakdownFilter__breakdowns")
         first = multi[0] if isinstance(multi[0], dict) else {}
@@ -175,7 +179,17 @@ def _breakdown(raw: Any) -> FunnelBreakdown | None:
     )
     if limit < 1:
         raise QueryError("breakdown_limit must be at least 1.", attr="breakdownFilter__breakdown_limit")
-    return FunnelBreakdown(props, kind, limit, normalize)
+    group_type = None
+    if kind == "group":
+        if from_list:
+            raise QueryError(
+                "Group breakdowns take breakdown_type and breakdown_group_type_index, not breakdowns.",
+                attr="breakdownFilter__breakdowns",
+            )
+        group_type = group_index(
+            raw.get("breakdown_group_type_index"), "breakdownFilter__breakdown_group_type_index"
+        )
+    return FunnelBreakdown(props, kind, limit, normalize, group_type)
 
 
 def _steps_range(spec: FunnelSpec, funnels: dict[str, Any]) -> None:

@@ -17,6 +17,10 @@ from query_engine.team import TeamContext
 
 def lifecycle_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
     runner = LifecycleRunner(team=team, query=selector["source"])
+    if runner.spec.aggregation_group_type_index is not None:
+        raise QueryError(
+            "Group actors are not supported yet.", attr="source__source__aggregation_group_type_index"
+        )
     if runner.ctx.aggregate_by_distinct_id:
         raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
     status = selector.get("status")

@@ -55,7 +55,7 @@ class LifecycleRunner:
         buckets = window.buckets
         series = self.spec.series[0]
         req, date_from = self.request(window)
-        sql, params = lifecycle_query(req, date_from)
+        sql, params = lifecycle_query(req, date_from, self.spec.aggregation_group_type_index)
         index = bucket_index(window)
         counts = {status: [0.0] * len(buckets) for status in STATUSES}
         for period, status, actors in run_sql(sql, params, timeout_key=self.timeout_key).rows:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from query_engine.sql.context import bucket_expr, format_bucket
 from query_engine.sql.events import events_source
+from query_engine.sql.groups import group_column, group_created_at
 from query_engine.sql.params import Params
 from query_engine.sql.properties import json_value
 from query_engine.sql.series import SeriesRequest, actor_expr, series_where
@@ -38,26 +39,35 @@ STATUS_PAIRS = """arrayConcat(
 )"""
 
 
-def _pairs_source(req: SeriesRequest, date_from: datetime, params: Params) -> str:
-    """``FROM`` per-actor active periods ``ARRAY JOIN`` their (period, status) pairs."""
+def _pairs_source(req: SeriesRequest, date_from: datetime, params: Params, group: int | None) -> str:
+    """``FROM`` per-actor active periods ``ARRAY JOIN`` their (period, status) pairs.
+
+    ``group``: the actors are the events' groups of that type (created when first
+    identified) instead of persons; events without such a group are left out.
+    """
     bucket = bucket_expr(params, req.interval, req.team.tz, req.team.week_start_day)
+    created_at = "events.person_created_at" if group is None else group_created_at(group, params)
     created = bucket_expr(
-        params, req.interval, req.team.tz, req.team.week_start_day, column="min(events.person_created_at)"
+        params, req.interval, req.team.tz, req.team.week_start_day, column=f"min({created_at})"
     )
-    person_profile = json_value("properties", params.add("$process_person_profile"))
+    if group is None:
+        person_profile = json_value("properties", params.add("$process_person_profile"))
+        actor, only = actor_expr(req), f"ifNull({person_profile} != 'false', 1)"
+    else:
+        actor, only = group_column(group), f"{group_column(group)} != ''"
     per_actor = (
-        f"SELECT {actor_expr(req)} AS actor, arraySort(groupUniqArray({bucket})) AS active,\n"
+        f"SELECT {actor} AS actor, arraySort(groupUniqArray({bucket})) AS active,\n"
         f"  {created} AS created\n"
-        f"{events_source(params, req.team.id, with_person=True)}\n"
+        f"{events_source(params, req.team.id, with_person=group is None)}\n"
         f"{series_where(req, params, date_from)}\n"
-        f"  AND ifNull({person_profile} != 'false', 1)\n"
+        f"  AND {only}\n"
         "GROUP BY actor"
     )
     pairs = STATUS_PAIRS.format(one=ONE_INTERVAL[req.interval])
     return f"FROM (\n{per_actor}\n)\nARRAY JOIN {pairs} AS pair"
 
 
-def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]:
+def lifecycle_query(req: SeriesRequest, date_from: datetime, group: int | None = None) -> tuple[str, dict]:
     """Rows (period text, status, actors) — engine.md §8, computed in ClickHouse.
 
     ``date_from`` is one interval before the first bucket so the first
@@ -65,7 +75,7 @@ def lifecycle_query(req: SeriesRequest, date_from: datetime) -> tuple[str, dict]
     outside the window are dropped by the caller.
     """
     params = Params()
-    source = _pairs_source(req, date_from, params)
+    source = _pairs_source(req, date_from, params, group)
     sql = (
         f"SELECT {format_bucket('pair.1')} AS period, pair.2 AS status, count() AS actors\n"
         f"{source}\nGROUP BY period, status"
@@ -78,7 +88,7 @@ def lifecycle_actors_query(
 ) -> tuple[str, dict]:
     """Actors mode: the actors with ``status`` (None: any) in one of ``periods`` (bucket keys)."""
     params = Params(prefix="a")
-    source = _pairs_source(req, date_from, params)
+    source = _pairs_source(req, date_from, params, None)
     conditions = [f"has({params.add(periods, 'Array(String)')}, {format_bucket('pair.1')})"]
     if status is not None:
         conditions.append(f"pair.2 = {params.add(status)}")

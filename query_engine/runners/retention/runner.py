@@ -22,8 +22,9 @@ from query_engine.sql.events import (
     person_id_expr,
     team_condition,
 )
+from query_engine.sql.groups import group_column
 from query_engine.sql.params import Params
-from query_engine.sql.properties import group_column, property_value
+from query_engine.sql.properties import property_value
 from query_engine.sql.sessions import session_join
 from query_engine.team import TeamContext
 
@@ -78,7 +79,11 @@ class RetentionBuilder:
             source += "\n" + session_join(params, self.team.id, since, window.end_utc)
         if options.breakdown is not None:
             value = property_value(
-                options.breakdown.type, str(options.breakdown.property), params, self.team.tz
+                options.breakdown.type,
+                str(options.breakdown.property),
+                params,
+                self.team.tz,
+                options.breakdown.group_type_index,
             )
             breakdown = f"ifNull({value}, '')"
         target = self._entity(options.target, params)

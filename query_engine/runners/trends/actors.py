@@ -37,15 +37,14 @@ class TrendsActors:
                 attr=f"{SOURCE}__trendsFilter__smoothingIntervals",
             )
         self.team = self.runner.ctx
-        if self.team.aggregate_by_distinct_id:
-            raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
         self.series_index = series_index(selector.get("series"), len(spec.series), "source__series")
         self.series = self.runner._effective(spec.series[self.series_index])
-        if self.series.math == "unique_group":
-            raise QueryError(
-                "Group actors are not supported yet.",
-                attr=f"{SOURCE}__series__{self.series_index}__math",
-            )
+        # unique_group counts the groups of one type: they are the actors (by key).
+        self.group_type_index = (
+            self.series.math_group_type_index if self.series.math == "unique_group" else None
+        )
+        if self.group_type_index is None and self.team.aggregate_by_distinct_id:
+            raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
         compare = selector.get("compare")
         if compare not in (None, "current", "previous"):
             raise QueryError("compare must be 'current' or 'previous'.", attr="source__compare")
@@ -112,4 +111,6 @@ class TrendsActors:
         window = previous_window(runner.spec, current, runner.ctx) if self.previous else current
         request = runner._request(self.series, window)
         sql, params = actors_query(request, self._point(current, window))
-        return ActorsSql(sql=sql, params=params, columns=ACTOR_COLUMNS)
+        return ActorsSql(
+            sql=sql, params=params, columns=ACTOR_COLUMNS, group_type_index=self.group_type_index
+        )

@@ -221,6 +221,7 @@ class TrendsRunner:
                 echo["breakdowns"] = [{"property": p, "type": t} for p, t, _ in spec.breakdown.parts()]
             else:
                 echo.update({"breakdown": spec.breakdown.property, "breakdown_type": spec.breakdown.type})
+                echo["breakdown_group_type_index"] = spec.breakdown.group_type_index
         if spec.formulas:
             echo["formula"] = spec.formulas[0].formula
         return {k: v for k, v in echo.items() if v is not None}

@@ -147,7 +147,9 @@ def _breakdown_select(req: SeriesRequest, params: Params) -> tuple[str, str]:
 
 def _numeric_breakdown(req: SeriesRequest, params: Params) -> str:
     assert req.breakdown is not None
-    raw = property_value(req.breakdown.type, str(req.breakdown.property), params, req.team.tz)
+    raw = property_value(
+        req.breakdown.type, str(req.breakdown.property), params, req.team.tz, req.breakdown.group_type_index
+    )
     return f"toFloat64OrNull({raw})"
 
 
