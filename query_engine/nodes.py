@@ -147,10 +147,6 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         )
     if kind == "StickinessQuery" and math not in STICKINESS_MATHS:
         math = "dau"
-    group_type = raw.get("math_group_type_index")
-    if math == "unique_group":
-        # Counting groups needs to know which: counting persons instead would be wrong.
-        group_type = group_index(group_type, f"{attr}__math_group_type_index")
     common: dict[str, Any] = {
         "name": raw.get("name"),
         "custom_name": raw.get("custom_name"),
@@ -158,11 +154,16 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
         "math_multiplier": _multiplier(raw.get("math_multiplier"), f"{attr}__math_multiplier"),
-        "math_group_type_index": group_type,
+        "math_group_type_index": raw.get("math_group_type_index"),
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
         "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),
         "order": index,
     }
+    if math == "unique_group":
+        # Counting groups needs to know which: counting persons instead would be wrong.
+        common["math_group_type_index"] = group_index(
+            raw.get("math_group_type_index"), f"{attr}__math_group_type_index"
+        )
     if node_kind == "ActionsNode":
         return Series(kind="actions", action_id=integer(raw.get("id"), f"{attr}__id"), **common)
     if node_kind != "EventsNode":
