@@ -13,6 +13,7 @@ import json
 
 import pytest
 
+from access_control.models import PersonalAPIKey
 from tests.capture import capture_events
 from tests.funnels_helpers import ev
 
@@ -131,3 +132,13 @@ def test_list_routes_csv(api, client, team, owner, events):
     assert activity["results.0.detail.name"] == "Signups"
     insights = one_row(api.get(base(team), {"format": "csv"}))
     assert insights["results.0.name"] == "Signups" and insights["count"] == "1"
+
+
+def test_empty_list_csv_keeps_its_content_type(client, owner):
+    # No keys left: the list is empty, and DRF drops the Content-Type of an empty body.
+    PersonalAPIKey.objects.filter(user=owner.user).delete()
+    client.force_login(owner.user)
+    response = client.get("/api/personal_api_keys/", {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [[]]
