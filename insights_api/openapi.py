@@ -57,6 +57,12 @@ def _error_responses(operation: dict[str, Any]) -> None:
         entry.setdefault("description", text)
         if not entry.get("content"):
             entry["content"] = {JSON: {"schema": ref}}
+        elif code == "400":
+            # A route whose 400 has its own body (a failed job's status) still answers bad
+            # input in the envelope: either shape.
+            schema = entry["content"].setdefault(JSON, {}).get("schema")
+            if schema and schema != ref and "oneOf" not in schema:
+                entry["content"][JSON]["schema"] = {"oneOf": [schema, ref]}
 
 
 def _csv_responses(operation: dict[str, Any]) -> None:

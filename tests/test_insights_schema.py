@@ -96,8 +96,14 @@ def test_errors_documented_with_the_envelope(schema):
             for code in ("400", "401", "403", "404", "429"):
                 content = operation["responses"][code]["content"]["application/json"]
                 if code == "400" and method == "get" and path.endswith("/query/{id}/"):
-                    # A failed job's status is the 400 (with a message) or 500, as in PostHog.
-                    assert content["schema"] == {"$ref": "#/components/schemas/QueryStatusResponse"}
+                    # A failed job's status is the 400 (with a message) or 500, as in PostHog;
+                    # a malformed id is a 400 in the envelope.
+                    assert content["schema"] == {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/QueryStatusResponse"},
+                            {"$ref": "#/components/schemas/ErrorResponse"},
+                        ]
+                    }
                     assert (
                         "QueryStatusResponse"
                         in operation["responses"]["500"]["content"]["application/json"]["schema"]["$ref"]

@@ -118,7 +118,7 @@ class QueryResponseSerializer(serializers.Serializer):
     cache_target_age = serializers.DateTimeField(allow_null=True)
     next_allowed_client_refresh = serializers.DateTimeField(allow_null=True)
     cache_key = serializers.CharField()
-    timezone = serializers.CharField()
+    timezone = serializers.CharField(allow_null=True, help_text="Null while an async job has not run.")
     query_status = QueryStatusSerializer(allow_null=True, help_text="The async job, while one runs.")
     hasMore = serializers.BooleanField(required=False)  # noqa: N815 - PostHog's field name
     timings = serializers.ListField(child=serializers.JSONField(), required=False)
