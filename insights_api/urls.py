@@ -3,10 +3,11 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from access_control.viewsets import PersonalAPIKeyViewSet
-from analytics.views import capture, sdk
+from analytics.views import capture, persons, sdk
 from analytics.views.actions import ActionViewSet
 from analytics.views.annotations import AnnotationViewSet
 from analytics.views.dashboards import DashboardViewSet
+from analytics.views.definitions import EventDefinitionViewSet, PropertyDefinitionViewSet
 from analytics.views.exports import ExportedAssetViewSet
 from analytics.views.groups import GroupsTypesViewSet, GroupsViewSet
 from analytics.views.health import health
@@ -36,6 +37,10 @@ root_router.register("environments", ProjectViewSet, basename="environment")
 root_router.register("users", CurrentUserViewSet, basename="user")
 root_router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_key")
 team_router.register("insights", InsightViewSet, basename="insight")
+# persons/ after team_urlpatterns: the legacy persons/trends/, persons/funnel/ … routes win.
+team_router.register("persons", persons.PersonViewSet, basename="person")
+team_router.register("event_definitions", EventDefinitionViewSet, basename="event_definition")
+team_router.register("property_definitions", PropertyDefinitionViewSet, basename="property_definition")
 team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
 team_router.register("dashboards", DashboardViewSet, basename="dashboard")
 team_router.register("annotations", AnnotationViewSet, basename="annotation")

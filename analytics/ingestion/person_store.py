@@ -10,12 +10,13 @@ import msgspec
 from analytics.ingestion.persons import DistinctIdState, Person, PersonBook
 from query_engine.backends import Backend
 
+# Deleted ids come too: a new person for one continues its version (see ``split_states``).
 DISTINCT_IDS_SQL = """
-SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version
+SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version,
+       argMax(is_deleted, version) AS deleted
 FROM person_distinct_id2
 WHERE team_id = {team_id:Int64} AND distinct_id IN JSONExtract({distinct_ids:String}, 'Array(String)')
 GROUP BY distinct_id
-HAVING argMax(is_deleted, version) = 0
 """
 
 PERSONS_SQL = """
@@ -63,11 +64,12 @@ class PersonStore:
         """State for ``distinct_ids``; ``merging`` names the ids of identify/alias events."""
         ids = sorted(set(distinct_ids))
         mapping: dict[str, DistinctIdState] = {}
+        tombstones: dict[str, int] = {}
         if ids:
             result = self.backend.execute(
                 DISTINCT_IDS_SQL, {"team_id": team_id, "distinct_ids": json_list(ids)}
             )
-            mapping.update(states_from_rows(result.rows))
+            mapping, tombstones = split_states(result.rows)
         merging_persons = sorted({mapping[did].person_id for did in merging if did in mapping})
         if merging_persons:
             params = {"team_id": team_id, "person_ids": json_list(merging_persons)}
@@ -75,7 +77,7 @@ class PersonStore:
             for distinct_id, state in states_from_rows(result.rows).items():
                 mapping.setdefault(distinct_id, state)
         persons = self._persons(team_id, sorted({state.person_id for state in mapping.values()}))
-        return PersonBook(team_id, mapping=mapping, persons=persons)
+        return PersonBook(team_id, mapping=mapping, persons=persons, tombstones=tombstones)
 
     def _persons(self, team_id: int, person_ids: list[str]) -> dict[str, Person]:
         if not person_ids:
@@ -87,6 +89,19 @@ class PersonStore:
 def states_from_rows(rows: list[list]) -> dict[str, DistinctIdState]:
     """``(distinct_id, person_id, version)`` rows as distinct-id states."""
     return {distinct_id: DistinctIdState(person_id, int(version)) for distinct_id, person_id, version in rows}
+
+
+def split_states(rows: list[list]) -> tuple[dict[str, DistinctIdState], dict[str, int]]:
+    """``(distinct_id, person_id, version, deleted)`` rows as the live ids' states and the
+    deleted ids' latest versions (a deleted person's id may come back as a new person)."""
+    live: dict[str, DistinctIdState] = {}
+    tombstones: dict[str, int] = {}
+    for distinct_id, person_id, version, deleted in rows:
+        if int(deleted):
+            tombstones[distinct_id] = int(version)
+        else:
+            live[distinct_id] = DistinctIdState(person_id, int(version))
+    return live, tombstones
 
 
 def persons_from_rows(rows: list[list]) -> dict[str, Person]:

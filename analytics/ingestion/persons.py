@@ -103,10 +103,14 @@ class PersonBook:
         *,
         mapping: dict[str, DistinctIdState],
         persons: dict[str, Person],
+        tombstones: dict[str, int] | None = None,
     ) -> None:
         self.team_id = team_id
         self.mapping = mapping
         self.persons = persons
+        # Distinct ids of deleted persons -> their deleted row's version: such an id seen
+        # again starts a new person whose rows must outrank the deleted ones.
+        self.tombstones = tombstones if tombstones is not None else {}
         self.overrides: dict[str, DistinctIdState] = {}
         # What changed since the last commit, so listing rows never walks every person.
         self._dirty_persons: dict[str, Person] = {}
@@ -138,7 +142,7 @@ class PersonBook:
 
     def _stamp_personless(self, event: CapturedEvent) -> None:
         state = self.mapping.get(event.distinct_id)
-        event.person_id = state.person_id if state else person_uuid(self.team_id, event.distinct_id)
+        event.person_id = state.person_id if state else self._new_person_id(event.distinct_id)
         event.person_properties = "{}"
         event.person_created_at = PERSONLESS_CREATED_AT
 
@@ -146,17 +150,27 @@ class PersonBook:
         state = self.mapping.get(distinct_id)
         if state is not None and (person := self.persons.get(state.person_id)) is not None:
             return person
-        person = Person(id=person_uuid(self.team_id, distinct_id), created_at=timestamp, properties={})
+        person = Person(id=self._new_person_id(distinct_id), created_at=timestamp, properties={})
         self._touch(person)
         self.persons[person.id] = person
         self._assign(distinct_id, person.id)
         return person
 
+    def _new_person_id(self, distinct_id: str) -> str:
+        deleted_version = self.tombstones.get(distinct_id)
+        if deleted_version is None:
+            return person_uuid(self.team_id, distinct_id)
+        # Not the deleted person's id (its deleted row would hide the new one), yet as
+        # deterministic: two writers still agree.
+        return person_uuid(self.team_id, f"{distinct_id}\x00deleted:{deleted_version}")
+
     def _assign(self, distinct_id: str, person_id: str) -> DistinctIdState:
         current = self.mapping.get(distinct_id)
-        version = 0 if current is None else current.version + 1
         if current is not None:
+            version = current.version + 1
             self._members[current.person_id].discard(distinct_id)
+        else:
+            version = self.tombstones.pop(distinct_id, -1) + 1
         state = DistinctIdState(person_id=person_id, version=version, changed=True)
         self.mapping[distinct_id] = state
         self._dirty_ids[distinct_id] = state

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.ingestion.fingerprints import FINGERPRINT_SQL, FingerprintSet
-from analytics.ingestion.person_store import persons_from_rows, states_from_rows
+from analytics.ingestion.person_store import persons_from_rows, split_states
 from analytics.ingestion.persons import PersonBook
 from query_engine.backends import Backend
 
@@ -31,12 +31,13 @@ MAX_DISTINCT_IDS = 200_000
 # 8 bytes per uuid: 160 MB at the limit.
 MAX_UUIDS = 20_000_000
 
+# Deleted ids too (tombstones: a new person for one continues its version).
 ALL_DISTINCT_IDS_SQL = """
-SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version
+SELECT distinct_id, toString(argMax(person_id, version)) AS current_person_id, max(version) AS latest_version,
+       argMax(is_deleted, version) AS deleted
 FROM person_distinct_id2
 WHERE team_id = {team_id:Int64}
 GROUP BY distinct_id
-HAVING argMax(is_deleted, version) = 0
 LIMIT {limit:UInt64}
 """
 
@@ -125,7 +126,8 @@ def _load_book(backend: Backend, team_id: int) -> PersonBook | None:
     if len(rows) > MAX_DISTINCT_IDS:
         return None
     persons = persons_from_rows(backend.execute(ALL_PERSONS_SQL, {"team_id": team_id}).rows)
-    return PersonBook(team_id, mapping=states_from_rows(rows), persons=persons)
+    mapping, tombstones = split_states(rows)
+    return PersonBook(team_id, mapping=mapping, persons=persons, tombstones=tombstones)
 
 
 def _load_uuids(backend: Backend, team_id: int) -> FingerprintSet | None:

@@ -63,6 +63,7 @@ from typing import Any
 
 from django.conf import settings
 
+from analytics.ingestion import person_deletion
 from analytics.ingestion.event_rows import extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
@@ -158,6 +159,27 @@ class EventWriter:
         if job.error is not None:
             raise job.error
         return group.stats
+
+    def delete_person(self, team_id: int, person_id: str, *, delete_events: bool = False) -> bool:
+        """Delete a person (``person_deletion``) in step with ingestion: every acknowledged
+        event is stored first, no batch of the team is staged meanwhile, and the team's
+        in-memory persons are reloaded afterwards. False when there is no such person."""
+        with self._stage_lock:
+            self._store_current()
+            with ExitStack() as locks:
+                if not self.backend.single_writer:
+                    try:
+                        locks.enter_context(
+                            singleflight.held(f"ingest:{team_id}", wait_seconds=WRITE_LOCK_WAIT)
+                        )
+                    except singleflight.LockTimeout as exc:
+                        raise BackendError(f"another process kept team {team_id}'s write lock") from exc
+                try:
+                    return person_deletion.delete_person(
+                        self.backend, team_id, person_id, delete_events=delete_events
+                    )
+                finally:
+                    self._memory.forget([team_id])
 
     def forget(self) -> None:
         """Write what is journaled, then drop in-memory team state; call before and after
