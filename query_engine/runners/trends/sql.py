@@ -239,8 +239,8 @@ def _per_session(req: SeriesRequest, params: Params) -> str:
     value) holding the session's value, then the math across those rows.
 
     Without a session breakdown the events are grouped into (bucket, breakdown, session)
-    rows first and only those rows are joined to the sessions: far fewer than the events
-    (bench/RESULTS.md, "Sessions in queries")."""
+    rows first and only those rows are joined to the sessions, not every event: about a
+    quarter less CPU on 10M events (bench/RESULTS.md, "Session queries on 10M events")."""
     bd_select, bd_col = _breakdown_select(req, params)
     prop = req.series.math_property or ""
     number = _multiplied(session_number(prop, "series__math_property"), req, params)
