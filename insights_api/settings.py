@@ -148,6 +148,11 @@ CHDB_PATH = env_str("CHDB_PATH") or str(VAR_DIR / "chdb")
 # crash, at the cost of an fsync per group of batches. Off like ClickHouse's own inserts.
 INGEST_JOURNAL_FSYNC = env_bool("INGEST_JOURNAL_FSYNC", False)
 CLICKHOUSE_MAX_EXECUTION_TIME = env_int("CLICKHOUSE_MAX_EXECUTION_TIME", 60)
+# Every client query runs with these (query_engine/backends/query_limits.py); past one the
+# client gets a 400 naming the setting instead of a worker holding gigabytes.
+CLICKHOUSE_MAX_MEMORY_USAGE = env_int("CLICKHOUSE_MAX_MEMORY_USAGE", 2 * 1024**3)
+CLICKHOUSE_MAX_RESULT_ROWS = env_int("CLICKHOUSE_MAX_RESULT_ROWS", 1_000_000)
+CLICKHOUSE_MAX_RESULT_BYTES = env_int("CLICKHOUSE_MAX_RESULT_BYTES", 256 * 1024**2)
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -259,6 +264,13 @@ QUERY_TIMEOUT_SECONDS.update(
         "LifecycleQuery": env_int("LIFECYCLE_TIMEOUT_SECONDS", QUERY_TIMEOUT_SECONDS["default"]),
     }
 )
+# Result size bounds checked before a query runs (query_engine/limits.py): a node asking
+# for more is a 400 naming the setting.
+# Trends/stickiness/lifecycle: series x breakdown values (breakdown_limit + other) x buckets.
+QUERY_MAX_RESULT_CELLS = env_int("QUERY_MAX_RESULT_CELLS", 1_000_000)
+QUERY_MAX_RETENTION_INTERVALS = env_int("QUERY_MAX_RETENTION_INTERVALS", 1000)
+QUERY_MAX_PATHS_EDGES = env_int("QUERY_MAX_PATHS_EDGES", 10_000)
+QUERY_MAX_ACTORS_ROWS = env_int("QUERY_MAX_ACTORS_ROWS", 50_000)
 CACHE_VERSION = env_str("QUERY_CACHE_VERSION", "1")
 REFRESH_LOCK_SECONDS = env_float("REFRESH_LOCK_SECONDS", 120.0)
 # A worker renews a running job's lease; a job whose lease runs out lost its worker and fails

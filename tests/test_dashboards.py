@@ -98,7 +98,9 @@ def test_tiles_refresh_with_dashboard_filters(api, url, team, events):
     cached = api.get(one).json()["tiles"][0]
     assert cached["insight"]["result"][0]["data"] == [2, 1, 1] and cached["is_cached"] is True
     # Dashboard filters: from 01-02, Chrome only → 01-02: a (Chrome), 01-03: a used Firefox.
-    api.patch(one, {"filters": {"date_from": "2024-01-02", "properties": CHROME}}, format="json")
+    # (PostHog replaces both bounds: a dashboard date_from alone would run to now.)
+    dashboard_filters = {"date_from": "2024-01-02", "date_to": "2024-01-03", "properties": CHROME}
+    api.patch(one, {"filters": dashboard_filters}, format="json")
     filtered = api.get(one, {"refresh": "blocking"}).json()["tiles"][0]
     assert filtered["insight"]["result"][0]["data"] == [1, 0]
     assert filtered["insight"]["query"]["source"]["dateRange"]["date_from"] == "2024-01-02"

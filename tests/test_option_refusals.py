@@ -178,3 +178,22 @@ def test_filters_override_on_insight_retrieve(api, team, events):
         {"refresh": "blocking", "filters_override": override},
     )
     assert env.json()["result"][0]["data"] == [1, 0, 0]
+
+
+def test_filters_override_explicit_date_keeps_the_exact_time(api, team, events):
+    # 10th: buys at 12:00 (Chrome) and 13:00 (Safari); 11th: 12:00.
+    override = {"date_from": "2020-01-10T12:30:00", "date_to": "2020-01-11T23:59:59"}
+    rounded = _query(api, team, _trends(), filters_override=override).json()["results"][0]
+    assert rounded["data"] == [2, 1]  # date_from rounded to the start of the 10th: both buys count
+    exact = _query(api, team, _trends(), filters_override={**override, "explicitDate": True})
+    assert exact.status_code == 200, exact.content
+    assert exact.json()["results"][0]["data"] == [1, 1]  # from 12:30: only the 13:00 buy on the 10th
+    # The override replaces the whole range, as PostHog does: date_to is its own, not the node's.
+    moved = _query(
+        api, team, _trends(), filters_override={"date_from": "2020-01-11", "date_to": "2020-01-12"}
+    )
+    assert moved.json()["results"][0]["data"] == [1, 0]
+    alone = _query(api, team, _trends(), filters_override={"explicitDate": True})
+    assert alone.status_code == 400 and alone.json()["attr"] == "filters_override__explicitDate"
+    wrong = _query(api, team, _trends(), filters_override={**override, "explicitDate": "yes"})
+    assert wrong.status_code == 400 and wrong.json()["attr"] == "filters_override__explicitDate"

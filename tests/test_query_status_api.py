@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics.services.team_context import team_context
+from query_engine.backends import get_backend
 from query_engine.refresh import status as status_store
 from query_engine.refresh.cache import query_cache_key
 from query_engine.refresh.modes import ExecutionMode
@@ -280,3 +281,32 @@ def test_a_cancelled_job_never_writes_over_its_replacement(
     assert body["results"]["results"] == [{"count": 30, "sum": 435}]
     time.sleep(0.3)  # whatever the cancelled task does now, the record stays the new job's
     assert api.get(_url(team, "again")).json()["query_status"]["task_id"] == new["task_id"]
+
+
+def test_another_project_cannot_cancel_a_query_by_its_id(
+    api, client, team, outsider, count_runner, celery_worker, clickhouse_schema, monkeypatch
+):
+    killed: list[str] = []
+    backend = get_backend()
+    monkeypatch.setattr(backend, "cancel", lambda query_id: killed.append(query_id) or True)
+    # Team A's job runs ~0.6 s (20 rows, 0.03 s each) under the client id "shared".
+    _start(team, {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}, query_id="shared")
+    statement = status_store.get(team.id, "shared").statement_id
+    assert statement.startswith(f"team{team.id}:shared:")  # ClickHouse query ids carry the project
+    # Team B sends the same id (and A's statement id) through every cancel route it has.
+    for query_id in ("shared", statement):
+        assert client.delete(_url(outsider.team, query_id), **outsider.auth).status_code == 200
+        insights = f"/api/projects/{outsider.team.id}/insights/cancel/"
+        sent = client.post(insights, {"client_query_id": query_id}, format="json", **outsider.auth)
+        assert sent.status_code == 201
+    assert killed == []  # no KILL QUERY was sent for a statement B does not own
+    done = poll(api, team.id, "shared")
+    assert done.json()["query_status"]["results"]["results"] == [{"count": 20, "sum": 190}]
+    # Team A's own cancel names A's statement.
+    _start(team, {"kind": "CountTestQuery", "n": 20, "sleep": 0.03}, query_id="mine-to-stop")
+    own = status_store.get(team.id, "mine-to-stop").statement_id
+    assert (
+        api.post(f"/api/projects/{team.id}/insights/cancel/", {"client_query_id": "mine-to-stop"}).status_code
+        == 201
+    )
+    assert killed == [own]

@@ -8,15 +8,16 @@ from rest_framework import serializers
 
 from analytics.models import Dashboard, Insight
 from analytics.models.annotations import Annotation
+from analytics.serializers.fields import Int64PrimaryKeyRelatedField
 from analytics.serializers.users import UserBasicSerializer
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
     created_by = UserBasicSerializer(read_only=True)
-    dashboard_item = serializers.PrimaryKeyRelatedField(
+    dashboard_item = Int64PrimaryKeyRelatedField(
         queryset=Insight.objects.none(), required=False, allow_null=True
     )
-    dashboard_id = serializers.PrimaryKeyRelatedField(
+    dashboard_id = Int64PrimaryKeyRelatedField(
         source="dashboard", queryset=Dashboard.objects.none(), required=False, allow_null=True
     )
     dashboard_name = serializers.SerializerMethodField()

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from analytics.models import Dashboard, DashboardTile, RestrictionLevel
+from analytics.serializers.fields import Int64Field
 from analytics.serializers.insights import InsightSerializer
 from analytics.serializers.users import UserBasicSerializer
 from analytics.services.insight_access import can_edit_dashboard
@@ -30,7 +31,7 @@ REFUSED_FIELDS = (
 class DashboardTileUpdateSerializer(serializers.Serializer):
     """One entry of ``tiles`` in a PATCH: an existing tile's layout, colour or removal."""
 
-    id = serializers.IntegerField()
+    id = Int64Field()
     layouts = serializers.JSONField(required=False)
     color = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=400)
     deleted = serializers.BooleanField(required=False)

@@ -8,15 +8,14 @@ from typing import Any
 from rest_framework import serializers
 
 from analytics.models import ExportedAsset, Insight
+from analytics.serializers.fields import Int64Field, Int64PrimaryKeyRelatedField
 
 CONTEXT_KEYS = {"source", "filename"}
 
 
 class ExportedAssetSerializer(serializers.ModelSerializer):
-    insight = serializers.PrimaryKeyRelatedField(
-        queryset=Insight.objects.none(), required=False, allow_null=True
-    )
-    dashboard = serializers.IntegerField(
+    insight = Int64PrimaryKeyRelatedField(queryset=Insight.objects.none(), required=False, allow_null=True)
+    dashboard = Int64Field(
         required=False, allow_null=True, help_text="Dashboard exports (images, PDF) are not supported: null."
     )
     export_format = serializers.ChoiceField(choices=ExportedAsset.ExportFormat.choices)

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from analytics.models import Insight, InsightViewed, RestrictionLevel
 from analytics.serializers.compute_schemas import QueryStatusSerializer
 from analytics.serializers.field_cache import CachedFieldsMixin
+from analytics.serializers.fields import Int64Field
 from analytics.serializers.query_nodes import validate_query_node
 from analytics.serializers.users import UserBasicSerializer
 from analytics.services.insight_access import (
@@ -30,7 +31,7 @@ from analytics.services.insight_results import with_dashboard_filters, with_dash
 class DashboardIdsField(serializers.ListField):
     """DEPRECATED in PostHog: ids of the dashboards showing the insight; writing replaces the set."""
 
-    child = serializers.IntegerField()
+    child = Int64Field()
 
     def get_attribute(self, instance: Insight) -> list[int]:
         return sorted(tile.dashboard_id for tile in live_tiles(instance))

@@ -55,12 +55,14 @@ def with_dashboard_filters(query: dict[str, Any], dashboard_filters: dict[str, A
         return merged
     date_from, date_to = dashboard_filters.get("date_from"), dashboard_filters.get("date_to")
     if date_from or date_to:
+        # The range is one unit, as PostHog applies it: both bounds are replaced (a missing
+        # date_to means "now"), and explicitDate is the override's when it gives one.
         date_range = dict(source.get("dateRange") or {})
-        if date_from:
-            date_range["date_from"] = date_from
-        if date_to:
-            date_range["date_to"] = date_to
-        source["dateRange"] = date_range
+        date_range["date_from"] = date_from
+        date_range["date_to"] = date_to
+        if dashboard_filters.get("explicitDate") is not None:
+            date_range["explicitDate"] = bool(dashboard_filters["explicitDate"])
+        source["dateRange"] = {key: value for key, value in date_range.items() if value is not None}
     extra = dashboard_filters.get("properties") or []
     if extra:
         source["properties"] = [*(source.get("properties") or []), *extra]
@@ -95,6 +97,14 @@ def parse_filters_override(raw: Any, attr: str = "filters_override") -> dict[str
             raise QueryError(f"{name} must be a date string.", attr=f"{attr}__{name}")
     if raw.get("properties") is not None and not isinstance(raw["properties"], list):
         raise QueryError("properties must be a list of property filters.", attr=f"{attr}__properties")
+    if raw.get("explicitDate") is not None and not isinstance(raw["explicitDate"], bool):
+        raise QueryError("explicitDate must be true or false.", attr=f"{attr}__explicitDate")
+    if raw.get("explicitDate") is not None and not (raw.get("date_from") or raw.get("date_to")):
+        # PostHog applies explicitDate only with the bounds it qualifies.
+        raise QueryError(
+            "explicitDate applies with date_from or date_to; give the range too.",
+            attr=f"{attr}__explicitDate",
+        )
     if raw.get("breakdown_filter") is not None and not isinstance(raw["breakdown_filter"], dict):
         raise QueryError("breakdown_filter must be an object.", attr=f"{attr}__breakdown_filter")
     return raw

@@ -21,12 +21,13 @@ from analytics.serializers.access import (
     AccessControlWriteSerializer,
 )
 from analytics.serializers.activity import ActivityLogSerializer, ActivityPageSerializer
+from analytics.serializers.fields import Int64Field
 from analytics.serializers.insights import InsightBasicSerializer
 from analytics.serializers.sharing import SharingConfigurationSerializer
 from analytics.services.access_controls import access_controls_summary, set_access_control
 from analytics.services.insights import SCOPE, find_insight, last_viewed, record_views
 from analytics.services.sharing import KEEP, rotate_access_token, set_sharing, sharing_configuration
-from query_engine.backends import get_backend
+from query_engine.refresh import jobs
 
 logger = logging.getLogger(__name__)
 READ = "insight:read"
@@ -35,9 +36,7 @@ MAX_BULK_VIEWS = 2500
 
 
 class _ViewedBulkSerializer(serializers.Serializer):
-    insight_ids = serializers.ListField(
-        child=serializers.IntegerField(), min_length=1, max_length=MAX_BULK_VIEWS
-    )
+    insight_ids = serializers.ListField(child=Int64Field(), min_length=1, max_length=MAX_BULK_VIEWS)
 
 
 class _CancelSerializer(serializers.Serializer):
@@ -215,5 +214,7 @@ class InsightActionsMixin(_InsightViewBase):
         """Stop the running query tagged with ``client_query_id``."""
         body = _CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        get_backend().cancel(body.validated_data["client_query_id"])
+        # The project's own job under that id, never a bare KILL QUERY on the client's id
+        # (another project's statement could carry it).
+        jobs.cancel(team_id=self.team.id, query_id=body.validated_data["client_query_id"])
         return Response(status=status.HTTP_201_CREATED)

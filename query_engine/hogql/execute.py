@@ -6,6 +6,7 @@ from typing import Any
 
 from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
+from query_engine.backends.query_limits import limit_message, limit_settings
 from query_engine.hogql.errors import HogQLError
 from query_engine.runners.common import timeout_for
 
@@ -47,12 +48,14 @@ USER_ERRORS = {
 
 
 def run_hogql(sql: str, params: dict[str, Any], *, timeout_key: str = "default") -> QueryResult:
-    settings = {**HOGQL_SETTINGS, "max_execution_time": timeout_for(timeout_key)}
+    settings = {**limit_settings(timeout_for(timeout_key)), **HOGQL_SETTINGS}
     try:
         return get_backend().execute(sql, params, settings=settings)
     except QueryTimeout:
         raise
     except BackendError as exc:
+        if (message := limit_message(exc.code)) is not None:
+            raise HogQLError(message, attr=None) from exc
         if exc.code in USER_ERRORS:
             raise HogQLError(f"The query could not run: {USER_ERRORS[exc.code]}", attr=None) from exc
         if exc.code is not None:

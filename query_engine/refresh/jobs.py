@@ -107,7 +107,10 @@ def cancel(*, team_id: int, query_id: str, dequeue_only: bool = False) -> Cancel
         _stop(team_id, query_id, record)
         return Cancelled.DEQUEUED
     _stop(team_id, query_id, record)
-    get_backend().cancel(record.statement_id if record is not None else query_id)
+    if record is not None:
+        # Only a statement this project's own job runs: the client's id alone never reaches
+        # KILL QUERY (another project may run a job under the same id).
+        get_backend().cancel(record.statement_id)
     return Cancelled.CANCELLED
 
 

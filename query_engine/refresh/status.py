@@ -65,6 +65,11 @@ def progress_key(team_id: int, query_id: str) -> str:
     return f"query_progress:{team_id}:{query_id}"
 
 
+def statement_prefix(team_id: int, query_id: str) -> str:
+    """How every ClickHouse query id of a project's job begins (cancel can only name its own)."""
+    return f"team{team_id}:{query_id}:"
+
+
 def cancel_key(task_id: str) -> str:
     return f"query_cancelled:{task_id}"
 
@@ -98,8 +103,9 @@ class QueryStatus:
     @property
     def statement_id(self) -> str:
         """The ClickHouse query id of this job's statements: one per job, not per client id, so a
-        retry never collides with a statement its dead predecessor left running (216)."""
-        return f"{self.id}:{self.task_id}" if self.task_id else self.id
+        retry never collides with a statement its dead predecessor left running (216). It starts
+        with the project's id: a client id another project also uses never names this one."""
+        return statement_prefix(self.team_id, self.id) + (self.task_id or "")
 
     def public(self, *, progress: dict[str, int] | None = None) -> dict[str, Any]:
         data = asdict(self)

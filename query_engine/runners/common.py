@@ -14,6 +14,7 @@ from django.conf import settings
 
 from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
+from query_engine.backends.query_limits import limit_message, limit_settings
 from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
 from query_engine.errors import QueryError
 from query_engine.model import ActionDef, DateRange, Series
@@ -63,13 +64,17 @@ def timeout_for(timeout_key: str) -> int:
 def run_sql(sql: str, params: dict[str, Any], *, timeout_key: str) -> QueryResult:
     """Execute on the configured backend with the runner's time limit.
 
-    Past the limit the backend raises ``QueryTimeout`` (the API answers 504).
+    Past the time limit the backend raises ``QueryTimeout`` (the API answers 504); past the
+    memory or result limits (``query_limits``) the client gets a 400 naming the setting.
     """
     try:
-        return get_backend().execute(sql, params, settings={"max_execution_time": timeout_for(timeout_key)})
+        return get_backend().execute(sql, params, settings=limit_settings(timeout_for(timeout_key)))
     except QueryTimeout:
         raise
     except BackendError as exc:
+        if (message := limit_message(exc.code)) is not None:
+            logger.info("ClickHouse stopped a query at a limit: %s", exc)
+            raise QueryError(message, attr="query", code="query_too_large") from exc
         if exc.code == CANNOT_COMPILE_REGEXP:
             logger.info("ClickHouse refused a regular expression: %s", exc)
             found = REGEX_IN_ERROR.search(str(exc))

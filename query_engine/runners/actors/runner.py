@@ -25,6 +25,7 @@ from query_engine.hogql.execute import run_hogql
 from query_engine.hogql.parse import parse_expr, parse_select
 from query_engine.hogql.placeholders import replace_placeholders
 from query_engine.hogql.to_hogql import to_hogql
+from query_engine.limits import check_at_most
 from query_engine.runners.actors.base import ActorsSql
 from query_engine.runners.actors.sources import actors_source
 from query_engine.runners.actors.table import ActorsPrinter, actors_table
@@ -136,7 +137,12 @@ class ActorsQueryRunner:
             for i, text in enumerate(_strings(query.get("orderBy"), "orderBy"))
             for item in _order_items(text, f"orderBy__{i}")
         ]
-        self.limit = min(_count(query.get("limit"), "limit", DEFAULT_LIMIT), MAX_LIMIT)
+        self.limit = check_at_most(
+            _count(query.get("limit"), "limit", DEFAULT_LIMIT),
+            name="QUERY_MAX_ACTORS_ROWS",
+            attr="limit",
+            default=MAX_LIMIT,
+        )
         self.offset = _count(query.get("offset"), "offset", 0)
         self._validate()
         self.select = self.build()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from query_engine.errors import QueryError
+from query_engine.limits import check_at_most
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup
 from query_engine.nodes import parse_date_range, parse_properties
 from query_engine.runners.paths.sql import CUSTOM_EVENT, PAGEVIEW, SCREEN, Cleaning
@@ -14,7 +15,7 @@ EVENT_TYPES = (PAGEVIEW, SCREEN, CUSTOM_EVENT, "hogql")
 DEFAULT_STEP_LIMIT = 5
 DEFAULT_EDGE_LIMIT = 50
 MAX_STEP_LIMIT = 100
-MAX_EDGE_LIMIT = 10_000
+MAX_EDGE_LIMIT = 10_000  # default of the QUERY_MAX_PATHS_EDGES setting
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,11 @@ def paths_options(query: dict[str, Any]) -> PathsOptions:
     if query.get("funnelPathsFilter"):
         raise QueryError("Funnel paths are not supported.", attr="funnelPathsFilter")
     step_limit = _int(raw.get("stepLimit"), "pathsFilter__stepLimit", minimum=1, maximum=MAX_STEP_LIMIT)
-    edge_limit = _int(raw.get("edgeLimit"), "pathsFilter__edgeLimit", minimum=1, maximum=MAX_EDGE_LIMIT)
+    edge_limit = _int(raw.get("edgeLimit"), "pathsFilter__edgeLimit", minimum=1, maximum=2**63 - 1)
+    if edge_limit is not None:
+        check_at_most(
+            edge_limit, name="QUERY_MAX_PATHS_EDGES", attr="pathsFilter__edgeLimit", default=MAX_EDGE_LIMIT
+        )
     types = _event_types(raw.get("includeEventTypes"))
     return PathsOptions(
         include_event_types=types,

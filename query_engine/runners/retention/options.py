@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from query_engine.errors import QueryError
+from query_engine.limits import check_at_most
 from query_engine.model import EMPTY_GROUP, Breakdown, DateRange, PropertyGroup, Series
-from query_engine.nodes import parse_breakdown, parse_date_range, parse_properties
+from query_engine.nodes import integer, parse_breakdown, parse_date_range, parse_properties
 
 PERIODS = ("Hour", "Day", "Week", "Month")
 RETENTION_TYPES = ("retention_recurring", "retention_first_time", "retention_first_ever_occurrence")
@@ -42,10 +43,7 @@ class RetentionOptions:
 def _int(value: Any, attr: str, *, default: int, minimum: int) -> int:
     if value in (None, ""):
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise QueryError(f"{attr.split('__')[-1]} must be an integer.", attr=attr) from None
+    number = integer(value, attr)
     if number < minimum:
         raise QueryError(f"{attr.split('__')[-1]} must be at least {minimum}.", attr=attr)
     return number
@@ -60,10 +58,9 @@ def entity_series(raw: Any, attr: str) -> Series:
     properties = parse_properties(raw.get("properties"), f"{attr}__properties")
     name = raw.get("name")
     if kind == "actions":
-        try:
-            action_id = int(raw["id"])
-        except (KeyError, TypeError, ValueError):
-            raise QueryError("An action entity needs a numeric id.", attr=f"{attr}__id") from None
+        if raw.get("id") is None:
+            raise QueryError("An action entity needs a numeric id.", attr=f"{attr}__id")
+        action_id = integer(raw["id"], f"{attr}__id")
         return Series(kind="actions", action_id=action_id, name=name, properties=properties)
     if kind != "events":
         raise QueryError(
@@ -105,14 +102,16 @@ def retention_options(query: dict[str, Any]) -> RetentionOptions:
             raw.get("retentionType"), RETENTION_TYPES, "retention_recurring", "retentionFilter__retentionType"
         ),
         period=_choice(raw.get("period"), PERIODS, "Day", "retentionFilter__period"),
-        total_intervals=min(
+        total_intervals=check_at_most(
             _int(
                 raw.get("totalIntervals"),
                 "retentionFilter__totalIntervals",
                 default=DEFAULT_TOTAL_INTERVALS,
                 minimum=1,
             ),
-            MAX_TOTAL_INTERVALS,
+            name="QUERY_MAX_RETENTION_INTERVALS",
+            attr="retentionFilter__totalIntervals",
+            default=MAX_TOTAL_INTERVALS,
         ),
         cumulative=bool(raw.get("cumulative")),
         minimum_occurrences=_int(

@@ -8,6 +8,7 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow
+from query_engine.limits import check_result_cells
 from query_engine.model import Series
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import action_dict, previous_window, run_sql, series_label, window_for
@@ -48,6 +49,12 @@ class StickinessRunner:
         periods: list[tuple[DateWindow, str | None]] = [(window, "current" if self.spec.compare else None)]
         if self.spec.compare:
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
+        buckets = len(window.buckets)
+        check_result_cells(
+            len(self.spec.series) * buckets * len(periods),
+            attr="series",
+            what=f"{len(self.spec.series)} series x {buckets} intervals x {len(periods)} periods",
+        )
         results = []
         for period, label in periods:
             for series in self.spec.series:

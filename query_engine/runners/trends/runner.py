@@ -13,6 +13,7 @@ from typing import Any
 
 from query_engine.actions import load_actions
 from query_engine.dates import DateWindow, localize
+from query_engine.limits import check_result_cells
 from query_engine.model import BREAKDOWN_OTHER, Series
 from query_engine.nodes import PROPERTY_MATHS
 from query_engine.runners.base import Staleness
@@ -57,6 +58,7 @@ class TrendsRunner:
         periods: list[tuple[DateWindow, str | None]] = [(window, "current" if self.spec.compare else None)]
         if self.spec.compare and self.spec.date_range.date_from != "all":
             periods.append((previous_window(self.spec, window, self.ctx), "previous"))
+        self._check_size(window, len(periods))
         results: list[dict[str, Any]] = []
         for period, compare_label in periods:
             self.period = period
@@ -77,6 +79,22 @@ class TrendsRunner:
                 "date_to": window.date_to.isoformat(),
             },
         }
+
+    def _check_size(self, window: DateWindow, periods: int) -> None:
+        """Refuse before any SQL runs when the answer would be too large to compute or send."""
+        breakdown = self.spec.breakdown
+        values = 1
+        if breakdown is not None:
+            values = breakdown.histogram_bin_count or breakdown.limit
+            values += 0 if breakdown.hide_other else 1  # the 'other' bucket
+        buckets = 1 if self.total_value else len(window.buckets)
+        cells = len(self.spec.series) * values * buckets * periods
+        check_result_cells(
+            cells,
+            attr="breakdownFilter__breakdown_limit" if values > 1 else "series",
+            what=f"{len(self.spec.series)} series x {values} breakdown values x {buckets} intervals"
+            + (" x 2 periods" if periods > 1 else ""),
+        )
 
     # --- one series -------------------------------------------------------------
 

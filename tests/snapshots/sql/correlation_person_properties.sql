@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timestamps[1] AS t0,
   if(success, timestamps[-1], least(t0 + {p8:Float64}, toFloat64(toUnixTimestamp64Micro({p9:DateTime64(6, 'UTC')})) / 1000000)) AS t_end
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
@@ -69,7 +69,7 @@ SELECT countIf(success) AS success_total, countIf(NOT success) AS failure_total 
   "team_id": 7
 }
 
--- statement 2; settings: {"max_execution_time":60}
+-- statement 2; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 WITH actors AS (SELECT aggregation_target, step_reached >= 2 AS success, timestamps[1] AS t0,
   if(success, timestamps[-1], least(t0 + {p8:Float64}, toFloat64(toUnixTimestamp64Micro({p9:DateTime64(6, 'UTC')})) / 1000000)) AS t_end
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,

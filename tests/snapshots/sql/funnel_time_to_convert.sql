@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 WITH times AS (SELECT arraySum(arraySlice(timings, 1, 2)) AS time
 FROM (SELECT aggregation_target, prop_val AS breakdown, toInt16(m.1) - 1 AS step_reached,
   arrayPopFront(arrayDifference(m.4)) AS timings,

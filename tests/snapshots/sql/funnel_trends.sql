@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT period, prop_val AS breakdown, countIf(m.1 >= 1) AS reached_from,
   countIf(m.1 >= 3) AS reached_to
 FROM (SELECT *,

@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":63}
+-- statement 1; settings: {"max_execution_time":63,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT formatDateTime(pair.1, '%Y-%m-%d %H:%i:%S') AS period, pair.2 AS status, count() AS actors
 FROM (
 SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, arraySort(groupUniqArray(toStartOfDay(toTimeZone(events.timestamp, {tz:String})))) AS active,

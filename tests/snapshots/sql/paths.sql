@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT concat(toString(edge.1 - 1), '_', edge.2) AS source,
   concat(toString(edge.1), '_', edge.3) AS target,
   count() AS value,

@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT breakdown_value, start_index, return_index - start_index AS lag_index, count() AS actors
 FROM (
   SELECT breakdown_value,

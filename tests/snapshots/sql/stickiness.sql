@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":62}
+-- statement 1; settings: {"max_execution_time":62,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT intervals_active, count() AS actors FROM (
 SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, count(DISTINCT toStartOfDay(toTimeZone(events.timestamp, {tz:String}))) AS intervals_active
 FROM events

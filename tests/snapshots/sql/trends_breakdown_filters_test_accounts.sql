@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":61}
+-- statement 1; settings: {"max_execution_time":61,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT formatDateTime(bucket_start, '%Y-%m-%d %H:%i:%S') AS bucket, breakdown_value, value AS value
 FROM (
 SELECT toStartOfDay(toTimeZone(events.timestamp, {tz:String})) AS bucket_start, ifNull(if(isNull(nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '')), NULL, if(empty(trim(TRAILING '/?#' FROM nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), ''))), '/', trim(TRAILING '/?#' FROM nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '')))), {p1:String}) AS breakdown_value, count() AS value

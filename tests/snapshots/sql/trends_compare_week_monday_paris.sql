@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":61}
+-- statement 1; settings: {"max_execution_time":61,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT formatDateTime(bucket_start, '%Y-%m-%d %H:%i:%S') AS bucket, value AS value
 FROM (
 SELECT toStartOfWeek(toTimeZone(events.timestamp, {tz:String}), 3) AS bucket_start, count() AS value
@@ -17,7 +17,7 @@ GROUP BY bucket_start
   "tz": "Europe/Paris"
 }
 
--- statement 2; settings: {"max_execution_time":61}
+-- statement 2; settings: {"max_execution_time":61,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT formatDateTime(bucket_start, '%Y-%m-%d %H:%i:%S') AS bucket, value AS value
 FROM (
 SELECT toStartOfWeek(toTimeZone(events.timestamp, {tz:String}), 3) AS bucket_start, count() AS value

@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":61}
+-- statement 1; settings: {"max_execution_time":61,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT formatDateTime(toStartOfDay(toTimeZone(t_first, {tz:String})), '%Y-%m-%d %H:%i:%S') AS bucket, count() AS value
 FROM (
 SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, minIf(events.timestamp, ifNull(nullIf(JSONExtract(properties, {p0:String}, 'Nullable(String)'), '') = {p1:String}, 0)) AS t_first,

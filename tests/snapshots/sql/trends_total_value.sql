@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":61}
+-- statement 1; settings: {"max_execution_time":61,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT '' AS bucket, value AS value
 FROM (
 SELECT '' AS bucket_start, count(DISTINCT if(override_distinct_id != '', override_person_id, events.person_id)) AS value
