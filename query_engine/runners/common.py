@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
 
+from query_engine.actions import load_actions
 from query_engine.backends import BackendError, QueryTimeout, get_backend
 from query_engine.backends.base import QueryResult
 from query_engine.backends.query_limits import limit_message, limit_settings
 from query_engine.dates import DateWindow, bucket_key, localize, parse_relative, resolve_window
 from query_engine.errors import QueryError
 from query_engine.model import ActionDef, DateRange, Series
+from query_engine.sql.events import DATETIME, FilterContext, entity_condition
+from query_engine.sql.params import Params
 from query_engine.team import TeamContext
 
 # ClickHouse errors caused by the request (bad number, bad date …) → 400, described in
@@ -88,10 +92,28 @@ def run_sql(sql: str, params: dict[str, Any], *, timeout_key: str) -> QueryResul
         raise
 
 
-def earliest_timestamp(team_id: int, *, timeout_key: str) -> datetime | None:
+# Timestamps before this are corrupt (PostHog leaves them out of "all time" too).
+EARLIEST_VALID = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+def earliest_timestamp(
+    team: TeamContext, *, timeout_key: str, series: Sequence[Series] = ()
+) -> datetime | None:
+    """Where ``date_from: "all"`` starts: the earliest event of the query's own series (its
+    event names or actions, no property filters), as PostHog computes it; the project's
+    earliest event of any kind when a series counts all events or there are none."""
+    params = Params()
+    params.named("team_id", team.id, "Int64")
+    conditions = ["1"]
+    if series and all(s.kind == "actions" or s.event is not None for s in series):
+        actions = load_actions(team, series)
+        ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
+        conditions = [entity_condition(s, params, ctx, actions) for s in series]
+    matched = " OR ".join(f"({c})" for c in conditions)
     result = run_sql(
-        "SELECT min(timestamp) FROM events WHERE team_id = {team_id:Int64}",
-        {"team_id": team_id},
+        "SELECT min(events.timestamp) FROM events WHERE events.team_id = {team_id:Int64}"
+        f" AND events.timestamp > {params.add(EARLIEST_VALID, DATETIME)} AND ({matched})",
+        params.values,
         timeout_key=timeout_key,
     )
     value = result.rows[0][0] if result.rows else None
@@ -121,7 +143,9 @@ class Comparable(Windowed, Protocol):
 def window_for(spec: Windowed, team: TeamContext, *, timeout_key: str, exact: bool = False) -> DateWindow:
     """The query's date window; 400 when the range is backwards or has too many buckets."""
     earliest = (
-        earliest_timestamp(team.id, timeout_key=timeout_key) if spec.date_range.date_from == "all" else None
+        earliest_timestamp(team, timeout_key=timeout_key, series=getattr(spec, "series", ()))
+        if spec.date_range.date_from == "all"
+        else None
     )
     window = _resolve(spec, team, earliest, exact)
     if window.date_from > window.date_to:

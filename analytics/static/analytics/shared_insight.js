@@ -207,7 +207,7 @@
     option.xAxis = {
       type: 'category',
       data: steps.map(function (step, index) {
-        return index + 1 + '. ' + (step.custom_name || step.name)
+        return index + 1 + '. ' + (step.custom_name || step.name || 'All events')
       }),
     }
     option.yAxis = { type: 'value', name: 'Persons', minInterval: 1 }
@@ -241,7 +241,7 @@
         steps.map(function (step, index) {
           var previous = index ? steps[index - 1].count : step.count
           return [
-            index + 1 + '. ' + (step.custom_name || step.name),
+            index + 1 + '. ' + (step.custom_name || step.name || 'All events'),
             { text: fmt(step.count), attrs: { 'data-value': String(step.count) } },
             percent(step.count, previous),
             percent(step.count, first),

@@ -25,8 +25,13 @@ def _step_identity(
             "custom_name": series.custom_name,
             "type": "actions",
         }
-    name = series.event if series.event is not None else "All events"
-    return {"action_id": series.event, "name": name, "custom_name": series.custom_name, "type": "events"}
+    # A step on any event (``event: null``) keeps name null, as PostHog answers it.
+    return {
+        "action_id": series.event,
+        "name": series.event,
+        "custom_name": series.custom_name,
+        "type": "events",
+    }
 
 
 def _number(value: Any) -> float | None:

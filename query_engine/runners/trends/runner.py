@@ -151,8 +151,16 @@ class TrendsRunner:
                 data[index[bucket]] = float(value) if as_float else value
         if self.spec.breakdown is None:
             return [self._entry(series, window, by_value.get("", [0.0 if as_float else 0] * width))]
+        cumulated = self.spec.display == "ActionsLineGraphCumulative"
+        if cumulated:
+            # PostHog ranks (and merges into 'other') the cumulative series, not the daily
+            # counts: a value seen early outranks one seen late with the same total.
+            by_value = {key: post.cumulative(data) for key, data in by_value.items()}
         limited, capped = self._limit(by_value)
-        return [self._entry(series, window, data, breakdown_value=self._value(v)) for v, data in limited]
+        return [
+            self._entry(series, window, data, breakdown_value=self._value(v), cumulated=cumulated)
+            for v, data in limited
+        ]
 
     def _total_entries(
         self, series: Series, window: DateWindow, rows: list, as_float: bool
@@ -204,9 +212,14 @@ class TrendsRunner:
         return entry
 
     def _entry(
-        self, series: Series, window: DateWindow, data: list, breakdown_value: Any = None
+        self,
+        series: Series,
+        window: DateWindow,
+        data: list,
+        breakdown_value: Any = None,
+        cumulated: bool = False,
     ) -> dict[str, Any]:
-        if self.spec.display == "ActionsLineGraphCumulative":
+        if self.spec.display == "ActionsLineGraphCumulative" and not cumulated:
             data = post.cumulative(data)
         if self.spec.smoothing_intervals > 1:
             data = post.smooth(data, self.spec.smoothing_intervals)
