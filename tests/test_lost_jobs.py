@@ -107,7 +107,9 @@ def test_each_job_tags_its_statements_with_its_own_clickhouse_query_id(
         team=team_context(team), query={**QUERY, "n": 21}, mode=ExecutionMode.FORCE_ASYNC, query_id="same-id"
     )["query_status"]
     assert poll(api, team.id, "same-id").status_code == 200
-    assert seen == [f"same-id:{first['task_id']}", f"same-id:{second['task_id']}"]
+    # Both carry the project too (another project may use the same client id).
+    prefix = f"team{team.id}:same-id:"
+    assert seen == [f"{prefix}{first['task_id']}", f"{prefix}{second['task_id']}"]
 
 
 @pytest.mark.django_db
