@@ -1,4 +1,4 @@
--- statement 1; settings: {"max_execution_time":60}
+-- statement 1; settings: {"max_execution_time":60,"max_memory_usage":2147483648,"max_result_bytes":268435456,"max_result_rows":1000000,"result_overflow_mode":"throw"}
 SELECT final_breakdown, step_counts,
   arrayMap(x -> if(empty(x), NULL, arrayAvg(x)), step_times) AS averages,
   arrayMap(x -> if(empty(x), NULL, arrayReduce('median', x)), step_times) AS medians
