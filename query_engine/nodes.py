@@ -62,7 +62,6 @@ MULTI_BREAKDOWN_EXCLUDED = ("group",)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-GROUP_TYPE_INDEXES = range(5)
 
 
 def integer(value: Any, attr: str, *, minimum: int | None = None) -> int:
@@ -139,18 +138,10 @@ def _multiplier(value: Any, attr: str) -> float | None:
     return float(value)
 
 
-def _group_index(raw: dict[str, Any], math: str, attr: str) -> int | None:
-    """A group type index 0-4; ``unique_group`` counts groups of one, so it needs one (a
-    missing or unknown index would silently count persons instead)."""
+def _group_index(raw: dict[str, Any], attr: str) -> int | None:
+    """A group type index when given (0-4, else a 400: an unknown one must not be dropped)."""
     value = raw.get("math_group_type_index")
-    if value is None:
-        if math == "unique_group":
-            raise QueryError('math "unique_group" needs math_group_type_index (0-4).', attr=attr)
-        return None
-    number = integer(value, attr)
-    if number not in GROUP_TYPE_INDEXES:
-        raise QueryError("math_group_type_index must be between 0 and 4.", attr=attr)
-    return number
+    return None if value is None else group_index(value, attr)
 
 
 def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
@@ -175,7 +166,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_property": raw.get("math_property"),
         "math_property_type": raw.get("math_property_type"),
         "math_multiplier": _multiplier(raw.get("math_multiplier"), f"{attr}__math_multiplier"),
-        "math_group_type_index": _group_index(raw, math, f"{attr}__math_group_type_index"),
+        "math_group_type_index": _group_index(raw, f"{attr}__math_group_type_index"),
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
         "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),
         "order": index,
