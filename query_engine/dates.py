@@ -302,8 +302,9 @@ def resolve_window(
 ) -> DateWindow:
     """Resolve a query's date range as PostHog's query date range object does.
 
-    ``exact_timerange`` (BoldNumber): date_to is not extended to the end of its
-    day and the event filter starts at date_from itself.
+    ``exact_timerange`` (BoldNumber): a missing date_to is now itself (not the end of
+    today), a given one keeps its whole last day, and the event filter starts at date_from
+    itself.
     """
     local_now = now.astimezone(tz)
     relative_from: str | None = "d"
@@ -326,7 +327,9 @@ def resolve_window(
     else:
         parsed_to = parse_relative(date_to, tz=tz, now=now)
         end, relative_to = parsed_to.moment, parsed_to.relative_unit is not None
-    if not explicit and not exact_timerange:
+    # An exact range ends at "now" when date_to is absent; a date_to it is given keeps its
+    # whole last day like any other range (PostHog rounds date_to unless explicitDate).
+    if not explicit and not (exact_timerange and date_to in (None, "")):
         end = _round_date_to(end, interval, relative_to)
     raw_from = (
         explicit

@@ -135,3 +135,20 @@ def test_date_from_all_starts_at_the_series_own_earliest_event(api, events, team
         dateRange=to,
     )
     assert _query(api, team, both)["results"][0]["days"][0] == "2019-12-20"
+
+
+def test_bold_number_with_a_date_to_keeps_the_whole_last_day(api, events, team):
+    node = _trends(
+        dateRange={"date_from": "2020-01-02", "date_to": "2020-01-04"}, trendsFilter={"display": "BoldNumber"}
+    )
+    # buys from 2020-01-02 00:00 to 2020-01-04 23:59:59: u1 and u4 on the 2nd, u1 on the 3rd,
+    # u2 and u3 on the 4th at 10:00 (cut at midnight the 4th would be lost: 3).
+    plain = _query(api, team, node)["results"]
+    assert [r["aggregated_value"] for r in plain] == [5]
+    # compare_to -2d: the previous period is 2019-12-31 .. 2020-01-02 23:59:59: u1 on the 1st,
+    # u1 and u4 on the 2nd.
+    compared = _query(api, team, {**node, "compareFilter": {"compare": True, "compare_to": "-2d"}})["results"]
+    assert [(r["compare_label"], r["aggregated_value"]) for r in compared] == [
+        ("current", 5),
+        ("previous", 3),
+    ]
