@@ -270,3 +270,66 @@ def test_group_actors_with_filters_breakdown_and_search(api, data):
     ]
     person = actors(api, data, UNIQUE_COMPANIES, select=["person"])
     assert person.status_code == 400 and person.json()["attr"] == "select__0"
+
+
+def test_funnel_and_retention_group_actors(api, data):
+    funnel = {
+        "kind": "FunnelsQuery",
+        "series": [{"kind": "EventsNode", "event": "pageview"}, {"kind": "EventsNode", "event": "purchase"}],
+        "dateRange": RANGE,
+        "aggregation_group_type_index": 0,
+    }
+
+    def keys(source):
+        body = {"kind": "ActorsQuery", "source": source, "select": ["key"], "orderBy": ["key ASC"]}
+        response = api.post(f"/api/projects/{data.id}/query/", {"query": body}, format="json")
+        assert response.status_code == 200, response.json()
+        return [row[0] for row in response.json()["results"]]
+
+    steps = {"kind": "FunnelsActorsQuery", "source": funnel}
+    # Companies: all three viewed; acme and globex bought; initech dropped off at step 2.
+    assert keys({**steps, "funnelStep": 1}) == ["acme", "globex", "initech"]
+    assert keys({**steps, "funnelStep": 2}) == ["acme", "globex"]
+    assert keys({**steps, "funnelStep": -2}) == ["initech"]
+    retention = {
+        "kind": "RetentionQuery",
+        "dateRange": {"date_to": "2024-01-11"},
+        "retentionFilter": {
+            "totalIntervals": 2,
+            "targetEntity": {"id": "pageview", "type": "events"},
+            "returningEntity": {"id": "purchase", "type": "events"},
+        },
+        "aggregation_group_type_index": 0,
+    }
+    # The Jan 10 cohort: the three companies with a pageview that day.
+    assert keys({"kind": "InsightActorsQuery", "source": retention, "interval": 0}) == [
+        "acme",
+        "globex",
+        "initech",
+    ]
+
+
+def test_funnel_trends_group_actors(api, data):
+    funnel = {
+        "kind": "FunnelsQuery",
+        "series": [{"kind": "EventsNode", "event": "pageview"}, {"kind": "EventsNode", "event": "purchase"}],
+        "dateRange": RANGE,
+        "funnelsFilter": {"funnelVizType": "trends"},
+        "aggregation_group_type_index": 0,
+    }
+
+    def keys(drop_off):
+        source = {
+            "kind": "FunnelsActorsQuery",
+            "source": funnel,
+            "funnelTrendsDropOff": drop_off,
+            "funnelTrendsEntrancePeriodStart": f"{DAY}T00:00:00",
+        }
+        body = {"kind": "ActorsQuery", "source": source, "select": ["key"], "orderBy": ["key ASC"]}
+        response = api.post(f"/api/projects/{data.id}/query/", {"query": body}, format="json")
+        assert response.status_code == 200, response.json()
+        return [row[0] for row in response.json()["results"]]
+
+    # Companies entering on Jan 10: acme and globex converted, initech dropped off.
+    assert keys(False) == ["acme", "globex"]
+    assert keys(True) == ["initech"]

@@ -56,16 +56,16 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
         raise QueryError("funnelCustomSteps is not supported yet.", attr="source__funnelCustomSteps")
     prepared = prepare(team, source, timeout_key="default")
     spec = prepared.spec
+    if spec.aggregate_by_hogql is not None:
+        raise QueryError("HogQL actors are not supported yet.", attr="source__source")
+    if spec.aggregation_group_type_index is None and team.aggregate_by_distinct_id:
+        raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
     if spec.viz_type == "trends":
         return _trends_actors(team, node, prepared)
     if spec.viz_type != "steps":
         raise QueryError(
             f"Actors of a {spec.viz_type} funnel are not supported yet.", attr="source__source__funnelsFilter"
         )
-    if spec.aggregation_group_type_index is not None or spec.aggregate_by_hogql is not None:
-        raise QueryError("Group or HogQL actors are not supported yet.", attr="source__source")
-    if team.aggregate_by_distinct_id:
-        raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
     n = prepared.funnel.n
     step = node.get("funnelStep")
     if type(step) is not int or step == 0 or step > n or step < -n or step == -1:
@@ -81,7 +81,9 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
         if values == ["Other"]:
             raise QueryError("Actors of the Other breakdown are not supported yet.", attr=BREAKDOWN_ATTR)
     sql = funnel_actors_query(prepared.funnel, prepared.params, step, values)
-    return ActorsSql(sql=sql, params=prepared.params.values, columns=("actor_id",))
+    # Aggregated by group: the funnel's actors are the groups of that type (by key).
+    group = spec.aggregation_group_type_index
+    return ActorsSql(sql=sql, params=prepared.params.values, columns=("actor_id",), group_type_index=group)
 
 
 def _trends_actors(team: TeamContext, node: dict[str, Any], prepared: Prepared) -> ActorsSql:
@@ -111,4 +113,9 @@ def _trends_actors(team: TeamContext, node: dict[str, Any], prepared: Prepared) 
     sql = trends_actors_query(
         prepared.funnel, spec.from_step, to_step, params.add(moment, "Int64"), drop_off, None
     )
-    return ActorsSql(sql=sql, params=params.values, columns=("actor_id",))
+    return ActorsSql(
+        sql=sql,
+        params=params.values,
+        columns=("actor_id",),
+        group_type_index=spec.aggregation_group_type_index,
+    )

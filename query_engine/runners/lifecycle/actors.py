@@ -17,11 +17,8 @@ from query_engine.team import TeamContext
 
 def lifecycle_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
     runner = LifecycleRunner(team=team, query=selector["source"])
-    if runner.spec.aggregation_group_type_index is not None:
-        raise QueryError(
-            "Group actors are not supported yet.", attr="source__source__aggregation_group_type_index"
-        )
-    if runner.ctx.aggregate_by_distinct_id:
+    group = runner.spec.aggregation_group_type_index
+    if group is None and runner.ctx.aggregate_by_distinct_id:
         raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
     status = selector.get("status")
     if status is not None and status not in STATUSES:
@@ -35,5 +32,5 @@ def lifecycle_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
             raise QueryError(f"day {selector['day']!r} is not a period of the insight.", attr="source__day")
         periods = [bucket_key(wanted)]
     req, date_from = runner.request(window)
-    sql, params = lifecycle_actors_query(req, date_from, periods, status)
-    return ActorsSql(sql=sql, params=params, columns=("actor_id",))
+    sql, params = lifecycle_actors_query(req, date_from, periods, status, group)
+    return ActorsSql(sql=sql, params=params, columns=("actor_id",), group_type_index=group)

@@ -84,11 +84,11 @@ def lifecycle_query(req: SeriesRequest, date_from: datetime, group: int | None =
 
 
 def lifecycle_actors_query(
-    req: SeriesRequest, date_from: datetime, periods: list[str], status: str | None
+    req: SeriesRequest, date_from: datetime, periods: list[str], status: str | None, group: int | None = None
 ) -> tuple[str, dict]:
     """Actors mode: the actors with ``status`` (None: any) in one of ``periods`` (bucket keys)."""
     params = Params(prefix="a")
-    source = _pairs_source(req, date_from, params, None)
+    source = _pairs_source(req, date_from, params, group)
     conditions = [f"has({params.add(periods, 'Array(String)')}, {format_bucket('pair.1')})"]
     if status is not None:
         conditions.append(f"pair.2 = {params.add(status)}")

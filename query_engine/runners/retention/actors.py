@@ -21,11 +21,7 @@ from query_engine.team import TeamContext
 def retention_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
     runner = RetentionRunner(team=team, query=selector["source"])
     options = runner.options
-    if options.aggregation_group_type_index is not None:
-        raise QueryError(
-            "Group actors are not supported yet.", attr="source__source__aggregation_group_type_index"
-        )
-    if runner.team.aggregate_by_distinct_id:
+    if options.aggregation_group_type_index is None and runner.team.aggregate_by_distinct_id:
         raise QueryError("Actors need persons; this project counts distinct ids.", attr="source")
     window = runner.window(runner.team)
     interval = selector.get("interval")
@@ -50,4 +46,9 @@ def retention_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
     params = Params(prefix="a")
     spec = RetentionBuilder(options, runner.team, actions).compile(window, params)
     sql = retention_actors_sql(spec, params, interval, value)
-    return ActorsSql(sql=sql, params=params.values, columns=("actor_id", "appearances"))
+    return ActorsSql(
+        sql=sql,
+        params=params.values,
+        columns=("actor_id", "appearances"),
+        group_type_index=options.aggregation_group_type_index,
+    )
