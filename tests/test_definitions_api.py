@@ -143,6 +143,30 @@ def test_person_and_session_property_definitions(api, base, stored):
     assert "max_inserted_at" not in sessions
 
 
+def test_group_property_definitions(api, base, stored):
+    # company is the project's first group type (index 0); acme's properties: name, seats.
+    identify = {
+        "event": "$groupidentify",
+        "distinct_id": "u1",
+        "timestamp": "2024-01-05T10:00:00Z",
+        "properties": {
+            "$group_type": "company",
+            "$group_key": "acme",
+            "$group_set": {"name": "Acme", "seats": 10},
+        },
+    }
+    store_events(api, stored, [identify])
+    url = f"{base}/property_definitions/"
+    body = api.get(url, {"type": "group", "group_type_index": "0"}).json()
+    assert [(d["name"], d["property_type"], d["group_type_index"]) for d in body["results"]] == [
+        ("name", "String", 0),
+        ("seats", "Numeric", 0),
+    ]
+    assert api.get(url, {"type": "group", "group_type_index": "1"}).json()["count"] == 0
+    # The identify event's own plumbing stays out of the event properties.
+    assert listed(api, url) == EVENT_PROPERTIES
+
+
 def test_property_definition_refusals(api, base, stored):
     url = f"{base}/property_definitions/"
 
@@ -152,7 +176,8 @@ def test_property_definition_refusals(api, base, stored):
         return response.json()["attr"]
 
     assert attr(type="bogus") == "type"
-    assert attr(type="group", group_type_index="0") == "type"
+    assert attr(type="group") == "group_type_index"
+    assert attr(type="group", group_type_index="5") == "group_type_index"
     assert attr(group_type_index="0") == "group_type_index"
     assert attr(type="person", event_names='["x"]') == "event_names"
     assert attr(event_names="nope") == "event_names"

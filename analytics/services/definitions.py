@@ -111,6 +111,14 @@ def _person_stats(team_id: int) -> dict[str, PropertyStats]:
     return stats
 
 
+def _group_stats(team_id: int, group_type_index: int) -> dict[str, PropertyStats]:
+    query, params = sql.group_properties_sql(team_id, group_type_index)
+    stats: dict[str, PropertyStats] = defaultdict(PropertyStats)
+    for key, kind, _count in run_sql(query, params, timeout_key=TIMEOUT_KEY).rows:
+        stats[key].kinds.add(kind)
+    return stats
+
+
 def _session_stats() -> dict[str, PropertyStats]:
     return {
         key: PropertyStats(kinds={SESSION_TYPES.get(kind, "String")})
@@ -119,23 +127,32 @@ def _session_stats() -> dict[str, PropertyStats]:
     }
 
 
-def property_stats(team_id: int, kind: str) -> dict[str, PropertyStats]:
-    """Every property of ``kind`` (event, person or session) with what was seen of it."""
+def property_stats(team_id: int, kind: str, group_type_index: int | None = None) -> dict[str, PropertyStats]:
+    """Every property of ``kind`` (event, person, group of ``group_type_index``, or session)
+    with what was seen of it."""
     if kind == "event":
         return _event_stats(team_id)
     if kind == "person":
         return _person_stats(team_id)
+    if kind == "group" and group_type_index is not None:
+        return _group_stats(team_id, group_type_index)
     return _session_stats()
 
 
 def property_definition(
-    team_id: int, kind: str, name: str, stats: PropertyStats, seen_on_filtered: bool | None
+    team_id: int,
+    kind: str,
+    name: str,
+    stats: PropertyStats,
+    seen_on_filtered: bool | None,
+    group_type_index: int | None = None,
 ) -> dict[str, Any]:
     property_type = stats.property_type()
     if kind == "session":  # Duration is PostHog's type for the session's length
         property_type = next(iter(stats.kinds))
-    return {
-        "id": definition_id(team_id, kind, name),
+    scoped = f"{kind}{group_type_index}" if group_type_index is not None else kind
+    item: dict[str, Any] = {
+        "id": definition_id(team_id, scoped, name),
         "name": name,
         "type": kind,
         "is_numerical": property_type in ("Numeric", "Duration"),
@@ -145,3 +162,6 @@ def property_definition(
         "verified": False,
         "is_seen_on_filtered_events": seen_on_filtered,
     }
+    if group_type_index is not None:
+        item["group_type_index"] = group_type_index
+    return item

@@ -20,6 +20,7 @@ from analytics.pagination import LimitOffsetPagination
 from analytics.services import definitions as service
 
 PROPERTY_KINDS = ("event", "person", "group", "session")
+MAX_GROUP_TYPES = 5  # PostHog's group type indexes are 0..4
 PROPERTY_TYPES = ("String", "Numeric", "DateTime", "Boolean", "Duration")
 EVENT_TYPES = ("all", "custom", "posthog")
 EVENT_ORDERINGS = {
@@ -114,6 +115,7 @@ class EventDefinitionViewSet(_DefinitionViewSet):
     list=extend_schema(
         parameters=[
             OpenApiParameter("type", str, enum=list(PROPERTY_KINDS)),
+            OpenApiParameter("group_type_index", int, description="Required with type=group (0-4)."),
             OpenApiParameter("search", str),
             OpenApiParameter("properties", str, description="Comma-separated names: only these."),
             OpenApiParameter("is_numerical", bool),
@@ -128,26 +130,32 @@ class EventDefinitionViewSet(_DefinitionViewSet):
 class PropertyDefinitionViewSet(_DefinitionViewSet):
     scope_object = "property_definition"
 
-    def _kind(self, request: Request) -> str:
+    def _kind(self, request: Request) -> tuple[str, int | None]:
+        """The property kind, and the group type index (required iff ``type=group``)."""
         kind = request.query_params.get("type") or "event"
         if kind not in PROPERTY_KINDS:
             raise _invalid(f"type must be one of {', '.join(PROPERTY_KINDS)}.", "type")
-        if kind == "group":
-            raise _invalid("Group property definitions are served at /groups/property_definitions/.", "type")
-        if request.query_params.get("group_type_index") not in (None, ""):
-            raise _invalid("group_type_index applies to type=group only.", "group_type_index")
-        return kind
+        raw_index = request.query_params.get("group_type_index")
+        if kind != "group":
+            if raw_index not in (None, ""):
+                raise _invalid("group_type_index applies to type=group only.", "group_type_index")
+            return kind, None
+        if raw_index is None or not raw_index.isdigit() or not 0 <= int(raw_index) < MAX_GROUP_TYPES:
+            raise _invalid(
+                f"type=group needs group_type_index between 0 and {MAX_GROUP_TYPES - 1}.", "group_type_index"
+            )
+        return kind, int(raw_index)
 
     def _items(self, request: Request) -> list[dict[str, Any]]:
-        kind = self._kind(request)
+        kind, group_type_index = self._kind(request)
         event_names = _json_names(request, "event_names")
         if kind != "event" and (event_names is not None or _true(request, "filter_by_event_names")):
             raise _invalid("event_names applies to event properties only.", "event_names")
         wanted = set(event_names or ())
         items = []
-        for name, stats in service.property_stats(self.team.id, kind).items():
+        for name, stats in service.property_stats(self.team.id, kind, group_type_index).items():
             seen = bool(stats.events & wanted) if event_names is not None else None
-            items.append(service.property_definition(self.team.id, kind, name, stats, seen))
+            items.append(service.property_definition(self.team.id, kind, name, stats, seen, group_type_index))
         return items
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

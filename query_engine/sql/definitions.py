@@ -2,7 +2,7 @@
 
 PostHog records definitions at ingestion; here they are read from what is stored, with
 bounded work: event names from every event (two narrow columns), property keys from the
-project's most recent ``SAMPLE_ROWS`` events (or person rows), whose JSON is parsed.
+project's most recent ``SAMPLE_ROWS`` events (or person or group rows), whose JSON is parsed.
 Each value is classified by its JSON text so the caller can give a property its type.
 """
 
@@ -76,6 +76,26 @@ FROM (
         LIMIT {params.add(SAMPLE_ROWS, "UInt64")}
     )
     ARRAY JOIN JSONExtractKeysAndValuesRaw(properties) AS kv
+)
+GROUP BY key, kind
+LIMIT {params.add(MAX_ROWS, "UInt64")}"""
+    return sql, params.values
+
+
+def group_properties_sql(team_id: int, group_type_index: int) -> tuple[str, dict]:
+    """``(key, kind, values)`` over up to ``SAMPLE_ROWS`` group rows of one group type (any
+    version, as for persons)."""
+    params = Params()
+    params.named("team_id", team_id, "Int64")
+    index = params.add(group_type_index, "UInt8")
+    sql = f"""SELECT key, {VALUE_KIND} AS kind, count()
+FROM (
+    SELECT kv.1 AS key, kv.2 AS raw
+    FROM (
+        SELECT group_properties FROM groups WHERE team_id = {TEAM} AND group_type_index = {index}
+        LIMIT {params.add(SAMPLE_ROWS, "UInt64")}
+    )
+    ARRAY JOIN JSONExtractKeysAndValuesRaw(group_properties) AS kv
 )
 GROUP BY key, kind
 LIMIT {params.add(MAX_ROWS, "UInt64")}"""
