@@ -12,6 +12,7 @@ from insights_api.errors import QueryError
 from query_engine.dates import resolve_window
 from query_engine.legacy.funnels import funnels_query, window_unit
 from query_engine.runners.funnels.compile import compile_funnel
+from query_engine.runners.funnels.packing import packable
 from query_engine.runners.funnels.queries import steps_query
 from query_engine.runners.funnels.spec import funnel_spec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL, events_select, prop_values
@@ -109,9 +110,7 @@ def test_ordered_chain_sql():
             " AND e.t - a <= {w:Float64}, a, 0.), ev,"
             " arrayPopBack(arrayPushFront(f_a1, 0.)), arrayPopBack(arrayPushFront(f_a2, 0.)))) AS f_x",
         ],
-        [
-            "arrayFirst(x -> NOT has(f_x, x), arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2][f_d]))) AS f_s"
-        ],
+        ["arrayFirst(x -> x > 0 AND NOT has(f_x, x), multiIf(f_d = 1, f_c1, f_c2)) AS f_s"],
         [
             "(toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0),"
             " arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't')], 1, f_d)) AS m"
@@ -125,7 +124,15 @@ def test_strict_chain_clears_on_other_events():
     # step 1 is not carried forward: any later event clears it
     assert "arrayPopBack(arrayPushFront(f_c1, 0.))" in columns[1]
     assert not any("arrayFill" in c for c in columns)
-    assert layers[-2] == ["arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2][f_d]))[1] AS f_s"]
+    assert layers[-2] == ["arrayFirst(x -> x > 0, multiIf(f_d = 1, f_c1, f_c2)) AS f_s"]
+
+
+def test_exclusive_ordered_chain_reads_the_stored_attempt_unshifted():
+    """Packed events match one step each, so event q leaves A_{k-1} as event q-1 left it."""
+    layers = ordered_fold(2, "{w:Float64}", events="ev", with_exclusions=False, exclusive=True)
+    assert layers[1][0].endswith(", ev, f_a1) AS f_c2")
+    strict = strict_fold(2, "{w:Float64}", events="ev", with_exclusions=False, exclusive=True)
+    assert "arrayPopBack(arrayPushFront(f_c1, 0.))" in strict[1][0]  # strict clears A on each event
 
 
 @pytest.mark.parametrize("fold", [ordered_fold, strict_fold])
@@ -249,3 +256,39 @@ def test_legacy_conversion():
         "breakdown_limit": 10,
     }
     assert [window_unit(u) for u in ("DAY", "days", "week", None)] == ["day", "day", "week", None]
+
+
+def _spec(steps, **funnels_filter):
+    series = [s if isinstance(s, dict) else {"kind": "EventsNode", "event": s} for s in steps]
+    query = {"kind": "FunnelsQuery", "series": series, "funnelsFilter": funnels_filter}
+    breakdown = funnels_filter.pop("breakdown", None)
+    if breakdown:
+        query["breakdownFilter"] = {"breakdown": breakdown}
+    return funnel_spec(query)
+
+
+@pytest.mark.parametrize(
+    ("steps", "fields", "packed"),
+    [
+        (["a", "b", "c"], {}, True),
+        (["a", "b"], {"funnelOrderType": "strict"}, True),
+        (["a", "b"], {"funnelOrderType": "unordered"}, True),
+        (["a", "b"], {"funnelVizType": "time_to_convert"}, True),
+        (["a", "b"], {"breakdown": "$browser", "breakdownAttributionType": "last_touch"}, True),
+        # an event could match two steps: its mask is not a function of one step number
+        (["a", "b", "a"], {}, False),
+        (["a", {"kind": "EventsNode", "event": None}], {}, False),
+        (["a", {"kind": "ActionsNode", "id": 1}], {}, False),
+        # a value per event rides along in the array
+        (["a", "b"], {"funnelVizType": "trends"}, False),
+        (["a", "b"], {"breakdown": "$browser", "breakdownAttributionType": "all_events"}, False),
+        (
+            ["a", "b"],
+            {"breakdown": "$browser", "breakdownAttributionType": "step", "breakdownAttributionValue": 1},
+            False,
+        ),
+        (["a", "b"], {"exclusions": [{"kind": "EventsNode", "event": "x"}]}, False),
+    ],
+)
+def test_packed_plan_choice(steps, fields, packed):
+    assert packable(_spec(steps, **fields)) is packed

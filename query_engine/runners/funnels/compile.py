@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from query_engine.dates import DateWindow
 from query_engine.hogql.expressions import compile_expression
 from query_engine.model import ActionDef, Series
+from query_engine.runners.funnels.packing import packable
 from query_engine.runners.funnels.spec import FunnelSpec
 from query_engine.runners.funnels.sql import Exclusion, FunnelSQL
 from query_engine.sql.context import bucket_expr
@@ -109,5 +110,6 @@ def compile_funnel(
         period=bucket_expr(params, spec.interval, team.tz, team.week_start_day)
         if spec.viz_type == "trends"
         else None,
+        packed=packable(spec),
     )
     return funnel, params

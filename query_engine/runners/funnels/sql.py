@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from query_engine.runners.funnels.packing import packed_key, unpacked_events
 from query_engine.runners.funnels.strategies import FOLDS
 
 
@@ -45,6 +46,7 @@ class FunnelSQL:
     attribution: str = "first_touch"
     attribution_step: int | None = None
     period: str | None = None  # bucket expression, trends viz only
+    packed: bool = False  # events sorted as packed integers (packing.py); the strategies are the same
 
     @property
     def n(self) -> int:
@@ -96,7 +98,7 @@ def event_type(funnel: FunnelSQL) -> str:
     types = ["t Float64", "k UInt8", "m UInt64"]
     if funnel.period:
         types.append("p UInt32")
-    if funnel.breakdown:
+    if funnel.breakdown and not funnel.packed:
         types.append("b Array(String)")
     return f"Tuple({', '.join(types)})"
 
@@ -111,7 +113,7 @@ def events_select(funnel: FunnelSQL) -> str:
         f"{funnel.actor} AS aggregation_target",
         "toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t",
         f"{sort_key(funnel)} AS k",
-        f"{step_mask(funnel)} AS m",
+        f"{packed_key('k')} AS key" if funnel.packed else f"{step_mask(funnel)} AS m",
     ]
     if funnel.period:
         columns.append(f"toUnixTimestamp({funnel.period}) AS period")
@@ -143,6 +145,8 @@ def prop_values(funnel: FunnelSQL) -> str:
 
 def grouped_events(funnel: FunnelSQL) -> str:
     """The actor's events as one array, in processing order (tuples sort by t, then k)."""
+    if funnel.packed:
+        return unpacked_events(event_type(funnel))
     return f"arraySort(groupArray({event_tuple(funnel)}))"
 
 
@@ -176,13 +180,13 @@ def stacked(source: str, layers: list[list[str]]) -> str:
 
 def match_layers(funnel: FunnelSQL) -> list[list[str]]:
     """The order type's layers over the row's ``ev``, the last one defining ``m``."""
-    return FOLDS[funnel.order](
-        funnel.n,
-        funnel.window,
-        events="ev",
-        attribution_step=funnel.attribution_step if funnel.attribution == "step" else None,
-        with_exclusions=bool(funnel.exclusions),
-    )
+    options: dict[str, object] = {
+        "attribution_step": funnel.attribution_step if funnel.attribution == "step" else None,
+        "with_exclusions": bool(funnel.exclusions),
+    }
+    if funnel.order != "unordered":
+        options["exclusive"] = funnel.packed
+    return FOLDS[funnel.order](funnel.n, funnel.window, events="ev", **options)
 
 
 def actors_select(funnel: FunnelSQL) -> str:

@@ -15,7 +15,7 @@ FROM (SELECT *,
   (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't'), tupleElement(ev[indexOf(f_c3, f_s)], 't')], 1, f_d)) AS m
 FROM (
 SELECT *,
-  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d]))[1] AS f_s
+  arrayFirst(x -> x > 0, multiIf(f_d = 1, f_c1, f_d = 2, f_c2, f_c3)) AS f_s
 FROM (
 SELECT *,
   greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d
@@ -32,13 +32,13 @@ SELECT *,
 FROM (
 SELECT aggregation_target, prop_val, actor_events AS ev
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m) AS Tuple(t Float64, k UInt8, m UInt64)))) AS actor_events,
+  SELECT aggregation_target, arrayMap(x -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), if(x % 32 = 0, 0, bitShiftLeft(toUInt64(1), x % 32 - 1))) AS Tuple(t Float64, k UInt8, m UInt64)), arraySort(groupArray(key))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
     toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
     toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
-    toUInt64(if(events.event = {p1:String}, 1, 0) + if(events.event = {p2:String}, 2, 0) + if(events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 4, 0)) AS m
+    toUInt64(toUnixTimestamp64Micro(events.timestamp) + 4503599627370496) * 32 + k AS key
 FROM events
 LEFT JOIN (
     SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id

@@ -5,7 +5,7 @@ FROM (SELECT *,
   (toUInt8(f_d), f_s, toUInt8(f_d > 0 AND f_s = 0), arraySlice([f_s, tupleElement(ev[indexOf(f_c2, f_s)], 't'), tupleElement(ev[indexOf(f_c3, f_s)], 't')], 1, f_d)) AS m
 FROM (
 SELECT *,
-  arrayDistinct(arrayFilter(x -> x > 0, [f_c1, f_c2, f_c3][f_d]))[1] AS f_s
+  arrayFirst(x -> x > 0, multiIf(f_d = 1, f_c1, f_d = 2, f_c2, f_c3)) AS f_s
 FROM (
 SELECT *,
   greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d

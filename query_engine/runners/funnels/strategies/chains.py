@@ -40,11 +40,20 @@ class Chain:
     """Names and expressions of one actor's funnel arrays; ``c_k`` is ``{prefix}c{k}``."""
 
     def __init__(
-        self, n: int, window: str, events: str, strict: bool, attribution: dict[int, str], prefix: str
+        self,
+        n: int,
+        window: str,
+        events: str,
+        strict: bool,
+        attribution: dict[int, str],
+        prefix: str,
+        exclusive: bool = False,
     ):
         self.n, self.window, self.events, self.strict = n, window, events, strict
         self.attribution = attribution
         self.prefix = prefix
+        # An event matching one step only leaves A_{k-1} as it was before it (ordered).
+        self.unshifted = exclusive and not strict
 
     def c(self, k: int) -> str:
         return f"{self.prefix}c{k}"
@@ -67,7 +76,7 @@ class Chain:
             columns = [f"arrayMap(e -> if({self.matches(1)}, e.t, 0.), {self.events}) AS {self.c(1)}"]
         else:
             advance = f"{self.matches(k)} AND {self.inside('p')}"
-            previous = _shift(self.a(k - 1))
+            previous = self.a(k - 1) if self.unshifted else _shift(self.a(k - 1))
             columns = [f"arrayMap((e, p) -> if({advance}, p, 0.), {self.events}, {previous}) AS {self.c(k)}"]
         if not stored or (k == 1 and self.strict):
             return columns
@@ -102,14 +111,16 @@ def chain_result(
     prop_val: str = "prop_val",
     with_exclusions: bool = True,
     prefix: str = "f_",
+    exclusive: bool = False,
 ) -> list[list[str]]:
     """Layers of SELECT columns, the last one ``m`` = ``(steps_reached, t0, excluded, timestamps)``.
 
     A column reads only ``events``, the row's other source columns and the
-    columns of earlier layers, so the SQL grows linearly with ``n``.
+    columns of earlier layers, so the SQL grows linearly with ``n``. ``exclusive``:
+    no event matches two steps (packing.py), so the ordered chain skips the shift.
     """
     attribution = {attribution_step + 1: prop_val} if attribution_step is not None else {}
-    chain = Chain(n, window, events, strict, attribution, prefix)
+    chain = Chain(n, window, events, strict, attribution, prefix, exclusive)
     excluding = with_exclusions and n > 1
     # A_k is read by step k+1, and A_n only by the exclusion check.
     layers = [chain.step_layer(k, stored=k < n or excluding) for k in range(1, n + 1)]
@@ -121,10 +132,11 @@ def chain_result(
     # The exclusion hits get their own column so the lambda below captures an array, not its formula.
     exclusions = [f"{chain.excluded_starts()} AS {met}"] if excluding else []
     layers.append([f"greatest({reached}) AS {depth}", *exclusions])
-    # The attempts that reached the deepest step, in the order they reached it.
-    candidates = f"arrayDistinct(arrayFilter(x -> x > 0, [{', '.join(advanced)}][{depth}]))"
-    first = f"arrayFirst(x -> NOT has({met}, x), {candidates})" if excluding else f"{candidates}[1]"
-    layers.append([f"{first} AS {start}"])
+    # c_D: the attempts that reached the deepest step, in the order they reached it (all zero if none).
+    branches = "".join(f"{depth} = {k}, {c}, " for k, c in enumerate(advanced[:-1], 1))
+    deepest = f"multiIf({branches}{advanced[-1]})" if n > 1 else advanced[-1]
+    unmet = f" AND NOT has({met}, x)" if excluding else ""
+    layers.append([f"arrayFirst(x -> x > 0{unmet}, {deepest}) AS {start}"])
     stamps = ", ".join(
         [start] + [f"tupleElement({events}[indexOf({c}, {start})], 't')" for c in advanced[1:]]
     )
