@@ -274,13 +274,13 @@ def _spec(steps, **funnels_filter):
         (["a", "b"], {"funnelOrderType": "strict"}, True),
         (["a", "b"], {"funnelOrderType": "unordered"}, True),
         (["a", "b"], {"funnelVizType": "time_to_convert"}, True),
+        (["a", "b"], {"funnelVizType": "trends", "breakdown": "$browser"}, True),
         (["a", "b"], {"breakdown": "$browser", "breakdownAttributionType": "last_touch"}, True),
         # an event could match two steps: its mask is not a function of one step number
         (["a", "b", "a"], {}, False),
         (["a", {"kind": "EventsNode", "event": None}], {}, False),
         (["a", {"kind": "ActionsNode", "id": 1}], {}, False),
-        # a value per event rides along in the array
-        (["a", "b"], {"funnelVizType": "trends"}, False),
+        # a breakdown value per event rides along in the array
         (["a", "b"], {"breakdown": "$browser", "breakdownAttributionType": "all_events"}, False),
         (
             ["a", "b"],

@@ -19,9 +19,9 @@ It applies (``packable``) when:
   so its mask is ``1 << (k - 1)`` (0 for the non-step events a strict funnel
   reads);
 * there are no exclusions (their bits are not a function of ``k``);
-* no event-level value rides along: not the funnel trends (entrance period per
-  event), not ``all_events`` or ``step`` breakdown attribution (breakdown
-  value per event). First/last-touch values are aggregated beside the array.
+* no breakdown value rides along per event: not ``all_events`` or ``step``
+  attribution (first/last-touch values are aggregated beside the array). The
+  funnel trends' entrance period does ride along, sorted by the same keys.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def packable(spec: FunnelSpec) -> bool:
     names = [s.event for s in spec.series if s.kind == "events" and s.event is not None]
     exclusive = len(names) == len(spec.series) and len(set(names)) == len(names)
     per_event_breakdown = spec.breakdown is not None and spec.attribution in ("all_events", "step")
-    return exclusive and not spec.exclusions and spec.viz_type != "trends" and not per_event_breakdown
+    return exclusive and not spec.exclusions and not per_event_breakdown
 
 
 def packed_key(sort_key: str) -> str:
@@ -47,9 +47,14 @@ def packed_key(sort_key: str) -> str:
     return f"toUInt64(toUnixTimestamp64Micro(events.timestamp) + {OFFSET}) * {STEP_BITS} + {sort_key}"
 
 
-def unpacked_events(event_type: str) -> str:
-    """The sorted keys as the strategies' ``(t, k, m)`` tuples (``t`` computed as the tuple plan does)."""
+def unpacked_events(event_type: str, with_period: bool) -> str:
+    """The sorted keys as the strategies' ``(t, k, m[, p])`` tuples (``t`` computed as the tuple plan
+    does); the periods sorted by the same keys (equal keys have equal times, so equal periods)."""
     t = f"toFloat64(toInt64(intDiv(x, {STEP_BITS})) - {OFFSET}) / 1000000"
     k = f"toUInt8(x % {STEP_BITS})"
     m = f"if(x % {STEP_BITS} = 0, 0, bitShiftLeft(toUInt64(1), x % {STEP_BITS} - 1))"
-    return f"arrayMap(x -> CAST(({t}, {k}, {m}) AS {event_type}), arraySort(groupArray(key)))"
+    keys = "arraySort(groupArray(key))"
+    if not with_period:
+        return f"arrayMap(x -> CAST(({t}, {k}, {m}) AS {event_type}), {keys})"
+    periods = "arraySort((p, x) -> x, groupArray(period), groupArray(key))"
+    return f"arrayMap((x, p) -> CAST(({t}, {k}, {m}, p) AS {event_type}), {keys}, {periods})"

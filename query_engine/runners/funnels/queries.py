@@ -48,7 +48,7 @@ def steps_query(funnel: FunnelSQL, limit: str | None) -> str:
 
 def _period_events(funnel: FunnelSQL, events: str) -> str:
     """Events for attempts entering in ``period``: step 1 elsewhere no longer starts one."""
-    breakdown = ", e.b" if funnel.breakdown else ""
+    breakdown = ", e.b" if funnel.breakdown and not funnel.packed else ""
     moved = f"CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p{breakdown}) AS {event_type(funnel)})"
     return f"arrayMap(e -> if(e.p = period, e, {moved}), arrayFilter(e -> e.p >= period, {events}))"
 

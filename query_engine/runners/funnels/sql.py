@@ -146,7 +146,7 @@ def prop_values(funnel: FunnelSQL) -> str:
 def grouped_events(funnel: FunnelSQL) -> str:
     """The actor's events as one array, in processing order (tuples sort by t, then k)."""
     if funnel.packed:
-        return unpacked_events(event_type(funnel))
+        return unpacked_events(event_type(funnel), with_period=funnel.period is not None)
     return f"arraySort(groupArray({event_tuple(funnel)}))"
 
 

@@ -11,10 +11,10 @@ SELECT *,
   greatest(if(arrayMax(f_c1) > 0, 1, 0), if(arrayMax(f_c2) > 0, 2, 0), if(arrayMax(f_c3) > 0, 3, 0)) AS f_d
 FROM (
 SELECT *,
-  arrayMap((e, p) -> if(bitTest(e.m, 2) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a2, 0.))) AS f_c3
+  arrayMap((e, p) -> if(bitTest(e.m, 2) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, f_a2) AS f_c3
 FROM (
 SELECT *,
-  arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, arrayPopBack(arrayPushFront(f_a1, 0.))) AS f_c2,
+  arrayMap((e, p) -> if(bitTest(e.m, 1) AND p > 0 AND e.t - p <= {p8:Float64}, p, 0.), ev, f_a1) AS f_c2,
   arrayFill(x -> x > 0, f_c2) AS f_a2
 FROM (
 SELECT *,
@@ -23,13 +23,13 @@ SELECT *,
 FROM (
 SELECT aggregation_target, prop_val, period, arrayMap(e -> if(e.p = period, e, CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32))), arrayFilter(e -> e.p >= period, actor_events)) AS ev
 FROM (
-  SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m, period) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32)))) AS actor_events,
+  SELECT aggregation_target, arrayMap((x, p) -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), if(x % 32 = 0, 0, bitShiftLeft(toUInt64(1), x % 32 - 1)), p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32)), arraySort(groupArray(key)), arraySort((p, x) -> x, groupArray(period), groupArray(key))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
     toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
     toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
-    toUInt64(if(events.event = {p1:String}, 1, 0) + if(events.event = {p2:String}, 2, 0) + if(events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 4, 0)) AS m,
+    toUInt64(toUnixTimestamp64Micro(events.timestamp) + 4503599627370496) * 32 + k AS key,
     toUnixTimestamp(toStartOfDay(toTimeZone(events.timestamp, {tz:String}))) AS period
 FROM events
 LEFT JOIN (
