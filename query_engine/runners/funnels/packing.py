@@ -53,7 +53,8 @@ def unpacked_events(event_type: str, with_period: bool) -> str:
     does); the periods sorted by the same keys (equal keys have equal times, so equal periods)."""
     t = f"toFloat64(toInt64(intDiv(x, {STEP_BITS})) - {OFFSET}) / 1000000"
     k = f"toUInt8(x % {STEP_BITS})"
-    m = f"if(x % {STEP_BITS} = 0, 0, bitShiftLeft(toUInt64(1), x % {STEP_BITS} - 1))"
+    # 1 << (k - 1), and 0 for k = 0, without a branch: ClickHouse may evaluate both sides of an if.
+    m = f"bitShiftRight(bitShiftLeft(toUInt64(1), x % {STEP_BITS}), 1)"
     keys = "arraySort(groupArray(key))"
     if not with_period:
         return f"arrayMap(x -> CAST(({t}, {k}, {m}) AS {event_type}), {keys})"
