@@ -32,7 +32,7 @@ SELECT *,
 FROM (
 SELECT aggregation_target, prop_val, actor_events AS ev
 FROM (
-  SELECT aggregation_target, arrayMap(x -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), if(x % 32 = 0, 0, bitShiftLeft(toUInt64(1), x % 32 - 1))) AS Tuple(t Float64, k UInt8, m UInt64)), arraySort(groupArray(key))) AS actor_events,
+  SELECT aggregation_target, arrayMap(x -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), bitShiftRight(bitShiftLeft(toUInt64(1), x % 32), 1)) AS Tuple(t Float64, k UInt8, m UInt64)), arraySort(groupArray(key))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,

@@ -23,7 +23,7 @@ SELECT *,
 FROM (
 SELECT aggregation_target, prop_val, period, arrayMap(e -> if(e.p = period, e, CAST((e.t, e.k, bitAnd(e.m, bitNot(toUInt64(1))), e.p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32))), arrayFilter(e -> e.p >= period, actor_events)) AS ev
 FROM (
-  SELECT aggregation_target, arrayMap((x, p) -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), if(x % 32 = 0, 0, bitShiftLeft(toUInt64(1), x % 32 - 1)), p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32)), arraySort(groupArray(key)), arraySort((p, x) -> x, groupArray(period), groupArray(key))) AS actor_events,
+  SELECT aggregation_target, arrayMap((x, p) -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), bitShiftRight(bitShiftLeft(toUInt64(1), x % 32), 1), p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32)), arraySort(groupArray(key)), arraySort((p, x) -> x, groupArray(period), groupArray(key))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
     if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
