@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -16,6 +18,17 @@ from insights_api.wsgi import application
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clickhouse]
 EXAMPLES_PER_OPERATION = 3
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Raw WSGI calls end with Django closing its connections, which on PostgreSQL drops the
+    test's transaction; Django's own test client disconnects these handlers the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_generated_requests_answer_no_5xx_and_match_the_schema(owner, team, clickhouse):
