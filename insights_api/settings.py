@@ -191,6 +191,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # (consuming from Redis when REDIS_URL is set). With a server, run `celery -A insights_api worker`.
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", not CLICKHOUSE_URL)
 EMBEDDED_WORKER_THREADS = env_int("EMBEDDED_WORKER_THREADS", 2)
+# `celery -A insights_api beat`: dynamic cohorts calculated over 15 minutes ago are recalculated.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-stale-cohorts": {"task": "analytics.refresh_stale_cohorts", "schedule": 60.0},
+}
 
 # --- Auth, API --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []

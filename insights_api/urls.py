@@ -6,6 +6,7 @@ from access_control.viewsets import PersonalAPIKeyViewSet
 from analytics.views import capture, persons, sdk
 from analytics.views.actions import ActionViewSet
 from analytics.views.annotations import AnnotationViewSet
+from analytics.views.cohorts import CohortViewSet
 from analytics.views.dashboards import DashboardViewSet
 from analytics.views.definitions import EventDefinitionViewSet, PropertyDefinitionViewSet
 from analytics.views.exports import ExportedAssetViewSet
@@ -42,6 +43,7 @@ team_router.register("persons", persons.PersonViewSet, basename="person")
 team_router.register("event_definitions", EventDefinitionViewSet, basename="event_definition")
 team_router.register("property_definitions", PropertyDefinitionViewSet, basename="property_definition")
 team_router.register("exports", ExportedAssetViewSet, basename="exported_asset")
+team_router.register("cohorts", CohortViewSet, basename="cohort")
 team_router.register("dashboards", DashboardViewSet, basename="dashboard")
 team_router.register("annotations", AnnotationViewSet, basename="annotation")
 team_router.register("actions", ActionViewSet, basename="action")

@@ -98,6 +98,10 @@ class Breakdown:
     extra: tuple[tuple[str, str, bool], ...] = ()
     multi: bool = False
 
+    def cohorts(self) -> list[Any]:
+        """A cohort breakdown's values: cohort ids and ``"all"``."""
+        return list(self.property) if isinstance(self.property, list) else [self.property]
+
     def parts(self) -> list[tuple[str, str, bool]]:
         return [(str(self.property), self.type, self.normalize_url), *self.extra]
 

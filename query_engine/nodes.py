@@ -59,6 +59,9 @@ BREAKDOWN_TYPES = ("event", "person", "hogql", "group")
 SESSION_BREAKDOWN_TYPES = (*BREAKDOWN_TYPES, "session")
 # A breakdowns list names no group type per item: group breakdowns are single only.
 MULTI_BREAKDOWN_EXCLUDED = ("group",)
+# Cohort breakdowns (a list of cohort ids and/or "all"): kinds that compute one run per cohort.
+MAX_BREAKDOWN_COHORTS = 50
+ALL_USERS = "all"
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -226,13 +229,41 @@ def _multi_parts(raw: dict[str, Any], allowed: tuple[str, ...]) -> list[tuple[st
     return parts
 
 
+def cohort_values(raw: Any) -> list[int | str]:
+    """``breakdown`` of a cohort breakdown: cohort ids and ``"all"`` (also id 0), in order."""
+    attr = "breakdownFilter__breakdown"
+    values: list[int | str] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if item in (ALL_USERS, 0, "0"):
+            value: int | str = ALL_USERS
+        elif isinstance(item, bool) or not (
+            isinstance(item, int) or (isinstance(item, str) and item.isascii() and item.isdigit())
+        ):
+            raise QueryError("A cohort breakdown lists cohort ids and 'all'.", attr=attr)
+        else:
+            value = integer(item, attr, minimum=1)
+        if value not in values:
+            values.append(value)
+    if len(values) > MAX_BREAKDOWN_COHORTS:
+        raise QueryError(f"A cohort breakdown takes at most {MAX_BREAKDOWN_COHORTS} cohorts.", attr=attr)
+    return values
+
+
 def parse_breakdown(
-    raw: Any, *, default_limit: int, trends: bool = False, sessions: bool = False
+    raw: Any, *, default_limit: int, trends: bool = False, sessions: bool = False, cohorts: bool = False
 ) -> Breakdown | None:
     """``trends``: session breakdowns and histogram bins are allowed; ``sessions``: session
-    breakdowns only (both refused elsewhere)."""
+    breakdowns only (both refused elsewhere); ``cohorts``: the kind computes cohort
+    breakdowns (``breakdown_type: cohort``)."""
     if not raw or not isinstance(raw, dict):
         return None
+    if raw.get("breakdown_type") == "cohort" and raw.get("breakdown") not in (None, "", []):
+        if not cohorts:
+            raise QueryError(
+                "breakdown_type 'cohort' is not supported for this insight.",
+                attr="breakdownFilter__breakdown_type",
+            )
+        return Breakdown(cohort_values(raw["breakdown"]), "cohort", limit=MAX_BREAKDOWN_COHORTS)
     allowed = SESSION_BREAKDOWN_TYPES if trends or sessions else BREAKDOWN_TYPES
     bins = raw.get("breakdown_histogram_bin_count")
     if bins is not None and not trends:

@@ -21,6 +21,7 @@ EVENT_TABLES = (
     "group_type_mapping",
     "groups",
     "group_type_names",
+    "cohortpeople",
 )
 
 

@@ -290,8 +290,12 @@ def test_unknown_query_kind(api, team):
         ),
         ({"dateRange": {"date_from": "2020-01-20", "date_to": "2020-01-01"}}, "dateRange__date_from"),
         (
-            {"breakdownFilter": {"breakdown": "x", "breakdown_type": "cohort"}},
+            {"breakdownFilter": {"breakdown": "x", "breakdown_type": "data_warehouse"}},
             "breakdownFilter__breakdown_type",
+        ),
+        (
+            {"breakdownFilter": {"breakdown": "x", "breakdown_type": "cohort"}},
+            "breakdownFilter__breakdown",
         ),
         (
             {"series": [{"kind": "EventsNode", "event": "$pageview", "math": "sum"}]},

@@ -2,6 +2,7 @@ from analytics.models.access import ACCESS_LEVELS_ORDER, DEFAULT_ACCESS_LEVEL, A
 from analytics.models.action import Action
 from analytics.models.activity import ActivityLog
 from analytics.models.annotations import Annotation
+from analytics.models.cohorts import Cohort
 from analytics.models.dashboards import Dashboard, DashboardPrivilege, DashboardTile, RestrictionLevel
 from analytics.models.exports import ExportedAsset
 from analytics.models.insights import Insight, InsightViewed, Tag
@@ -14,6 +15,7 @@ __all__ = [
     "Action",
     "ActivityLog",
     "Annotation",
+    "Cohort",
     "Dashboard",
     "DashboardPrivilege",
     "DashboardTile",

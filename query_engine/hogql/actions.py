@@ -45,5 +45,5 @@ def resolve(node: ast.Call, team_id: int | None) -> ActionDef:
 def matches_action_sql(node: ast.Call, team: TeamSettings, params: Params) -> tuple[int, str]:
     """The action's id and its 0/1 condition over the physical ``events`` row."""
     action = resolve(node, team.id)
-    ctx = FilterContext(tz=ZoneInfo(team.timezone), now=datetime.now(UTC))
+    ctx = FilterContext(tz=ZoneInfo(team.timezone), now=datetime.now(UTC), team_id=team.id)
     return action.id, f"toUInt8({action_condition(action, params, ctx)})"

@@ -54,7 +54,7 @@ def filters_sql(raw: Any, team: TeamContext) -> FiltersSql:
         if date_to is not None:
             parts.append(f"events.timestamp < {params.add(date_to, DATETIME)}")
         for group in groups:
-            sql = compile_group(group, params, tz=team.tz, now=now)
+            sql = compile_group(group, params, tz=team.tz, now=now, team_id=team.id)
             if sql != "1":
                 parts.append(sql)
         return parts

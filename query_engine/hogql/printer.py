@@ -14,6 +14,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from query_engine.cohorts.membership import members_sql
+from query_engine.cohorts.source import cohort_by_id_or_name
+from query_engine.errors import QueryError
 from query_engine.hogql import ast
 from query_engine.hogql.errors import HogQLError
 from query_engine.hogql.functions import WINDOW_FUNCTIONS, Fn, lookup_aggregate, lookup_function, suggestion
@@ -574,7 +577,7 @@ class Printer:
     def _compare(self, node: ast.CompareOperation, scope: Scope) -> str:
         op = node.op
         if op in ("in cohort", "not in cohort"):
-            raise HogQLError("IN COHORT is not supported yet: this project has no cohorts.")
+            return self._in_cohort(node, scope)
         right_null = isinstance(node.right, ast.Constant) and node.right.value is None
         if op in ("==", "!=") and right_null:
             return f"{'isNull' if op == '==' else 'isNotNull'}({self.expr(node.left, scope)})"
@@ -593,6 +596,23 @@ class Printer:
             # Bare, so ClickHouse can use the table's sort key for it.
             return f"{fn}({left}, {right})"
         return f"ifNull({fn}({left}, {right}), {when_null})"
+
+    def _in_cohort(self, node: ast.CompareOperation, scope: Scope) -> str:
+        """``x IN COHORT 5`` / ``x NOT IN COHORT 'name'``: the project's cohort's stored members."""
+        right = node.right
+        value = right.value if isinstance(right, ast.Constant) else None
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise HogQLError("IN COHORT takes a cohort id or a cohort name.").at(node)
+        team_id = self.team.id
+        if team_id is None:
+            raise HogQLError("IN COHORT needs a project.").at(node)
+        try:
+            ref = cohort_by_id_or_name(team_id, value, "query")
+        except QueryError as exc:
+            raise HogQLError(exc.detail).at(node) from None
+        left = self.expr(node.left, scope)
+        negated = node.op == "not in cohort"
+        return f"({left} {'NOT IN' if negated else 'IN'} ({members_sql(team_id, ref, self.params)}))"
 
     def _array_access(self, node: ast.ArrayAccess, scope: Scope) -> str:
         index = node.property

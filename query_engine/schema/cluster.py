@@ -24,6 +24,7 @@ SHARDING_KEYS = {
     "group_type_mapping": "team_id",
     "groups": "team_id",
     "group_type_names": "team_id",
+    "cohortpeople": "team_id",
     # A session's partial rows may sit on several shards (its events are sharded by distinct
     # id); readers GROUP BY session_id through the Distributed table, which merges them.
     "sessions": "cityHash64(session_id)",

@@ -239,6 +239,21 @@ def sessions_backfill_sql(*, with_team: bool) -> str:
     )
 
 
+# Cohort membership, one row per (cohort, person, calculation version). A calculation
+# writes its version whole, the cohort row then names it (readers filter on it), and
+# the previous version is cancelled with ``sign = -1`` rows that collapse in merges.
+# Static cohorts are stored the same way (an upload writes old ∪ new as a new version).
+COHORTPEOPLE = """
+CREATE TABLE IF NOT EXISTS cohortpeople (
+    team_id Int64,
+    cohort_id Int64,
+    person_id UUID,
+    version UInt64,
+    sign Int8
+) ENGINE = CollapsingMergeTree(sign)
+ORDER BY (team_id, cohort_id, version, person_id)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
     Migration(2, "event_uuids", (EVENT_UUIDS,)),
@@ -247,4 +262,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "event_uuids_written_by_ingestion", ("DROP VIEW IF EXISTS event_uuids_mv",)),
     Migration(6, "sessions", (SESSIONS, SESSIONS_MV.replace("{columns}", session_state_columns()))),
     Migration(7, "groups", (GROUPS, GROUP_TYPE_NAMES)),
+    # 9: 8 is the person_id index of the persons branch.
+    Migration(9, "cohortpeople", (COHORTPEOPLE,)),
 )

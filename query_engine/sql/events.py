@@ -26,10 +26,12 @@ DATETIME = "DateTime64(6, 'UTC')"
 
 @dataclass(frozen=True)
 class FilterContext:
-    """What property compilation needs besides the filters: tz and "now"."""
+    """What property compilation needs besides the filters: tz, "now" and the team (whose
+    cohorts cohort filters name; None refuses them)."""
 
     tz: ZoneInfo
     now: datetime
+    team_id: int | None = None
 
 
 def events_source(params: Params, team_id: int, *, with_person: bool) -> str:
@@ -83,7 +85,7 @@ def step_condition(step: ActionStep, params: Params, ctx: FilterContext) -> str:
     if step.url:
         parts.append(_url_condition(step, params))
     parts.extend(_elements_conditions(step, params))
-    props = compile_group(step.properties, params, tz=ctx.tz, now=ctx.now)
+    props = compile_group(step.properties, params, tz=ctx.tz, now=ctx.now, team_id=ctx.team_id)
     if props != "1":
         parts.append(props)
     return "(" + " AND ".join(parts) + ")" if parts else "1"
@@ -112,7 +114,7 @@ def entity_condition(
 
 def filters_condition(groups: list[PropertyGroup], params: Params, ctx: FilterContext) -> str:
     """AND of property groups (global, series, test accounts …)."""
-    return and_(*(compile_group(g, params, tz=ctx.tz, now=ctx.now) for g in groups))
+    return and_(*(compile_group(g, params, tz=ctx.tz, now=ctx.now, team_id=ctx.team_id) for g in groups))
 
 
 def and_(*conditions: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from query_engine.cohorts.filter import cohort_filter
 from query_engine.dates import parse_relative
 from query_engine.errors import QueryError
 from query_engine.hogql.expressions import ExpressionSettings, compile_expression
@@ -239,8 +240,12 @@ OPERATORS: dict[str, Builder] = {
 MATCH_MISSING = frozenset({"is_not", "not_in", "not_icontains", "not_regex", "is_not_set"})
 
 
-def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> str:
-    """One filter → 0/1 expression."""
+def leaf(
+    f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime, team_id: int | None = None
+) -> str:
+    """One filter → 0/1 expression; cohort filters need the ``team_id`` whose cohorts they name."""
+    if f.type == "cohort":
+        return cohort_filter(f, params, team_id=team_id)
     if f.type == "hogql":
         # The key is a HogQL condition; NULL counts as false, as for every other leaf.
         return f"ifNull(toUInt8({hogql_value(f.key, params, tz, attr='properties')}), 0)"
@@ -256,12 +261,17 @@ def leaf(f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime) -> s
 
 
 def compile_group(
-    group: PropertyGroup | PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime
+    group: PropertyGroup | PropertyFilter,
+    params: Params,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    team_id: int | None = None,
 ) -> str:
     """A filter tree → boolean SQL; empty groups are ``1``."""
     if isinstance(group, PropertyFilter):
-        return leaf(group, params, tz=tz, now=now)
-    parts = [compile_group(v, params, tz=tz, now=now) for v in group.values]
+        return leaf(group, params, tz=tz, now=now, team_id=team_id)
+    parts = [compile_group(v, params, tz=tz, now=now, team_id=team_id) for v in group.values]
     if group.type == "OR" and "1" in parts:
         return "1"
     return _combine([p for p in parts if p != "1"], "OR" if group.type == "OR" else "AND")

@@ -92,7 +92,7 @@ def series_where(
     extra: tuple[str, ...] = (),
 ) -> str:
     """The series' WHERE; ``extra`` conditions narrow it (an actors query's data point)."""
-    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
+    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz), req.team.id)
     conditions = [
         team_condition(params, req.team.id),
         range_condition(params, date_from, req.date_to),

@@ -181,3 +181,16 @@ ORDER BY (team_id, group_type_index);
 
 CREATE TABLE IF NOT EXISTS group_type_names ON CLUSTER 'insights_cluster' AS sharded_group_type_names
 ENGINE = Distributed('insights_cluster', 'insights', 'sharded_group_type_names', team_id);
+
+-- 0009_cohortpeople
+CREATE TABLE IF NOT EXISTS sharded_cohortpeople ON CLUSTER 'insights_cluster' (
+    team_id Int64,
+    cohort_id Int64,
+    person_id UUID,
+    version UInt64,
+    sign Int8
+) ENGINE = ReplicatedCollapsingMergeTree('/clickhouse/tables/{shard}/insights.cohortpeople', '{replica}', sign)
+ORDER BY (team_id, cohort_id, version, person_id);
+
+CREATE TABLE IF NOT EXISTS cohortpeople ON CLUSTER 'insights_cluster' AS sharded_cohortpeople
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_cohortpeople', team_id);

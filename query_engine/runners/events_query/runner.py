@@ -175,7 +175,7 @@ class EventsQueryRunner:
             self.properties[1]
         ]
         for group in groups:
-            sql = compile_group(group, params, tz=self.team.tz, now=self.now)
+            sql = compile_group(group, params, tz=self.team.tz, now=self.now, team_id=self.team.id)
             if sql != "1":
                 parts.append(sql)
         return parts

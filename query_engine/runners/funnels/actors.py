@@ -12,6 +12,7 @@ from query_engine.errors import QueryError
 from query_engine.runners.actors.base import ActorsSql, parse_day
 from query_engine.runners.funnels.queries import trends_actors_query
 from query_engine.runners.funnels.runner import Prepared, prepare
+from query_engine.runners.funnels.spec import funnel_spec
 from query_engine.runners.funnels.sql import FunnelSQL, actor_results
 from query_engine.sql.params import Params
 from query_engine.team import TeamContext
@@ -55,6 +56,14 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
     if node.get("funnelCustomSteps") is not None:
         raise QueryError("funnelCustomSteps is not supported yet.", attr="source__funnelCustomSteps")
     prepared = prepare(team, source, timeout_key="default")
+    breakdown = node.get("funnelStepBreakdown")
+    by_cohort = funnel_spec(source).breakdown
+    if breakdown is not None and by_cohort is not None and by_cohort.type == "cohort":
+        # One cohort's funnel: the value is its id (0 or "all": everyone).
+        value = "all" if str(breakdown) in ("0", "all") else str(breakdown)
+        if value not in by_cohort.properties:
+            raise QueryError("funnelStepBreakdown is not a cohort of the funnel.", attr=BREAKDOWN_ATTR)
+        prepared, breakdown = prepare(team, source, timeout_key="default", cohort=value), None
     spec = prepared.spec
     if spec.aggregate_by_hogql is not None:
         raise QueryError("HogQL actors are not supported yet.", attr="source__source")
@@ -72,7 +81,6 @@ def funnels_actors(team: TeamContext, node: dict[str, Any]) -> ActorsSql:
         raise QueryError(
             f"funnelStep must be 1 to {n} (reached) or -2 to -{n} (dropped off).", attr="source__funnelStep"
         )
-    breakdown = node.get("funnelStepBreakdown")
     values: list[str] | None = None
     if breakdown is not None:
         if spec.breakdown is None:

@@ -69,7 +69,7 @@ def compile_funnel(
     spec: FunnelSpec, team: TeamContext, window: DateWindow, actions: dict[int, ActionDef]
 ) -> tuple[FunnelSQL, Params]:
     params = Params()
-    ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
+    ctx = FilterContext(team.tz, team.now or datetime.now(UTC), team.id)
     grouped = spec.aggregation_group_type_index is not None
     with_person = not grouped and not team.aggregate_by_distinct_id
     if spec.aggregate_by_hogql is not None:

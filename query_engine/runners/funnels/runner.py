@@ -10,6 +10,7 @@ from query_engine.dates import DateWindow
 from query_engine.model import ActionDef
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql, window_for
+from query_engine.runners.funnels.cohorts import cohort_results, restrict_to_cohort
 from query_engine.runners.funnels.compile import compile_funnel
 from query_engine.runners.funnels.queries import steps_query, time_to_convert_query, trends_query
 from query_engine.runners.funnels.results import steps_result, time_to_convert_result, trends_result
@@ -28,9 +29,16 @@ class Prepared:
     actions: dict[int, ActionDef]
 
 
-def prepare(team: TeamContext, query: dict[str, Any], *, timeout_key: str) -> Prepared:
-    """Everything a funnel-based runner needs before it picks its outer query."""
+def prepare(
+    team: TeamContext, query: dict[str, Any], *, timeout_key: str, cohort: str | None = None
+) -> Prepared:
+    """Everything a funnel-based runner needs before it picks its outer query.
+
+    A cohort breakdown is computed as one funnel per cohort: ``cohort`` (an id or ``all``)
+    picks one; without it the funnel is computed over everyone, unbroken."""
     spec = funnel_spec(query)
+    if spec.breakdown is not None and spec.breakdown.type == "cohort":
+        spec = restrict_to_cohort(spec, cohort)
     context = team.started()
     window = window_for(spec, context, timeout_key=timeout_key)
     named = {f"series__{i}": s for i, s in enumerate(spec.series)}
@@ -54,6 +62,20 @@ class FunnelsRunner:
         self.query = query
 
     def calculate(self) -> dict[str, Any]:
+        spec = funnel_spec(self.query)
+        if (
+            spec.breakdown is not None
+            and spec.breakdown.type == "cohort"
+            and spec.viz_type != "time_to_convert"
+        ):
+            return cohort_results(
+                team_id=self.team.id,
+                values=spec.breakdown.properties,
+                prepare=lambda value: prepare(
+                    self.team, self.query, timeout_key=self.timeout_key, cohort=value
+                ),
+                rows=self._rows,
+            )
         p = prepare(self.team, self.query, timeout_key=self.timeout_key)
         spec, funnel, params, window = p.spec, p.funnel, p.params, p.window
         to_step = spec.last_step if spec.to_step is None else spec.to_step

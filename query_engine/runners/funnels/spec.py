@@ -8,7 +8,13 @@ from typing import Any
 from query_engine.dates import INTERVALS
 from query_engine.errors import QueryError
 from query_engine.model import EMPTY_GROUP, DateRange, PropertyGroup, Series
-from query_engine.nodes import parse_date_range, parse_properties, parse_series
+from query_engine.nodes import (
+    MAX_BREAKDOWN_COHORTS,
+    cohort_values,
+    parse_date_range,
+    parse_properties,
+    parse_series,
+)
 from query_engine.sql.groups import group_index
 
 ORDER_TYPES = ("ordered", "strict", "unordered")
@@ -169,6 +175,10 @@ def _breakdown(raw: Any) -> FunnelBreakdown | None:
         normalize = bool(first.get("normalize_url"))
     if prop in (None, "", []):
         return None
+    if kind == "cohort":
+        # Cohort ids (as text) and "all": one funnel per cohort, no limit (funnels/cohorts.py).
+        values = tuple(str(v) for v in cohort_values(prop))
+        return FunnelBreakdown(values, "cohort", MAX_BREAKDOWN_COHORTS)
     kind = "event" if kind == "events" else kind
     if kind not in BREAKDOWN_TYPES:
         raise QueryError(f"breakdown_type {kind!r} is not supported.", attr="breakdownFilter__breakdown_type")

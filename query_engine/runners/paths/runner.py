@@ -66,7 +66,7 @@ class PathsBuilder:
 
     def spec(self, params: Params) -> PathsSql:
         options = self.options
-        ctx = FilterContext(self.team.tz, self.team.now or datetime.now(UTC))
+        ctx = FilterContext(self.team.tz, self.team.now or datetime.now(UTC), self.team.id)
         filters = self.team.property_groups(options.properties, options.filter_test_accounts)
         date_from, date_to = self.window()
         conditions = [

@@ -5,6 +5,7 @@ is counted from (``sql.retention_actors_sql``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from query_engine.actions import load_actions
@@ -12,7 +13,7 @@ from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_OTHER
 from query_engine.runners.actors.base import ActorsSql
 from query_engine.runners.retention.options import entities
-from query_engine.runners.retention.runner import RetentionBuilder, RetentionRunner
+from query_engine.runners.retention.runner import RetentionBuilder, RetentionRunner, restrict_to_cohort
 from query_engine.runners.retention.sql import retention_actors_sql
 from query_engine.sql.params import Params
 from query_engine.team import TeamContext
@@ -33,6 +34,14 @@ def retention_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
         )
     breakdown = selector.get("breakdown")
     value: str | None = None
+    if breakdown is not None and options.breakdown is not None and options.breakdown.type == "cohort":
+        # One cohort's retention: the value is its id ("all": everyone).
+        wanted = int(breakdown) if str(breakdown).isascii() and str(breakdown).isdigit() else breakdown
+        if wanted not in options.breakdown.cohorts():
+            raise QueryError("breakdown is not a cohort of the insight.", attr="source__breakdown")
+        options, breakdown = restrict_to_cohort(options, wanted), None
+    elif options.breakdown is not None and options.breakdown.type == "cohort":
+        options = replace(options, breakdown=None)
     if breakdown is not None:
         if options.breakdown is None:
             raise QueryError("breakdown given for an insight without breakdown.", attr="source__breakdown")

@@ -120,7 +120,9 @@ def retention_options(query: dict[str, Any]) -> RetentionOptions:
         date_range=parse_date_range(query.get("dateRange")),
         properties=parse_properties(query.get("properties")),
         filter_test_accounts=bool(query.get("filterTestAccounts")),
-        breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=25, sessions=True),
+        breakdown=parse_breakdown(
+            query.get("breakdownFilter"), default_limit=25, sessions=True, cohorts=True
+        ),
         aggregation_group_type_index=_group_index(query.get("aggregation_group_type_index")),
     )
 

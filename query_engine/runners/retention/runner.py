@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from query_engine.actions import load_actions
+from query_engine.cohorts.source import cohort_ref
 from query_engine.dates import localize
-from query_engine.model import BREAKDOWN_OTHER, ActionDef, Series
+from query_engine.model import BREAKDOWN_OTHER, ActionDef, PropertyFilter, PropertyGroup, Series
+from query_engine.nodes import ALL_USERS
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import run_sql
 from query_engine.runners.retention.options import RetentionOptions, entities, retention_options
@@ -43,7 +46,7 @@ class RetentionBuilder:
         self.options = options
         self.team = team
         self.actions = actions
-        self.ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
+        self.ctx = FilterContext(team.tz, team.now or datetime.now(UTC), team.id)
 
     def _entity(self, series: Series, params: Params, *, with_properties: bool = True) -> str:
         condition = entity_condition(series, params, self.ctx, self.actions)
@@ -119,6 +122,14 @@ class RetentionBuilder:
         )
 
 
+def restrict_to_cohort(options: RetentionOptions, value: Any) -> RetentionOptions:
+    """One value of a cohort breakdown (``all``: everyone) as an unbroken retention."""
+    if value == ALL_USERS:
+        return replace(options, breakdown=None)
+    condition = PropertyFilter(key="id", value=value, operator="in", type="cohort")
+    return replace(options, breakdown=None, properties=PropertyGroup("AND", (options.properties, condition)))
+
+
 class RetentionRunner:
     """Computes a ``RetentionQuery``: rectangular cohort rows, per breakdown value when broken down."""
 
@@ -148,10 +159,14 @@ class RetentionRunner:
         context = self.team
         window = self.window(context)
         actions = load_actions(context, entities(self.options))
-        builder = RetentionBuilder(self.options, context, actions)
-        found = self._matrices(builder, window)
+        if self.options.breakdown is not None and self.options.breakdown.type == "cohort":
+            results = self._cohort_rows(window, actions)
+        else:
+            results = self._rows(
+                self._matrices(RetentionBuilder(self.options, context, actions), window), window
+            )
         return {
-            "results": self._rows(found, window),
+            "results": results,
             "timings": [],
             "resolved_date_range": {
                 "date_from": localize(window.periods[0], context.tz).isoformat(),
@@ -171,6 +186,25 @@ class RetentionRunner:
             if breakdown.hide_other:
                 found.pop(BREAKDOWN_OTHER, None)
         return found
+
+    def _cohort_rows(self, window: RetentionWindow, actions: dict[int, ActionDef]) -> list[dict[str, Any]]:
+        """A cohort breakdown: one retention per cohort, largest first (ties in the order asked);
+        ``breakdown_value`` is the cohort id (``all`` for everyone). Not limited."""
+        assert self.options.breakdown is not None
+        found: list[tuple[Any, list[list[int]]]] = []
+        empty = [[0] * window.intervals for _ in range(window.intervals)]
+        for value in self.options.breakdown.cohorts():
+            if value != ALL_USERS:
+                cohort_ref(self.team.id, value, "breakdownFilter__breakdown")
+            builder = RetentionBuilder(restrict_to_cohort(self.options, value), self.team, actions)
+            sql, params = builder.build(window)
+            matrix = matrices(run_sql(sql, params, timeout_key=self.timeout_key).rows, window.intervals)
+            found.append((value, matrix.get("", empty)))
+        found.sort(key=lambda item: -sum(row[0] for row in item[1]))
+        common: dict[str, Any] = {"period": self.options.period, "periods": window.periods, "tz": window.tz}
+        return [
+            row for value, matrix in found for row in cohort_rows(matrix, breakdown_value=value, **common)
+        ]
 
     def _rows(self, found: dict[str, list[list[int]]], window: RetentionWindow) -> list[dict[str, Any]]:
         common: dict[str, Any] = {"period": self.options.period, "periods": window.periods, "tz": window.tz}

@@ -14,7 +14,7 @@ from query_engine.errors import QueryError
 from query_engine.model import BREAKDOWN_OTHER
 from query_engine.runners.actors.base import ActorsSql, parse_day, series_index
 from query_engine.runners.common import previous_window, window_for
-from query_engine.runners.trends.runner import TrendsRunner
+from query_engine.runners.trends.runner import TrendsRunner, in_cohort
 from query_engine.runners.trends.sql import ACTOR_COLUMNS, TrendsPoint, actors_query
 from query_engine.team import TeamContext
 
@@ -76,8 +76,8 @@ class TrendsActors:
 
     def _breakdown(self, window: DateWindow) -> tuple[Any, tuple[Any, ...]]:
         breakdown = self.runner.spec.breakdown
-        if breakdown is None or self.breakdown is None:
-            return None, ()
+        if breakdown is None or self.breakdown is None or self.runner.cohort_names:
+            return None, ()  # a cohort breakdown's value restricts the request instead
         value = self.breakdown
         if breakdown.multi:
             if not isinstance(value, list) or len(value) != len(breakdown.parts()):
@@ -110,6 +110,12 @@ class TrendsActors:
         )
         window = previous_window(runner.spec, current, runner.ctx) if self.previous else current
         request = runner._request(self.series, window)
+        if runner.cohort_names and self.breakdown is not None:
+            value = self.breakdown if self.breakdown in runner.cohort_names else str(self.breakdown)
+            value = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value
+            if value not in runner.cohort_names:
+                raise QueryError("breakdown is not a cohort of the insight.", attr="source__breakdown")
+            request = in_cohort(request, value)
         sql, params = actors_query(request, self._point(current, window))
         return ActorsSql(
             sql=sql, params=params, columns=ACTOR_COLUMNS, group_type_index=self.group_type_index

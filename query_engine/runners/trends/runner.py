@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from query_engine.actions import load_actions
+from query_engine.cohorts.source import cohort_ref
 from query_engine.dates import DateWindow, localize
 from query_engine.limits import check_result_cells
-from query_engine.model import BREAKDOWN_OTHER, Series
-from query_engine.nodes import PROPERTY_MATHS
+from query_engine.model import BREAKDOWN_OTHER, PropertyFilter, PropertyGroup, Series
+from query_engine.nodes import ALL_USERS, PROPERTY_MATHS
 from query_engine.runners.base import Staleness
 from query_engine.runners.common import (
     action_dict,
@@ -31,6 +32,17 @@ from query_engine.runners.trends.sql import ACTIVE_WINDOW_DAYS, histogram_edges_
 from query_engine.sql.series import SeriesRequest
 from query_engine.team import TeamContext
 
+COHORT_ALL_LABEL = "all users"
+
+
+def in_cohort(request: SeriesRequest, value: Any) -> SeriesRequest:
+    """The request restricted to one value of a cohort breakdown (``all``: everyone)."""
+    request = replace(request, breakdown=None)
+    if value == ALL_USERS:
+        return request
+    condition = PropertyGroup("AND", (PropertyFilter(key="id", value=value, operator="in", type="cohort"),))
+    return replace(request, filters=(*request.filters, condition))
+
 
 class TrendsRunner:
     kind = "TrendsQuery"
@@ -44,6 +56,15 @@ class TrendsRunner:
         self.spec: TrendsSpec = trends_spec(query)
         self.ctx = team.started()
         self.actions = load_actions(team, self.spec.series)
+        # Cohort breakdown: the cohort names (labels), each id checked to be the project's own.
+        self.cohort_names: dict[Any, str] = {}
+        if self.spec.breakdown is not None and self.spec.breakdown.type == "cohort":
+            self.cohort_names = {
+                value: COHORT_ALL_LABEL
+                if value == ALL_USERS
+                else cohort_ref(team.id, value, "breakdownFilter__breakdown").name
+                for value in self.spec.breakdown.cohorts()
+            }
         self.total_value = self.spec.display in TOTAL_VALUE_DISPLAYS
         self.formula_trees = [
             post.parse_formula(f.formula, len(self.spec.series)) for f in self.spec.formulas
@@ -129,6 +150,12 @@ class TrendsRunner:
 
     def _series_entries(self, series: Series, window: DateWindow) -> list[dict[str, Any]]:
         request = self._request(self._effective(series), window)
+        if self.cohort_names:
+            # One run per cohort, as PostHog does; cohort breakdowns have no "other".
+            return [
+                self._one_entry(series, window, in_cohort(request, value), breakdown_value=value)
+                for value in self.cohort_names
+            ]
         if request.breakdown is not None and request.breakdown.histogram_bin_count is not None:
             edges_sql, edges_params = histogram_edges_query(request)
             edges = run_sql(edges_sql, edges_params, timeout_key=self.timeout_key).rows
@@ -162,6 +189,24 @@ class TrendsRunner:
             for v, data in limited
         ]
 
+    def _one_entry(
+        self, series: Series, window: DateWindow, request: SeriesRequest, breakdown_value: Any
+    ) -> dict[str, Any]:
+        """The entry of a request without breakdown, shown as ``breakdown_value``."""
+        sql, params = series_query(request)
+        rows = run_sql(sql, params, timeout_key=self.timeout_key).rows
+        as_float = series.math in PROPERTY_MATHS or series.math.endswith("_count_per_actor")
+        zero = 0.0 if as_float else 0
+        if self.total_value:
+            value = rows[0][-1] if rows else zero
+            return self._total_entry(series, float(value) if as_float else value, breakdown_value)
+        index = bucket_index(window)
+        data: list[Any] = [zero] * len(index)
+        for row in rows:
+            if row[0] in index:
+                data[index[row[0]]] = float(row[-1]) if as_float else row[-1]
+        return self._entry(series, window, data, breakdown_value=breakdown_value)
+
     def _total_entries(
         self, series: Series, window: DateWindow, rows: list, as_float: bool
     ) -> list[dict[str, Any]]:
@@ -194,7 +239,12 @@ class TrendsRunner:
         base = series_label(series, self.actions)
         if breakdown_value is None:
             return base
-        shown = "::".join(breakdown_value) if isinstance(breakdown_value, list) else str(breakdown_value)
+        if self.cohort_names:
+            shown = self.cohort_names.get(breakdown_value, str(breakdown_value))
+        elif isinstance(breakdown_value, list):
+            shown = "::".join(breakdown_value)
+        else:
+            shown = str(breakdown_value)
         if len(self.spec.series) == 1:
             return shown
         return f"{base} - {shown}"

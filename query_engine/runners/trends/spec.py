@@ -61,7 +61,9 @@ def trends_spec(query: dict[str, Any]) -> TrendsSpec:
     return TrendsSpec(
         **fields,
         display=display,
-        breakdown=parse_breakdown(query.get("breakdownFilter"), default_limit=default_limit, trends=True),
+        breakdown=parse_breakdown(
+            query.get("breakdownFilter"), default_limit=default_limit, trends=True, cohorts=True
+        ),
         formulas=_formulas(trends),
         smoothing_intervals=(
             1

@@ -340,7 +340,7 @@ def _first_time_actors(req: SeriesRequest, params: Params) -> str:
     """One row per actor counted by first-time math: ``actor``, ``t_first``."""
     if req.breakdown is not None:
         raise QueryError("first_time_for_user math does not support breakdowns.", attr="breakdownFilter")
-    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz))
+    ctx = FilterContext(req.team.tz, req.team.now or datetime.now(req.team.tz), req.team.id)
     filters = filters_condition([*req.filters, req.series.properties], params, ctx)
     start = params.add(req.date_from, "DateTime64(6, 'UTC')")
     entity = entity_condition(req.series, params, ctx, req.actions)
