@@ -666,3 +666,26 @@ def test_duplicate_as_static_cohort(api, people):
     api.patch(url(people, f"{acme['id']}/"), {"name": "Acme"}, format="json")
     assert calculated(api, people, acme["id"], after_version=acme["version"])["count"] == 3
     assert members(api, people, copy["id"]) == ["a", "b"]
+
+
+def test_cohort_filter_in_hogql_filters_and_events_query(api, people):
+    acme = create(api, people, "Acme", tree("AND", person("email", "icontains", "@acme.com")))
+    # Acme's pageviews: a 1 + b 2 = 3, whatever the events table is called.
+    for text in (
+        "select count() from events where event = '$pageview' and {filters}",
+        "select count() from events e where e.event = '$pageview' and {filters}",
+    ):
+        query = {"kind": "HogQLQuery", "query": text, "filters": {"properties": [in_cohort(acme["id"])]}}
+        response = api.post(f"/api/projects/{people.id}/query/", {"query": query}, format="json")
+        assert response.status_code == 200, response.json()
+        assert response.json()["results"] == [[3]]
+    query = {
+        "kind": "EventsQuery",
+        "select": ["count()"],
+        "event": "$pageview",
+        "after": "2019-01-01",
+        "properties": [in_cohort(acme["id"], negation=True)],
+    }
+    response = api.post(f"/api/projects/{people.id}/query/", {"query": query}, format="json")
+    # Outside Acme: c 3 + d 4 = 7.
+    assert response.status_code == 200 and response.json()["results"] == [[7]]
