@@ -262,6 +262,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "event_uuids_written_by_ingestion", ("DROP VIEW IF EXISTS event_uuids_mv",)),
     Migration(6, "sessions", (SESSIONS, SESSIONS_MV.replace("{columns}", session_state_columns()))),
     Migration(7, "groups", (GROUPS, GROUP_TYPE_NAMES)),
-    # 9: 8 is the person_id index of the persons branch.
+    # 9, not 8: the persons branch had numbered its person_id index 8.
     Migration(9, "cohortpeople", (COHORTPEOPLE,)),
 )
