@@ -105,7 +105,9 @@ class TrendsRunner:
         """Refuse before any SQL runs when the answer would be too large to compute or send."""
         breakdown = self.spec.breakdown
         values = 1
-        if breakdown is not None:
+        if breakdown is not None and breakdown.type == "cohort":
+            values = len(breakdown.cohorts())  # one entry per cohort, no 'other'
+        elif breakdown is not None:
             values = breakdown.histogram_bin_count or breakdown.limit
             values += 0 if breakdown.hide_other else 1  # the 'other' bucket
         buckets = 1 if self.total_value else len(window.buckets)
