@@ -6,6 +6,7 @@ cohort id is unknown here: a filter or breakdown naming it is refused (400).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,3 +77,37 @@ def cohort_by_id_or_name(team_id: int, value: int | str, attr: str) -> CohortRef
     if found is None:
         raise QueryError(f"Cohort {value[:100]!r} does not exist in this project.", attr=attr)
     return found
+
+
+def _referenced(value: Any, found: set[int]) -> None:
+    if isinstance(value, dict):
+        if value.get("type") == "cohort" and "value" in value:
+            _add(value["value"], found)
+        if value.get("breakdown_type") == "cohort":
+            breakdown = value.get("breakdown")
+            for item in breakdown if isinstance(breakdown, list) else [breakdown]:
+                _add(item, found)
+        for item in value.values():
+            _referenced(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _referenced(item, found)
+
+
+def _add(value: Any, found: set[int]) -> None:
+    # Not an id ("all", a typo): the query itself refuses or ignores it.
+    with contextlib.suppress(QueryError):
+        found.add(cohort_id(value, "cohort"))
+
+
+def cohorts_fingerprint(team_id: int, *parts: Any) -> str | None:
+    """The membership versions of the cohorts ``parts`` (a query, the test-account filters)
+    name, for the result cache key: a recalculated cohort must not serve its old numbers.
+    None when they name no cohort."""
+    found: set[int] = set()
+    for part in parts:
+        _referenced(part, found)
+    if not found or _source is None:
+        return None
+    refs = _source(team_id, frozenset(found))
+    return repr(sorted((i, refs[i].version if i in refs else None) for i in found))

@@ -18,6 +18,7 @@ from django.core.cache import cache as django_cache
 from django.dispatch import Signal
 
 from query_engine.actions import actions_fingerprint
+from query_engine.cohorts.source import cohorts_fingerprint
 from query_engine.nodes import unwrap
 from query_engine.team import TeamContext
 
@@ -40,7 +41,8 @@ def _normalised(value: Any) -> Any:
 
 def query_cache_key(*, team: TeamContext, query: dict[str, Any]) -> str:
     """Everything that changes the answer is in the key (the query, every team setting in
-    ``TeamContext`` and the definitions of the saved actions it names); an InsightVizNode
+    ``TeamContext``, the definitions of the saved actions it names and the membership
+    versions of the cohorts it or the test-account filters name); an InsightVizNode
     keys as its source."""
     parts: dict[str, Any] = {
         "query": _normalised(unwrap(query)),
@@ -50,6 +52,9 @@ def query_cache_key(*, team: TeamContext, query: dict[str, Any]) -> str:
     actions = actions_fingerprint(team.id, query)
     if actions is not None:  # only then, so keys of queries without actions stay as they were
         parts["actions"] = actions
+    cohorts = cohorts_fingerprint(team.id, query, team.test_account_filters)
+    if cohorts is not None:  # likewise: the membership versions of the cohorts it names
+        parts["cohorts"] = cohorts
     payload = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
     return "cache_" + hashlib.md5(payload, usedforsecurity=False).hexdigest()
 
