@@ -46,6 +46,8 @@ _CREATE_VIEW = re.compile(
     re.S,
 )
 _DROP_VIEW = re.compile(r"\A\s*DROP VIEW IF EXISTS (\w+)\s*\Z")
+# Data-skipping indexes live on the shards' tables only (columns would need both tables).
+_ALTER_INDEX = re.compile(r"\A\s*ALTER TABLE (\w+) ((?:ADD|MATERIALIZE) INDEX .*?)\s*\Z", re.S)
 
 
 class UnsupportedStatement(ValueError):
@@ -100,6 +102,8 @@ def cluster_statements(statement: str, cluster: str, database: str) -> list[str]
         ]
     if match := _DROP_VIEW.match(statement):
         return [f"DROP VIEW IF EXISTS {match.group(1)} {on_cluster}"]
+    if (match := _ALTER_INDEX.match(statement)) and match.group(1) in SHARDING_KEYS:
+        return [f"ALTER TABLE sharded_{match.group(1)} {on_cluster} {match.group(2)}"]
     raise UnsupportedStatement(f"cannot place on a cluster: {statement.strip()[:80]}")
 
 

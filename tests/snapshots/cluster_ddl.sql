@@ -182,6 +182,11 @@ ORDER BY (team_id, group_type_index);
 CREATE TABLE IF NOT EXISTS group_type_names ON CLUSTER 'insights_cluster' AS sharded_group_type_names
 ENGINE = Distributed('insights_cluster', 'insights', 'sharded_group_type_names', team_id);
 
+-- 0008_person_distinct_id_person_index
+ALTER TABLE sharded_person_distinct_id2 ON CLUSTER 'insights_cluster' ADD INDEX IF NOT EXISTS person_id_bloom person_id TYPE bloom_filter(0.01) GRANULARITY 1;
+
+ALTER TABLE sharded_person_distinct_id2 ON CLUSTER 'insights_cluster' MATERIALIZE INDEX person_id_bloom;
+
 -- 0009_cohortpeople
 CREATE TABLE IF NOT EXISTS sharded_cohortpeople ON CLUSTER 'insights_cluster' (
     team_id Int64,
