@@ -189,3 +189,26 @@ def test_other_projects_dashboards_are_404(api, url, team, outsider):
     stranger = APIClient()
     stranger.credentials(HTTP_AUTHORIZATION=f"Bearer {outsider.key}")
     assert stranger.get(url(f"{ours.id}/")).status_code == 404
+
+
+def test_text_tiles(api, url, team, owner):
+    dashboard = Dashboard.objects.create(team=team, name="D")
+    insight = Insight.objects.create(team=team, name="Views", query=TRENDS)
+    DashboardTile.objects.create(dashboard=dashboard, insight=insight)
+    one = url(f"{dashboard.id}/")
+    new = {"text": {"body": "# Notes"}, "layouts": {"sm": {"x": 0, "y": 5, "w": 6, "h": 2}}}
+    body = api.patch(one, {"tiles": [new]}, format="json").json()
+    insight_tile, text_tile = body["tiles"]
+    assert insight_tile["text"] is None and insight_tile["insight"]["name"] == "Views"
+    assert text_tile["insight"] is None and text_tile["text"]["body"] == "# Notes"
+    assert text_tile["text"]["created_by"]["email"] == owner.user.email
+    assert text_tile["layouts"] == new["layouts"] and text_tile["last_refresh"] is None
+    edited = api.patch(one, {"tiles": [{"id": text_tile["id"], "text": {"body": "Edited"}}]}, format="json")
+    assert [t["text"]["body"] for t in edited.json()["tiles"] if t["text"]] == ["Edited"]
+    assert api.get(one).json()["tiles"][1]["text"]["body"] == "Edited"
+    removed = api.patch(one, {"tiles": [{"id": text_tile["id"], "deleted": True}]}, format="json").json()
+    assert [t["insight"]["name"] for t in removed["tiles"]] == ["Views"]
+    # A change naming no tile and bringing no text is refused; nothing else changed.
+    assert api.patch(one, {"tiles": [{"color": "red"}]}, format="json").status_code == 400
+    assert api.patch(one, {"tiles": [{"text": {}}]}, format="json").status_code == 400
+    assert len(api.get(one).json()["tiles"]) == 1

@@ -51,11 +51,32 @@ class DashboardPrivilege(models.Model):
         return f"user {self.user_id} on dashboard {self.dashboard_id}"
 
 
+class Text(models.Model):
+    """The markdown body of a text tile (PostHog's ``Text``)."""
+
+    team = models.ForeignKey("tenancy.Team", on_delete=models.CASCADE, related_name="+")
+    body = models.CharField(max_length=4000, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_modified_at = models.DateTimeField(auto_now=True)
+    last_modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"text {self.pk}"
+
+
 class DashboardTile(models.Model):
-    """One insight shown on one dashboard; soft-deleted rather than removed."""
+    """One insight or one text shown on one dashboard; soft-deleted rather than removed."""
 
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="tiles")
-    insight = models.ForeignKey("analytics.Insight", on_delete=models.CASCADE, related_name="dashboard_tiles")
+    # Exactly one of insight and text is set.
+    insight = models.ForeignKey(
+        "analytics.Insight", on_delete=models.CASCADE, related_name="dashboard_tiles", null=True, blank=True
+    )
+    text = models.ForeignKey(Text, on_delete=models.CASCADE, related_name="tiles", null=True, blank=True)
     # null on a fresh tile, false once re-added, true when removed (PostHog's convention).
     deleted = models.BooleanField(null=True, blank=True)
     color = models.CharField(max_length=400, null=True, blank=True)
@@ -65,4 +86,5 @@ class DashboardTile(models.Model):
         constraints = [models.UniqueConstraint(fields=["dashboard", "insight"], name="unique_dashboard_tile")]
 
     def __str__(self) -> str:
-        return f"insight {self.insight_id} on dashboard {self.dashboard_id}"
+        shown = f"insight {self.insight_id}" if self.insight_id else f"text {self.text_id}"
+        return f"{shown} on dashboard {self.dashboard_id}"

@@ -28,6 +28,12 @@ REFUSED_FIELDS = (
 )
 
 
+class TextSerializer(serializers.Serializer):
+    """A text tile's content: ``{"body": "markdown"}``."""
+
+    body = serializers.CharField(max_length=4000, allow_blank=True, trim_whitespace=False)
+
+
 class DashboardTileUpdateSerializer(serializers.Serializer):
     """One entry of ``tiles`` in a PATCH: an existing tile's layout, colour or removal."""
 
@@ -35,6 +41,12 @@ class DashboardTileUpdateSerializer(serializers.Serializer):
     layouts = serializers.JSONField(required=False)
     color = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=400)
     deleted = serializers.BooleanField(required=False)
+    # A text tile's new body; without ``id``, a new text tile (``id`` is made optional below).
+    text = TextSerializer(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id"].required = False
 
     def validate_layouts(self, value: Any) -> Any:
         if not isinstance(value, dict):
@@ -43,10 +55,18 @@ class DashboardTileUpdateSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            for name in ("text", "insight", "filters_overrides"):
+            for name in ("insight", "filters_overrides"):
                 if name in data:
                     raise serializers.ValidationError({name: "Changing this tile field is not supported."})
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        # A PATCH is partial all the way down, so the body's presence is checked here.
+        if "text" in value and "body" not in value["text"]:
+            raise serializers.ValidationError({"text": {"body": "This field is required."}})
+        if "id" not in value and "text" not in value:
+            raise serializers.ValidationError(
+                {"id": "Name the tile to change, or give text for a new text tile."}
+            )
+        return value
 
 
 class DashboardSerializer(serializers.ModelSerializer):
@@ -121,12 +141,35 @@ class DashboardSerializer(serializers.ModelSerializer):
         return data
 
 
-def tile_representation(tile: DashboardTile, insight_data: dict[str, Any]) -> dict[str, Any]:
-    """A tile as PostHog shows it: the insight (computed in the dashboard's context) and its layout."""
+def text_representation(tile: DashboardTile) -> dict[str, Any] | None:
+    """A text tile's ``text`` as PostHog shows it; None for an insight tile."""
+    text = tile.text
+    if text is None:
+        return None
+    return {
+        "id": text.id,
+        "body": text.body,
+        "created_by": UserBasicSerializer(text.created_by).data if text.created_by else None,
+        "last_modified_at": serializers.DateTimeField().to_representation(text.last_modified_at),
+        "last_modified_by": UserBasicSerializer(text.last_modified_by).data
+        if text.last_modified_by
+        else None,
+        "team": text.team_id,
+    }
+
+
+def tile_representation(tile: DashboardTile, insight_data: dict[str, Any] | None) -> dict[str, Any]:
+    """A tile as PostHog shows it: the insight (computed in the dashboard's context) or the
+    text, and its layout."""
+    if insight_data is None:
+        insight_data = {}
+        text = text_representation(tile)
+    else:
+        text = None
     return {
         "id": tile.id,
-        "insight": insight_data,
-        "text": None,
+        "insight": insight_data or None,
+        "text": text,
         "layouts": tile.layouts,
         "color": tile.color,
         "deleted": tile.deleted,

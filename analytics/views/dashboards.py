@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -19,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 
 from access_control.views import TeamScopedMixin
 from analytics.models import Dashboard, DashboardTile, Insight
+from analytics.models.dashboards import Text
 from analytics.serializers.dashboards import DashboardSerializer, tile_representation
 from analytics.serializers.insights import InsightSerializer
 from analytics.services.insight_access import can_edit_dashboard, hidden_insight_ids
@@ -40,7 +41,7 @@ class DashboardViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Dashboards of one team; tiles are the team's insights shown on them."""
+    """Dashboards of one team; tiles are the team's insights, or texts, shown on them."""
 
     scope_object = "dashboard"
     serializer_class = DashboardSerializer
@@ -67,17 +68,20 @@ class DashboardViewSet(
             "tags", "dashboard_tiles__dashboard__team"
         )
         queryset = (
-            DashboardTile.objects.filter(dashboard=dashboard, insight__deleted=False)
+            DashboardTile.objects.filter(dashboard=dashboard)
+            .filter(Q(insight__isnull=True, text__isnull=False) | Q(insight__deleted=False))
             .exclude(deleted=True)
             .exclude(insight_id__in=hidden_insight_ids(user=self.request.user, team=self.team))
+            .select_related("text__created_by", "text__last_modified_by")
             .prefetch_related(Prefetch("insight", queryset=insights))
             .order_by("id")
         )
         tiles = list(queryset)
-        for tile in tiles:
-            tile.insight.team = self.team
+        insights_shown = [tile.insight for tile in tiles if tile.insight is not None]
+        for insight in insights_shown:
+            insight.team = self.team
         results = insights_result_fields(
-            [tile.insight for tile in tiles],
+            insights_shown,
             mode=mode,
             refresh_requested=refresh_requested,
             dashboard=dashboard,
@@ -92,7 +96,10 @@ class DashboardViewSet(
         }
         return [
             tile_representation(
-                tile, cast(dict[str, Any], InsightSerializer(tile.insight, context=context).data)
+                tile,
+                cast(dict[str, Any], InsightSerializer(tile.insight, context=context).data)
+                if tile.insight is not None
+                else None,
             )
             for tile in tiles
         ]
@@ -141,12 +148,30 @@ class DashboardViewSet(
     def _change_tiles(self, dashboard: Dashboard, changes: list[dict[str, Any]]) -> None:
         if not changes:
             return
-        tiles = {tile.id: tile for tile in DashboardTile.objects.filter(dashboard=dashboard)}
-        missing = [change["id"] for change in changes if change["id"] not in tiles]
+        tiles = {
+            tile.id: tile for tile in DashboardTile.objects.filter(dashboard=dashboard).select_related("text")
+        }
+        missing = [change["id"] for change in changes if "id" in change and change["id"] not in tiles]
         if missing:
             raise serializers.ValidationError({"tiles": f"No tile {missing[0]} on this dashboard."})
+        user = cast(User, self.request.user)
         for change in changes:
-            tile = tiles[change["id"]]
+            if "id" not in change:
+                # A new text tile (PostHog adds text tiles through the dashboard's tiles).
+                text = Text.objects.create(
+                    team=self.team, body=change["text"]["body"], created_by=user, last_modified_by=user
+                )
+                tile = DashboardTile(dashboard=dashboard, text=text)
+            else:
+                tile = tiles[change["id"]]
+            if "text" in change and "id" in change:
+                if tile.text is None:
+                    raise serializers.ValidationError(
+                        {"tiles": f"Tile {tile.id} shows an insight, not text."}
+                    )
+                tile.text.body = change["text"]["body"]
+                tile.text.last_modified_by = user
+                tile.text.save()
             for name in ("layouts", "color", "deleted"):
                 if name in change:
                     setattr(tile, name, change[name])
