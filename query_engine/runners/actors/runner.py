@@ -27,6 +27,7 @@ from query_engine.hogql.placeholders import replace_placeholders
 from query_engine.hogql.to_hogql import to_hogql
 from query_engine.limits import check_at_most
 from query_engine.runners.actors.base import ActorsSql
+from query_engine.runners.actors.distinct_ids import fill, page_distinct_ids, reads_distinct_ids
 from query_engine.runners.actors.sources import actors_source
 from query_engine.runners.actors.table import ActorsPrinter, actors_table
 from query_engine.runners.base import Staleness
@@ -50,6 +51,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 50_000
 PERSON_SHAPES = ("person", "actor")
 PERSON_TUPLE = ("id", "distinct_ids", "properties", "is_identified", "created_at")
+LATE_PERSON_TUPLE = ("id", "id", "properties", "is_identified", "created_at")  # ids filled after
 CONSTANT_SHAPES = {"person.$delete": None, "matched_recordings": None}
 SEARCH = (
     "ilike(toString(properties.email), {search}) OR ilike(toString(properties.name), {search})"
@@ -145,6 +147,18 @@ class ActorsQueryRunner:
         )
         self.offset = _count(query.get("offset"), "offset", 0)
         self._validate()
+        shapes = [_shape(text) for text in self.select_text]
+        persons = self.group_type_index is None
+        self.person_positions = [i for i, shape in enumerate(shapes) if persons and shape in PERSON_SHAPES]
+        others = [c for i, c in enumerate(self.columns) if i not in self.person_positions]
+        # Distinct ids only for the page's persons, unless something else reads them.
+        self.late_ids = bool(self.person_positions) and not (
+            self.search or reads_distinct_ids([*others, *(o.expr for o in self.order)])
+        )
+        self.shown = self.build()  # the HogQL a client sees (ids fetched late or not)
+        if self.late_ids:
+            for index in self.person_positions:
+                self.columns[index] = ast.Tuple(exprs=tuple(_field(f) for f in LATE_PERSON_TUPLE))
         self.select = self.build()
         self.params = Params(prefix="h")
         self.sql = self._print(self.params)
@@ -216,12 +230,21 @@ class ActorsQueryRunner:
         result = run_hogql(self.sql, self.params.values, timeout_key=self.timeout_key)
         timings.mark("./execute")
         rows, has_more = paged_rows(result.rows, self.limit)
+        if self.late_ids:
+            rows = [list(row) for row in rows]
+            ids = sorted({str(row[i][0]) for row in rows for i in self.person_positions})
+            fill(
+                rows,
+                self.person_positions,
+                page_distinct_ids(self.team.id, ids, timeout_key=self.timeout_key),
+            )
+            timings.mark("./distinct_ids")
         shapes = [_shape(text) for text in self.select_text]
         return {
             "results": [self._row(row, shapes) for row in rows],
             "columns": self.select_text,
             "types": result.types,
-            "hogql": to_hogql(replace(self.select, limit=ast.Constant(value=self.limit))),
+            "hogql": to_hogql(replace(self.shown, limit=ast.Constant(value=self.limit))),
             "hasMore": has_more,
             "limit": self.limit,
             "offset": self.offset,
