@@ -51,7 +51,6 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 50_000
 PERSON_SHAPES = ("person", "actor")
 PERSON_TUPLE = ("id", "distinct_ids", "properties", "is_identified", "created_at")
-LATE_PERSON_TUPLE = ("id", "id", "properties", "is_identified", "created_at")  # ids filled after
 CONSTANT_SHAPES = {"person.$delete": None, "matched_recordings": None}
 SEARCH = (
     "ilike(toString(properties.email), {search}) OR ilike(toString(properties.name), {search})"
@@ -158,7 +157,13 @@ class ActorsQueryRunner:
         self.shown = self.build()  # the HogQL a client sees (ids fetched late or not)
         if self.late_ids:
             for index in self.person_positions:
-                self.columns[index] = ast.Tuple(exprs=tuple(_field(f) for f in LATE_PERSON_TUPLE))
+                # Same shape and types; the empty list is replaced by the page's ids.
+                self.columns[index] = ast.Tuple(
+                    exprs=tuple(
+                        ast.Call(name="emptyArrayString") if f == "distinct_ids" else _field(f)
+                        for f in PERSON_TUPLE
+                    )
+                )
         self.select = self.build()
         self.params = Params(prefix="h")
         self.sql = self._print(self.params)

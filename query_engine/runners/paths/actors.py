@@ -41,6 +41,10 @@ def paths_actors(team: TeamContext, selector: dict[str, Any]) -> ActorsSql:
     for name in ("day", "status", "interval", "series", "breakdown", "compare"):
         if selector.get(name) is not None:
             raise QueryError(f"{name} does not apply to paths actors.", attr=f"source__{name}")
+    if selector["source"].get("aggregation_group_type_index") is not None:
+        raise QueryError(
+            "Paths of groups are not supported.", attr="source__source__aggregation_group_type_index"
+        )
     runner = PathsRunner(team=team, query=selector["source"])
     keys = path_keys(selector["source"].get("pathsFilter"))
     project_rules = cleaning_rules(runner.team.path_cleaning_filters or [], "path_cleaning_filters")
