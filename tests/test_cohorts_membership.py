@@ -691,3 +691,31 @@ def test_cohort_filter_in_hogql_filters_and_events_query(api, people):
     response = api.post(f"/api/projects/{people.id}/query/", {"query": query}, format="json")
     # Outside Acme: c 3 + d 4 = 7.
     assert response.status_code == 200 and response.json()["results"] == [[7]]
+
+
+def test_hogql_in_cohort_is_recomputed_after_a_recalculation(api, people):
+    acme = create(api, people, "Acme", tree("AND", person("email", "icontains", "@acme.com")))
+
+    def hogql(ref):
+        text = f"select count() from events where event = '$pageview' and person_id in cohort {ref}"
+        body = {"query": {"kind": "HogQLQuery", "query": text}, "refresh": "blocking"}
+        return api.post(f"/api/projects/{people.id}/query/", body, format="json").json()["results"]
+
+    # Version 1: a 1 + b 2 = 3 pageviews, computed and cached (by id and by name).
+    assert hogql(acme["id"]) == [[3]] and hogql("'Acme'") == [[3]]
+    store_events(
+        api,
+        people,
+        [
+            {
+                "event": "$set",
+                "distinct_id": "c",
+                "timestamp": "2020-01-02T00:00:00Z",
+                "properties": {"$set": {"email": "c@acme.com"}},
+            }
+        ],
+    )
+    assert api.patch(url(people, f"{acme['id']}/"), {"description": "x"}, format="json").status_code == 200
+    assert calculated(api, people, acme["id"], after_version=acme["version"])["version"] == 2
+    # The cached answers named version 1: both are computed again, a 1 + b 2 + c 3 = 6.
+    assert hogql(acme["id"]) == [[6]] and hogql("'Acme'") == [[6]]

@@ -7,6 +7,7 @@ cohort id is unknown here: a filter or breakdown naming it is refused (400).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +80,15 @@ def cohort_by_id_or_name(team_id: int, value: int | str, attr: str) -> CohortRef
     return found
 
 
-def _referenced(value: Any, found: set[int]) -> None:
+def _referenced(value: Any, found: set[int], names: set[str]) -> None:
+    if isinstance(value, str):
+        if "cohort" in value.lower():
+            for digits, name in _HOGQL_COHORT.findall(value):
+                if digits:
+                    _add(digits, found)
+                else:
+                    names.add(name.replace("\\'", "'"))
+        return
     if isinstance(value, dict):
         if value.get("type") == "cohort" and "value" in value:
             _add(value["value"], found)
@@ -88,10 +97,10 @@ def _referenced(value: Any, found: set[int]) -> None:
             for item in breakdown if isinstance(breakdown, list) else [breakdown]:
                 _add(item, found)
         for item in value.values():
-            _referenced(item, found)
+            _referenced(item, found, names)
     elif isinstance(value, list):
         for item in value:
-            _referenced(item, found)
+            _referenced(item, found, names)
 
 
 def _add(value: Any, found: set[int]) -> None:
@@ -105,9 +114,21 @@ def cohorts_fingerprint(team_id: int, *parts: Any) -> str | None:
     name, for the result cache key: a recalculated cohort must not serve its old numbers.
     None when they name no cohort."""
     found: set[int] = set()
+    names: set[str] = set()
     for part in parts:
-        _referenced(part, found)
-    if not found or _source is None:
+        _referenced(part, found, names)
+    if (not found and not names) or _source is None:
         return None
     refs = _source(team_id, frozenset(found))
-    return repr(sorted((i, refs[i].version if i in refs else None) for i in found))
+    by_id = sorted((i, refs[i].version if i in refs else None) for i in found)
+    by_name = sorted((name, _named_version(team_id, name)) for name in names)
+    return repr((by_id, by_name)) if by_name else repr(by_id)
+
+
+# HogQL's ``IN COHORT 5`` / ``IN COHORT 'name'`` inside query text or expressions.
+_HOGQL_COHORT = re.compile(r"""\bcohort\s+(?:(\d+)|'((?:[^'\\]|\\.)*)')""", re.IGNORECASE)
+
+
+def _named_version(team_id: int, name: str) -> tuple[int, int | None] | None:
+    found = _by_name(team_id, name) if _by_name is not None else None
+    return (found.id, found.version) if found is not None else None
