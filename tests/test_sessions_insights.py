@@ -262,3 +262,33 @@ def test_session_duration_by_an_event_property(api, sessions):  # noqa: F811
         f"{URL}/s3-exit": 1200,
         "$$_posthog_breakdown_null_$$": 22.5,
     }
+
+
+def test_session_filters_in_events_and_hogql_queries(api, sessions):  # noqa: F811
+    # Sessions over 100 s: s1's three events (two pageviews, an autocapture) and s3's two.
+    events = {
+        "kind": "EventsQuery",
+        "select": ["event", "distinct_id"],
+        "properties": [LONG],
+        "after": "2024-01-01",
+        "before": "2024-01-03",
+    }
+    rows = query(api, sessions, events)["results"]
+    assert sorted(map(tuple, rows)) == [
+        ("$autocapture", "u1"),
+        ("$pageview", "u1"),
+        ("$pageview", "u1"),
+        ("$pageview", "u3"),
+        ("$pageview", "u3"),
+    ]
+    email = {**events, "properties": [{"type": "session", "key": "$channel_type", "value": "Email"}]}
+    assert sorted(map(tuple, query(api, sessions, email)["results"])) == [
+        ("$pageleave", "u4"),
+        ("$pageview", "u4"),
+    ]
+    hogql = {
+        "kind": "HogQLQuery",
+        "query": "select count() from events where {filters}",
+        "filters": {"properties": [LONG]},
+    }
+    assert query(api, sessions, hogql)["results"] == [[5]]

@@ -243,7 +243,8 @@ MATCH_MISSING = frozenset({"is_not", "not_in", "not_icontains", "not_regex", "is
 def leaf(
     f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime, team_id: int | None = None
 ) -> str:
-    """One filter → 0/1 expression; cohort filters need the ``team_id`` whose cohorts they name."""
+    """One filter → 0/1 expression; cohort and session filters need the ``team_id`` whose
+    cohorts or sessions they read."""
     if f.type == "cohort":
         return cohort_filter(f, params, team_id=team_id)
     if f.type == "hogql":
@@ -256,7 +257,9 @@ def leaf(
         raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")
     if f.type == "session":
         condition = build(session_text(f.key), f, params, tz, now)
-        return session_filter(condition, matches_missing=f.operator in MATCH_MISSING, params=params)
+        return session_filter(
+            condition, matches_missing=f.operator in MATCH_MISSING, params=params, team_id=team_id
+        )
     return build(property_value(f.type, f.key, params, group_index=f.group_type_index), f, params, tz, now)
 
 

@@ -179,15 +179,18 @@ def session_join(
     )
 
 
-def session_filter(condition: str, *, matches_missing: bool, params: Params) -> str:
+def session_filter(
+    condition: str, *, matches_missing: bool, params: Params, team_id: int | None = None
+) -> str:
     """Events whose session satisfies ``condition`` (0/1 SQL over ``session.…``).
 
     ``matches_missing``: the condition holds for a NULL field (negative operators), so
     events without a session pass too; the set is then the sessions that fail it.
+    The project is ``team_id``, else the statement's bound ``team_id``.
     """
-    if "team_id" not in params.values:
+    team = team_id if team_id is not None else params.values.get("team_id")
+    if team is None:
         raise QueryError("Session property filters are not supported here.", attr="properties")
-    team = params.values["team_id"]
     inner = sessions_select(params, team)
     if matches_missing:
         return f"(`$session_id` NOT IN (SELECT session_id FROM ({inner}) AS session WHERE NOT ({condition})))"
