@@ -195,3 +195,11 @@ def test_bad_input_is_a_400(api, team, clickhouse):
     response = api.get(URL.format(team=team.id), {"local_path_cleaning_filters": rules})
     assert response.status_code == 400, response.content
     assert response.json()["type"] == "validation_error"
+
+
+def test_paths_of_groups_are_refused_not_answered_as_persons(api, team, fixture_events):
+    query = {"kind": "PathsQuery", "aggregation_group_type_index": 0, "pathsFilter": {}}
+    response = api.post(f"/api/projects/{team.id}/query/", {"query": query}, format="json")
+    assert response.status_code == 400 and response.json()["attr"] == "aggregation_group_type_index"
+    legacy = api.get(URL.format(team=team.id), {"date_from": "2021-05-01", "aggregation_group_type_index": 0})
+    assert legacy.status_code == 400 and legacy.json()["attr"] == "aggregation_group_type_index"

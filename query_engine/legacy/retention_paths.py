@@ -97,4 +97,6 @@ def paths_query(filters: dict[str, Any]) -> dict[str, Any]:
         query["dateRange"] = date_range
     if filters.get("funnel_paths") or decode(filters.get("funnel_filter"), "funnel_filter"):
         query["funnelPathsFilter"] = {"funnelPathType": filters.get("funnel_paths")}
+    if filters.get("aggregation_group_type_index") not in (None, ""):
+        query["aggregation_group_type_index"] = filters["aggregation_group_type_index"]  # refused there
     return query

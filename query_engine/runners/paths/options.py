@@ -109,6 +109,9 @@ def paths_options(query: dict[str, Any]) -> PathsOptions:
         raise QueryError("pathsFilter must be an object.", attr="pathsFilter")
     if query.get("funnelPathsFilter"):
         raise QueryError("Funnel paths are not supported.", attr="funnelPathsFilter")
+    if query.get("aggregation_group_type_index") is not None:
+        # Paths are walked per person; answering person paths for groups would be wrong.
+        raise QueryError("Paths of groups are not supported.", attr="aggregation_group_type_index")
     step_limit = _int(raw.get("stepLimit"), "pathsFilter__stepLimit", minimum=1, maximum=MAX_STEP_LIMIT)
     edge_limit = _int(raw.get("edgeLimit"), "pathsFilter__edgeLimit", minimum=1, maximum=2**63 - 1)
     if edge_limit is not None:
