@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tests.clickhouse_double import statements
@@ -147,6 +147,11 @@ class Engine:
                 self._use(request.database)
                 self._apply_settings({**(session.settings if session else {}), **request.settings})
                 if request.data is not None:
+                    head, _ = statements.split_insert_format(request.statement)
+                    if not request.data and statements.INSERT_SELECT.match(head):
+                        # INSERT … SELECT sent with a FORMAT but no rows: a server runs the
+                        # SELECT; chDB's insert stream cannot, so it is run as a command.
+                        return self._command(replace(request, statement=head, data=None))
                     return self._insert(request)
                 if keyword in ROW_STATEMENTS:
                     return self._select(request, running)

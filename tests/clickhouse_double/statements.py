@@ -51,6 +51,10 @@ def split_body(query_param: str | None, body: bytes) -> tuple[str, bytes | None]
     return body.decode(), None
 
 
+# ``INSERT INTO t [(cols)] SELECT|WITH …``: rows come from a query, not from the body.
+INSERT_SELECT = re.compile(r"\s*INSERT\s+INTO\s+[^\s(]+\s*(\([^)]*\))?\s*(SELECT|WITH|\()", re.IGNORECASE)
+
+
 def split_insert_format(statement: str) -> tuple[str, str]:
     """``INSERT INTO t (a) FORMAT X`` → (``INSERT INTO t (a)``, ``X``)."""
     match = _TRAILING_FORMAT.search(statement)
