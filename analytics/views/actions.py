@@ -12,18 +12,18 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access_control.views import TeamScopedMixin
 from analytics.models import Action
 from analytics.pagination import LimitOffsetPagination
 from analytics.serializers.actions import ActionReferenceSerializer, ActionSerializer
 from analytics.services.action_filters import filter_actions
 from analytics.services.action_references import action_references
+from analytics.views.team_resources import SoftDeleteMixin, TeamSerializerContextMixin
 
 
 class ActionPagination(LimitOffsetPagination):
@@ -45,7 +45,8 @@ class ActionPagination(LimitOffsetPagination):
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class ActionViewSet(
-    TeamScopedMixin,
+    SoftDeleteMixin,
+    TeamSerializerContextMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -65,12 +66,6 @@ class ActionViewSet(
             return filter_actions(queryset.filter(deleted=False), self.request.query_params)
         return queryset.order_by("name", "id")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False):
-            context["team"] = self.team
-        return context
-
     @extend_schema(responses={200: ActionReferenceSerializer(many=True)})
     @action(
         methods=["GET"],
@@ -82,7 +77,3 @@ class ActionViewSet(
     def references(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The project's insights that use the action (up to 50)."""
         return Response(ActionReferenceSerializer(action_references(self.get_object()), many=True).data)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Actions are never hard-deleted; PATCH {"deleted": true} instead.
-        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)

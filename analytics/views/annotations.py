@@ -6,19 +6,17 @@ newest ``date_marker`` first, 1000 a page by default, ``search`` on the content.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
-from access_control.views import TeamScopedMixin
 from analytics.models.annotations import Annotation
 from analytics.pagination import LimitOffsetPagination
 from analytics.serializers.annotations import AnnotationSerializer
+from analytics.views.team_resources import SoftDeleteMixin, TeamSerializerContextMixin
 from tenancy.models import User
 
 
@@ -31,7 +29,8 @@ class AnnotationPagination(LimitOffsetPagination):
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class AnnotationViewSet(
-    TeamScopedMixin,
+    SoftDeleteMixin,
+    TeamSerializerContextMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -57,19 +56,9 @@ class AnnotationViewSet(
                 queryset = queryset.filter(content__icontains=search)
         return queryset.order_by("-date_marker", "-id")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False):
-            context["team"] = self.team
-        return context
-
     def perform_create(self, serializer: BaseSerializer[Annotation]) -> None:
         serializer.save(
             team=self.team,
             organization_id=self.team.organization_id,
             created_by=cast(User, self.request.user),
         )
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Annotations are never hard-deleted; PATCH {"deleted": true} instead.
-        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)

@@ -12,19 +12,19 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from access_control.views import TeamScopedMixin
 from analytics.models import Cohort
 from analytics.serializers.cohorts import CohortSerializer
 from analytics.services.cohort_csv import read_csv
 from analytics.services.cohort_persons import cohort_persons_page
 from analytics.services.cohorts import count_matching_persons
 from analytics.tasks import queue_calculation
+from analytics.views.team_resources import SoftDeleteMixin, TeamSerializerContextMixin
 from query_engine.errors import QueryError
 from tenancy.models import User
 
@@ -51,7 +51,8 @@ PERSONS_PAGE = inline_serializer(
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class CohortViewSet(
-    TeamScopedMixin,
+    SoftDeleteMixin,
+    TeamSerializerContextMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -79,12 +80,6 @@ class CohortViewSet(
             if (creator := params.get("created_by_id", "")).isascii() and creator.isdigit():
                 queryset = queryset.filter(created_by_id=int(creator))
         return queryset.order_by("-created_at", "-id")
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False):
-            context["team"] = self.team
-        return context
 
     def _upload(self, *, is_static: bool) -> tuple[str, list[str]] | None:
         upload = self.request.FILES.get("csv")
@@ -121,10 +116,6 @@ class CohortViewSet(
             # As PostHog: every update of a dynamic cohort recalculates it (a PATCH is also
             # how a client asks for fresh members after persons changed).
             queue_calculation(cohort)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Cohorts are never hard-deleted; PATCH {"deleted": true} instead.
-        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
     @extend_schema(
         parameters=[

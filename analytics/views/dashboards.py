@@ -25,6 +25,7 @@ from analytics.serializers.insights import InsightSerializer
 from analytics.services.insight_access import can_edit_dashboard, hidden_insight_ids
 from analytics.services.insight_results import insights_result_fields
 from analytics.views.insights import REFRESH_PARAM
+from analytics.views.team_resources import SoftDeleteMixin
 from query_engine.refresh.modes import ExecutionMode, parse_refresh
 from tenancy.models import User
 
@@ -34,6 +35,7 @@ from tenancy.models import User
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class DashboardViewSet(
+    SoftDeleteMixin,
     TeamScopedMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -176,7 +178,3 @@ class DashboardViewSet(
                 if name in change:
                     setattr(tile, name, change[name])
             tile.save()
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Dashboards are never hard-deleted; PATCH {"deleted": true} instead.
-        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)

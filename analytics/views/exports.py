@@ -22,17 +22,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from access_control.views import TeamScopedMixin
 from analytics.models import ExportedAsset
 from analytics.serializers.exports import ExportedAssetSerializer
 from analytics.services.exports import finish, start_export
 from analytics.services.insight_access import at_least, user_access_level
+from analytics.views.team_resources import TeamSerializerContextMixin
 
 RETRY_AFTER_SECONDS = 5
 
 
 class ExportedAssetViewSet(
-    TeamScopedMixin,
+    TeamSerializerContextMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -49,12 +49,6 @@ class ExportedAssetViewSet(
         if self.action == "list":  # the caller's own exports, not expired, newest first
             queryset = queryset.filter(created_by_id=self.request.user.id, expires_after__gt=timezone.now())
         return queryset.order_by("-created_at", "-id")
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False):
-            context["team"] = self.team
-        return context
 
     def get_object(self) -> ExportedAsset:
         return finish(super().get_object())

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -44,6 +44,7 @@ from analytics.views.sharing_auth import (
     shared_refresh_mode,
     sharing_config,
 )
+from analytics.views.team_resources import SoftDeleteMixin
 from query_engine.refresh.modes import ExecutionMode, parse_refresh
 from tenancy.models import Team
 
@@ -76,6 +77,7 @@ USER_UNSHOWN = ("password", "last_login", "is_superuser", "username", "is_staff"
     destroy=extend_schema(description="Always 405: delete with PATCH deleted=true.", responses={405: None}),
 )
 class InsightViewSet(
+    SoftDeleteMixin,
     TeamScopedMixin,
     InsightActionsMixin,
     mixins.ListModelMixin,
@@ -254,7 +256,3 @@ class InsightViewSet(
         insight = fresh.get(pk=updated.pk)
         serializer.instance = insight
         self._add_results(cast(dict[str, Any], serializer.context), [insight])
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Insights are never hard-deleted; PATCH {"deleted": true} instead.
-        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
