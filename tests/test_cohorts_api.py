@@ -58,6 +58,9 @@ def test_list_newest_first_with_filters(api, url, team, owner):
     assert [c["name"] for c in api.get(url(), {"created_by_id": owner.user.id}).json()["results"]] == [
         "Alpha"
     ]
+    for bad in ("me", "-1", "18446744073709551616"):
+        refused = api.get(url(), {"created_by_id": bad})
+        assert refused.status_code == 400 and refused.json()["attr"] == "created_by_id"
 
 
 def test_legacy_groups_are_shown_as_filters(api, url):

@@ -77,7 +77,9 @@ class CohortViewSet(
                 raise QueryError("type must be static or dynamic.", attr="type")
             if kind:
                 queryset = queryset.filter(is_static=kind == "static")
-            if (creator := params.get("created_by_id", "")).isascii() and creator.isdigit():
+            if creator := params.get("created_by_id", ""):
+                if not (creator.isascii() and creator.isdigit() and int(creator) < 2**63):
+                    raise QueryError("created_by_id must be a user id.", attr="created_by_id")
                 queryset = queryset.filter(created_by_id=int(creator))
         return queryset.order_by("-created_at", "-id")
 
