@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from access_control.views import TeamScopedMixin
 from analytics.pagination import LimitOffsetPagination
 from analytics.services import definitions as service
+from analytics.views.insight_filters import truthy
 
 PROPERTY_KINDS = ("event", "person", "group", "session")
 MAX_GROUP_TYPES = 5  # PostHog's group type indexes are 0..4
@@ -33,10 +34,6 @@ EVENT_ORDERINGS = {
 
 def _invalid(detail: str, attr: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({attr: [detail]})
-
-
-def _true(request: Request, name: str) -> bool:
-    return (request.query_params.get(name) or "").lower() in ("true", "1")
 
 
 def _json_names(request: Request, name: str) -> list[str] | None:
@@ -149,7 +146,8 @@ class PropertyDefinitionViewSet(_DefinitionViewSet):
     def _items(self, request: Request) -> list[dict[str, Any]]:
         kind, group_type_index = self._kind(request)
         event_names = _json_names(request, "event_names")
-        if kind != "event" and (event_names is not None or _true(request, "filter_by_event_names")):
+        by_event_names = truthy(request.query_params.get("filter_by_event_names"))
+        if kind != "event" and (event_names is not None or by_event_names):
             raise _invalid("event_names applies to event properties only.", "event_names")
         wanted = set(event_names or ())
         items = []
@@ -164,7 +162,7 @@ class PropertyDefinitionViewSet(_DefinitionViewSet):
         if params.get("properties"):
             names = {name.strip() for name in params["properties"].split(",")}
             items = [item for item in items if item["name"] in names]
-        if _true(request, "is_numerical"):
+        if truthy(request.query_params.get("is_numerical")):
             items = [item for item in items if item["is_numerical"]]
         if property_type := params.get("property_type"):
             if property_type not in PROPERTY_TYPES:
@@ -175,7 +173,7 @@ class PropertyDefinitionViewSet(_DefinitionViewSet):
             items = [item for item in items if item["name"].startswith("$feature/") == want_flags]
         excluded = set(_json_names(request, "excluded_properties") or ())
         items = [item for item in items if item["name"] not in excluded]
-        if _true(request, "filter_by_event_names"):
+        if truthy(request.query_params.get("filter_by_event_names")):
             items = [item for item in items if item["is_seen_on_filtered_events"]]
         # Seen on the given events first, then by name (PostHog's order).
         items.sort(key=lambda d: (not d["is_seen_on_filtered_events"], d["name"]))

@@ -25,6 +25,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from access_control.views import TeamScopedMixin
 from analytics.services import persons as service
+from analytics.views.insight_filters import truthy
 from query_engine.errors import QueryError
 from query_engine.nodes import parse_properties
 from query_engine.sql.person_list import PersonFilters
@@ -62,10 +63,6 @@ def _whole(request: Request, name: str, default: int, *, low: int, high: int | N
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise _invalid(f"{name} must be {bound}.", name)
     return value
-
-
-def _true(request: Request, name: str) -> bool:
-    return (request.query_params.get(name) or "").lower() in ("true", "1", "yes")
 
 
 def _person_properties(raw: str | None) -> Any:
@@ -150,7 +147,7 @@ class PersonViewSet(TeamScopedMixin, viewsets.ViewSet):
             else None,
             "previous": _previous(url, limit, offset),
         }
-        if _true(request, "include_total"):
+        if truthy(request.query_params.get("include_total")):
             body["count"] = service.count_persons(self.team, filters)
         return Response(body)
 
@@ -216,11 +213,11 @@ class PersonViewSet(TeamScopedMixin, viewsets.ViewSet):
 
     def destroy(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
         """202; ``?delete_events=true`` also deletes the person's events (at once)."""
-        if _true(request, "delete_recordings"):
+        if truthy(request.query_params.get("delete_recordings")):
             raise _invalid("Recordings are not stored by this API.", "delete_recordings")
         person = self._person(pk)
         if not service.delete_person(
-            self.team, person["uuid"], delete_events=_true(request, "delete_events")
+            self.team, person["uuid"], delete_events=truthy(request.query_params.get("delete_events"))
         ):
             raise exceptions.NotFound()
         return Response(status=status.HTTP_202_ACCEPTED)
