@@ -7,6 +7,7 @@ API does not are refused (400), never ignored.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import orjson
@@ -56,7 +57,7 @@ def _searched(items: list[dict[str, Any]], search: str | None) -> list[dict[str,
     return [item for item in items if needle in item["name"].lower()]
 
 
-class _DefinitionViewSet(TeamScopedMixin, viewsets.ViewSet):
+class _DefinitionViewSet(TeamScopedMixin, viewsets.ViewSet, abc.ABC):
     pagination_class = LimitOffsetPagination
     lookup_value_regex = r"[^/]+"
 
@@ -65,8 +66,9 @@ class _DefinitionViewSet(TeamScopedMixin, viewsets.ViewSet):
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(page)
 
+    @abc.abstractmethod
     def _items(self, request: Request) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Every definition of this kind, before search, filters and paging."""
 
     def retrieve(self, request: Request, pk: str, *args: Any, **kwargs: Any) -> Response:
         for item in self._items(request):
