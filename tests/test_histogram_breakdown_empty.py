@@ -6,13 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.engine_events import store_events
+from tests.query_api import post_query as _query
 
 pytestmark = pytest.mark.django_db
 PAGEVIEW = {"kind": "EventsNode", "event": "$pageview"}
-
-
-def _query(api, team, node: dict):
-    return api.post(f"/api/projects/{team.id}/query/", {"query": node}, format="json")
 
 
 @pytest.fixture

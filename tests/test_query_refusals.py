@@ -10,13 +10,10 @@ import pytest
 
 from analytics.models import Insight
 from tests.engine_events import store_events
+from tests.query_api import post_query as _query
 
 pytestmark = pytest.mark.django_db
 RANGE = {"date_from": "2020-01-10", "date_to": "2020-01-13"}
-
-
-def _query(api, team, node: dict, **body):
-    return api.post(f"/api/projects/{team.id}/query/", {"query": node, **body}, format="json")
 
 
 def _trends(**fields) -> dict:

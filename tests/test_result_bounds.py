@@ -10,13 +10,10 @@ import pytest
 
 from query_engine.backends import get_backend
 from tests.engine_events import store_events
+from tests.query_api import post_query as _query
 
 pytestmark = pytest.mark.django_db
 RANGE = {"date_from": "2020-01-10", "date_to": "2020-01-12"}
-
-
-def _query(api, team, node: dict, prefix: str = "projects"):
-    return api.post(f"/api/{prefix}/{team.id}/query/", {"query": node}, format="json")
 
 
 def _trends(**fields) -> dict:
@@ -60,7 +57,7 @@ def test_the_10_gb_request_is_refused_at_once(api, team, clickhouse):
     assert _query(api, team, {"kind": "TrendsQuery", "warm": 1}).status_code == 400
     for prefix in ("projects", "environments"):
         started = time.monotonic()
-        response = _query(api, team, node, prefix)
+        response = _query(api, team, node, prefix=prefix)
         elapsed = time.monotonic() - started
         assert response.status_code == 400, response.content
         body = response.json()
