@@ -184,3 +184,12 @@ def test_other_projects_groups_are_invisible(api, team, outsider, groups):
     for prefix in ("projects", "environments"):
         for path in ("groups_types/", "groups/?group_type_index=0", "groups/property_definitions/"):
             assert api.get(f"/api/{prefix}/{outsider.team.id}/{path}").status_code == 404
+
+
+def test_group_reads_run_with_the_client_query_limits(api, url, groups, settings):
+    # Two groups of type 0 are more result rows than a limit of 1.
+    settings.CLICKHOUSE_MAX_RESULT_ROWS = 1
+    response = api.get(url("groups/"), {"group_type_index": 0})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "query_too_large" and "CLICKHOUSE_MAX_RESULT_ROWS" in body["detail"]

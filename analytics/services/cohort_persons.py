@@ -11,10 +11,10 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from analytics.models import Cohort
 from analytics.views.legacy_persons import legacy_person
-from query_engine.backends import get_backend
 from query_engine.cohorts.persons import members_page_sql
 from query_engine.cohorts.source import CohortRef
 from query_engine.errors import QueryError
+from query_engine.runners.common import run_sql
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -53,7 +53,7 @@ def cohort_persons_page(*, request: Request, cohort: Cohort) -> dict[str, Any]:
     sql, params = members_page_sql(
         team_id=cohort.team_id, ref=ref, limit=limit, offset=offset, search=request.query_params.get("search")
     )
-    rows = get_backend().execute(sql, params).rows
+    rows = run_sql(sql, params, timeout_key="default").rows
     url = request.build_absolute_uri()
     next_url = replace_query_param(url, "offset", offset + limit) if len(rows) == limit else None
     previous_url = None

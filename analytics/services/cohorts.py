@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from analytics.models import Cohort
 from query_engine.backends import get_backend
+from query_engine.backends.query_limits import limit_settings
 from query_engine.cohorts.calculate import (
     calculation_sql,
     cancel_sql,
@@ -34,6 +35,7 @@ from query_engine.cohorts.definition import Group, parse_definition, referenced_
 from query_engine.cohorts.source import cohort_ref
 from query_engine.dates import zone
 from query_engine.errors import QueryError
+from query_engine.runners.common import run_sql
 from tenancy.models import Team
 
 logger = logging.getLogger(__name__)
@@ -128,7 +130,11 @@ def calculate(
     if cohort is None or cohort.pending_version != version:
         return None  # deleted, or a newer calculation was queued (it does the work)
     backend = get_backend()
-    settings = {"max_execution_time": CALCULATION_TIMEOUT_SECONDS}
+    # A calculation writes no result to a client: time and memory are capped, result size is not.
+    settings = {
+        "max_execution_time": CALCULATION_TIMEOUT_SECONDS,
+        "max_memory_usage": limit_settings(CALCULATION_TIMEOUT_SECONDS)["max_memory_usage"],
+    }
     try:
         if cohort.is_static and copy_from is not None:
             source = cohort_ref(cohort.team_id, copy_from, "id")
@@ -187,7 +193,7 @@ def calculate(
 
 def count_matching_persons(*, team_id: int, person_ids: list[str]) -> int:
     sql, params = matching_persons_sql(team_id=team_id, kind="person_id", values=person_ids)
-    return int(get_backend().execute(sql, params).rows[0][0])
+    return int(run_sql(sql, params, timeout_key="default").rows[0][0])
 
 
 def stale_cohorts(*, limit: int = STALE_BATCH) -> list[Cohort]:

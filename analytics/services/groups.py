@@ -14,6 +14,10 @@ import msgspec
 
 from analytics.ingestion.timestamps import clickhouse_datetime
 from query_engine.backends import get_backend
+from query_engine.runners.common import run_sql
+
+# Reads answer clients: they run with the client query limits (time, memory, result rows).
+TIMEOUT_KEY = "default"
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Autocomplete lists stop here (as PostHog's property values do at 20).
@@ -113,7 +117,7 @@ def _like(text: str) -> str:
 
 def group_types(team_id: int) -> list[GroupType]:
     """The project's group types by index, with the names set through the API."""
-    rows = get_backend().execute(GROUP_TYPES_SQL, {"team_id": team_id}).rows
+    rows = run_sql(GROUP_TYPES_SQL, {"team_id": team_id}, timeout_key=TIMEOUT_KEY).rows
     names = group_type_names(team_id)
     types = []
     seen: set[int] = set()
@@ -137,7 +141,7 @@ def group_types(team_id: int) -> list[GroupType]:
 
 def group_type_names(team_id: int) -> dict[int, tuple[str | None, str | None]]:
     """``(name_singular, name_plural)`` by group type index, as last set."""
-    rows = get_backend().execute(GROUP_TYPE_NAMES_SQL, {"team_id": team_id}).rows
+    rows = run_sql(GROUP_TYPE_NAMES_SQL, {"team_id": team_id}, timeout_key=TIMEOUT_KEY).rows
     return {int(index): (singular, plural) for index, singular, plural in rows}
 
 
@@ -186,7 +190,7 @@ def list_groups(
         having = "HAVING props ILIKE {search_like:String} OR lower(group_key) = lower({search:String})"
         params.update(search_like=_like(search), search=search)
     sql = GROUPS_SQL.format(key_filter=key_filter, having=having)
-    rows = get_backend().execute(sql, params).rows
+    rows = run_sql(sql, params, timeout_key=TIMEOUT_KEY).rows
     return [
         {
             "group_type_index": index,
@@ -202,7 +206,7 @@ def property_definitions(team_id: int) -> dict[str, list[dict[str, Any]]]:
     """Property names per group type index (as text), most common first."""
     params = {"team_id": team_id, "limit": PROPERTY_DEFINITIONS_LIMIT}
     result: dict[str, list[dict[str, Any]]] = {}
-    for index, key, count in get_backend().execute(PROPERTY_DEFINITIONS_SQL, params).rows:
+    for index, key, count in run_sql(PROPERTY_DEFINITIONS_SQL, params, timeout_key=TIMEOUT_KEY).rows:
         result.setdefault(str(index), []).append({"name": key, "count": int(count)})
     return result
 
@@ -215,4 +219,4 @@ def property_values(team_id: int, index: int, key: str, value: str | None = None
         value_filter = " AND value ILIKE {value_like:String}"
         params["value_like"] = _like(value)
     sql = PROPERTY_VALUES_SQL.format(value_filter=value_filter)
-    return [{"name": name, "count": int(n)} for name, n in get_backend().execute(sql, params).rows]
+    return [{"name": name, "count": int(n)} for name, n in run_sql(sql, params, timeout_key=TIMEOUT_KEY).rows]
