@@ -13,9 +13,15 @@ class HogQLError(QueryError):
     default_code = "hogql_query_error"
 
     def __init__(
-        self, detail: str, *, start: int | None = None, end: int | None = None, attr: str | None = "query"
+        self,
+        detail: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        attr: str | None = "query",
+        code: str | None = None,
     ) -> None:
-        super().__init__(detail, attr=attr)
+        super().__init__(detail, attr=attr, code=code)
         self.start = start
         self.end = end
 

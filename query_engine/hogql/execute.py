@@ -55,7 +55,8 @@ def run_hogql(sql: str, params: dict[str, Any], *, timeout_key: str = "default")
         raise
     except BackendError as exc:
         if (message := limit_message(exc.code)) is not None:
-            raise HogQLError(message, attr=None) from exc
+            # The same code as the insight runners' limit errors: one thing for clients to match.
+            raise HogQLError(message, attr=None, code="query_too_large") from exc
         if exc.code in USER_ERRORS:
             raise HogQLError(f"The query could not run: {USER_ERRORS[exc.code]}", attr=None) from exc
         if exc.code is not None:
