@@ -212,3 +212,47 @@ def test_text_tiles(api, url, team, owner):
     assert api.patch(one, {"tiles": [{"color": "red"}]}, format="json").status_code == 400
     assert api.patch(one, {"tiles": [{"text": {}}]}, format="json").status_code == 400
     assert len(api.get(one).json()["tiles"]) == 1
+
+
+def test_a_refused_tile_carries_its_error_and_the_others_compute(api, url, team, events):
+    # An action on $pageview in Chrome: 01-01 a, 01-02 a → [1, 1, 0].
+    action = api.post(
+        f"/api/projects/{team.id}/actions/",
+        {"name": "Chrome views", "steps": [{"event": "$pageview", "properties": CHROME}]},
+        format="json",
+    ).json()["id"]
+    dashboard = Dashboard.objects.create(team=team, name="D")
+    by_action = {
+        **TRENDS,
+        "source": {**TRENDS["source"], "series": [{"kind": "ActionsNode", "id": action, "math": "total"}]},
+    }
+    for name, query in (("Views", TRENDS), ("Chrome", by_action)):
+        created = api.post(
+            f"/api/projects/{team.id}/insights/",
+            {"name": name, "query": query, "dashboards": [dashboard.id]},
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+    one = url(f"{dashboard.id}/")
+    both = api.get(one, {"refresh": "force_blocking"}).json()["tiles"]
+    assert [t["insight"]["result"][0]["data"] for t in both] == [[2, 1, 1], [1, 1, 0]]
+    assert all("error" not in t for t in both)
+
+    assert (
+        api.patch(f"/api/projects/{team.id}/actions/{action}/", {"deleted": True}, format="json").status_code
+        == 200
+    )
+    response = api.get(one, {"refresh": "force_blocking"})
+    assert response.status_code == 200, response.json()
+    views, chrome = response.json()["tiles"]
+    assert views["insight"]["result"][0]["data"] == [2, 1, 1] and "error" not in views
+    assert chrome["insight"]["name"] == "Chrome" and chrome["insight"]["result"] is None
+    assert chrome["error"] == {
+        "type": "ValidationError",
+        "message": f"Action {action} does not exist.",
+        "code": "action_not_found",
+        "attr": "series__0__id",
+    }
+    # The insight on its own still answers 400, as before.
+    alone = api.get(f"/api/projects/{team.id}/insights/{chrome['insight']['id']}/", {"refresh": "blocking"})
+    assert alone.status_code == 400 and alone.json()["attr"] == "series__0__id"

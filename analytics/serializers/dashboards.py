@@ -158,15 +158,17 @@ def text_representation(tile: DashboardTile) -> dict[str, Any] | None:
     }
 
 
-def tile_representation(tile: DashboardTile, insight_data: dict[str, Any] | None) -> dict[str, Any]:
+def tile_representation(
+    tile: DashboardTile, insight_data: dict[str, Any] | None, *, error: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A tile as PostHog shows it: the insight (computed in the dashboard's context) or the
-    text, and its layout."""
+    text, and its layout; ``error`` only on a tile whose insight the engine refused."""
     if insight_data is None:
         insight_data = {}
         text = text_representation(tile)
     else:
         text = None
-    return {
+    representation = {
         "id": tile.id,
         "insight": insight_data or None,
         "text": text,
@@ -177,6 +179,9 @@ def tile_representation(tile: DashboardTile, insight_data: dict[str, Any] | None
         "is_cached": insight_data.get("is_cached"),
         "order": None,
     }
+    if error is not None:
+        representation["error"] = error
+    return representation
 
 
 __all__ = ["DashboardSerializer", "InsightSerializer", "tile_representation"]

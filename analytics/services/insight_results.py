@@ -190,21 +190,40 @@ def insights_result_fields(
     dashboard: Any = None,
     sharing: bool = False,
     filters_override: dict[str, Any] | None = None,
+    errors: dict[int, dict[str, Any]] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """The selector views call: each insight's result fields by id, for ``InsightSerializer``'s
-    ``results`` context (the serializer renders them and never asks the engine itself)."""
+    ``results`` context (the serializer renders them and never asks the engine itself).
+
+    With ``errors`` (a dashboard's tiles), an insight the engine refuses gets empty result
+    fields and its error in ``errors`` instead of failing the whole request."""
     dashboard_filters = dashboard.filters if dashboard is not None else None
     if filters_override:
         dashboard_filters = {**(dashboard_filters or {}), **filters_override}
-    return {
-        insight.pk: result_fields(
-            team=insight.team,
-            filters=insight.filters,
-            query=insight.query,
-            mode=mode,
-            dashboard_filters=dashboard_filters,
-            refresh_requested=refresh_requested,
-            tolerate_errors=sharing,
-        )
-        for insight in insights
-    }
+    results: dict[int, dict[str, Any]] = {}
+    for insight in insights:
+        try:
+            results[insight.pk] = result_fields(
+                team=insight.team,
+                filters=insight.filters,
+                query=insight.query,
+                mode=mode,
+                dashboard_filters=dashboard_filters,
+                refresh_requested=refresh_requested,
+                tolerate_errors=sharing,
+            )
+        except QueryError as exc:
+            if errors is None:
+                raise
+            # One refused tile must not hide the others: it shows no result and says why.
+            errors[insight.pk] = tile_error(exc)
+            results[insight.pk] = _empty(key=_fallback_key(team=insight.team, filters=insight.filters)) | {
+                "timezone": insight.team.timezone if refresh_requested else None
+            }
+    return results
+
+
+def tile_error(exc: QueryError) -> dict[str, Any]:
+    """A dashboard tile's ``error`` (PostHog's ``{type, message}``), with our envelope's code
+    and field so a script can tell what to change."""
+    return {"type": "ValidationError", "message": exc.detail, "code": exc.code, "attr": exc.attr}

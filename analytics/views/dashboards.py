@@ -82,11 +82,13 @@ class DashboardViewSet(
         insights_shown = [tile.insight for tile in tiles if tile.insight is not None]
         for insight in insights_shown:
             insight.team = self.team
+        errors: dict[int, dict[str, Any]] = {}
         results = insights_result_fields(
             insights_shown,
             mode=mode,
             refresh_requested=refresh_requested,
             dashboard=dashboard,
+            errors=errors,
         )
         context = {
             "request": self.request,
@@ -102,6 +104,7 @@ class DashboardViewSet(
                 cast(dict[str, Any], InsightSerializer(tile.insight, context=context).data)
                 if tile.insight is not None
                 else None,
+                error=errors.get(tile.insight.pk) if tile.insight is not None else None,
             )
             for tile in tiles
         ]
