@@ -113,7 +113,8 @@ CASES: list[tuple[str, object]] = [
     ("select * from events final", REFUSED),
     ("select * from events sample 0.5", REFUSED),
     ("select * from cohort_people", REFUSED),
-    ("select * from groups", REFUSED),
+    ("select * from raw_groups", REFUSED),
+    ("select count() from groups where team_id = OTHER", [[0]]),
 ]
 
 

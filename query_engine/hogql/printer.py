@@ -115,10 +115,18 @@ def output_name(item: ast.Expr) -> str:
 
 
 class Printer:
-    def __init__(self, team: TeamSettings, params: Params, *, filters: FiltersSql | None = None) -> None:
+    def __init__(
+        self,
+        team: TeamSettings,
+        params: Params,
+        *,
+        filters: FiltersSql | None = None,
+        filters_table: str = "events",
+    ) -> None:
         self.team = team
         self.params = params
         self.filters = filters
+        self.filters_table = filters_table  # the table whose subquery ``{filters}`` conditions go in
         self._subqueries = 0
         self._aggregating: str | None = None
         self._json_hit = False
@@ -358,11 +366,11 @@ class Printer:
         return self.expr(kept[0] if len(kept) == 1 else ast.And(exprs=tuple(kept)), scope)
 
     def _apply_filters(self, node: ast.Placeholder, scope: Scope) -> None:
-        events = [s for s in scope.sources if s.table is not None and s.table.name == "events"]
+        events = [s for s in scope.sources if s.table is not None and s.table.name == self.filters_table]
         if not events:
             raise HogQLError(
                 "Cannot use 'filters' placeholder in a SELECT clause that does not select "
-                "from the events table."
+                f"from the {self.filters_table} table."
             ).at(node)
         if self.filters is None:
             raise HogQLError("The {filters} placeholder is not available here.").at(node)

@@ -202,9 +202,28 @@ PERSON_DISTINCT_IDS = TableDef(
     joins={"person": f"LEFT JOIN {LATEST_PERSON} AS pdi__person ON pdi.person_id = pdi__person.id"},
 )
 
+# Each group's latest state (highest version) of the project; ``index``/``key`` as PostHog names them.
+LATEST_GROUPS = f"""(SELECT group_type_index AS `index`, group_key AS key,
+        argMax(created_at, version) AS created_at, argMax(group_properties, version) AS properties
+    FROM groups WHERE team_id = {TEAM}
+    GROUP BY group_type_index, group_key)"""
+
+GROUPS = TableDef(
+    name="groups",
+    source=f"{LATEST_GROUPS} AS groups",
+    guard="",
+    fields={
+        "index": FieldDef("groups.`index`", "UInt8"),
+        "key": FieldDef("groups.key", "String"),
+        "created_at": FieldDef("toTimeZone(groups.created_at, {tz})", "DateTime64(6)"),
+        "properties": FieldDef("groups.properties", "String", json=True),
+        "team_id": FieldDef(TEAM, "Int64"),
+    },
+    star=("index", "key", "created_at", "team_id", "properties"),
+)
+
 # Tables PostHog has that this project has no storage for yet: named in the error.
 NOT_AVAILABLE = {
-    "groups",
     "cohort_people",
     "static_cohort_people",
     "raw_sessions",
@@ -212,4 +231,4 @@ NOT_AVAILABLE = {
     "session_replay_events",
 }
 
-TABLES: dict[str, TableDef] = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS, SESSIONS)}
+TABLES: dict[str, TableDef] = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS, SESSIONS, GROUPS)}

@@ -18,6 +18,7 @@ from query_engine.runners.base import Runner
 from query_engine.runners.events_query.runner import EventsQueryRunner
 from query_engine.runners.funnel_correlation.runner import FunnelCorrelationRunner
 from query_engine.runners.funnels.runner import FunnelsRunner
+from query_engine.runners.groups_query.runner import GroupsQueryRunner
 from query_engine.runners.hogql.runner import HogQLQueryRunner
 from query_engine.runners.hogql_metadata.runner import HogQLMetadataRunner
 from query_engine.runners.insight_actors_options.runner import InsightActorsQueryOptionsRunner
@@ -40,6 +41,7 @@ RUNNERS: dict[str, type[Runner]] = {
     "HogQLMetadata": HogQLMetadataRunner,
     "EventsQuery": EventsQueryRunner,
     "ActorsQuery": ActorsQueryRunner,
+    "GroupsQuery": GroupsQueryRunner,
     "InsightActorsQueryOptions": InsightActorsQueryOptionsRunner,
 }
 

@@ -240,6 +240,13 @@ OPERATORS: dict[str, Builder] = {
 MATCH_MISSING = frozenset({"is_not", "not_in", "not_icontains", "not_regex", "is_not_set"})
 
 
+def operator_for(f: PropertyFilter) -> Builder:
+    build = OPERATORS.get(f.operator)
+    if build is None:
+        raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")
+    return build
+
+
 def leaf(
     f: PropertyFilter, params: Params, *, tz: ZoneInfo, now: datetime, team_id: int | None = None
 ) -> str:
@@ -252,9 +259,7 @@ def leaf(
         return f"ifNull(toUInt8({hogql_value(f.key, params, tz, attr='properties')}), 0)"
     if f.type == "element":
         return element_condition(f.key, f.operator, f.value, params.add)
-    build = OPERATORS.get(f.operator)
-    if build is None:
-        raise QueryError(f"Property operator {f.operator!r} is not supported.", attr="properties")
+    build = operator_for(f)
     if f.type == "session":
         condition = build(session_text(f.key), f, params, tz, now)
         return session_filter(
@@ -270,11 +275,19 @@ def compile_group(
     tz: ZoneInfo,
     now: datetime,
     team_id: int | None = None,
+    value_of: Callable[[PropertyFilter, Params], str] | None = None,
 ) -> str:
-    """A filter tree → boolean SQL; empty groups are ``1``."""
+    """A filter tree → boolean SQL; empty groups are ``1``.
+
+    ``value_of`` reads each filter's value from another row than an event's (a group's own
+    properties in ``GroupsQuery``); the operators are the same."""
     if isinstance(group, PropertyFilter):
+        if value_of is not None:
+            return operator_for(group)(value_of(group, params), group, params, tz, now)
         return leaf(group, params, tz=tz, now=now, team_id=team_id)
-    parts = [compile_group(v, params, tz=tz, now=now, team_id=team_id) for v in group.values]
+    parts = [
+        compile_group(v, params, tz=tz, now=now, team_id=team_id, value_of=value_of) for v in group.values
+    ]
     if group.type == "OR" and "1" in parts:
         return "1"
     return _combine([p for p in parts if p != "1"], "OR" if group.type == "OR" else "AND")
