@@ -84,6 +84,8 @@ def load_actions(team: TeamContext, series: Iterable[Series] | Mapping[str, Seri
     answer a plausible zero for a query that cannot be what the caller meant.
     """
     named = dict(series) if isinstance(series, Mapping) else {f"series__{i}": s for i, s in enumerate(series)}
+    for attr, s in list(named.items()):
+        named.update({f"{attr}__nodes__{j}": node for j, node in enumerate(s.nodes)})
     wanted = {
         attr: s.action_id for attr, s in named.items() if s.kind == "actions" and s.action_id is not None
     }

@@ -67,9 +67,10 @@ class ActionDef:
 
 @dataclass(frozen=True)
 class Series:
-    """An ``EventsNode``/``ActionsNode``: what to count and how to aggregate it."""
+    """An ``EventsNode``/``ActionsNode``, or a ``GroupNode`` combining several of them into
+    one series: what to count and how to aggregate it."""
 
-    kind: str  # "events" | "actions"
+    kind: str  # "events" | "actions" | "group"
     event: str | None = None  # events: None = all events
     action_id: int | None = None
     name: str | None = None
@@ -82,6 +83,8 @@ class Series:
     order: int = 0
     math_hogql: str | None = None  # the aggregate expression of ``math: "hogql"``
     math_multiplier: float | None = None  # property maths: each value times this
+    nodes: tuple[Series, ...] = ()  # group: the events/actions an event may match …
+    operator: str = "OR"  # … any of them (OR) or all of them (AND)
 
 
 @dataclass(frozen=True)

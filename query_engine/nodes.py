@@ -21,6 +21,7 @@ from query_engine.model import (
     PropertyGroup,
     Series,
 )
+from query_engine.node_fields import check_nested
 from query_engine.sql.groups import group_index
 from query_engine.sql.properties import OPERATORS
 
@@ -171,7 +172,7 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         "math_multiplier": _multiplier(raw.get("math_multiplier"), f"{attr}__math_multiplier"),
         "math_group_type_index": _group_index(raw, f"{attr}__math_group_type_index"),
         "math_hogql": raw.get("math_hogql") if math == "hogql" else None,
-        "properties": parse_properties(raw.get("properties"), f"{attr}__properties"),
+        "properties": _series_properties(raw, attr),
         "order": index,
     }
     if math == "unique_group":
@@ -181,12 +182,80 @@ def parse_series(raw: Any, index: int, attr: str, *, kind: str) -> Series:
         )
     if node_kind == "ActionsNode":
         return Series(kind="actions", action_id=integer(raw.get("id"), f"{attr}__id"), **common)
+    if node_kind == "GroupNode":
+        return _group_node(raw, index, attr, kind=kind, common=common)
     if node_kind != "EventsNode":
         raise QueryError(f"Unsupported series kind {node_kind!r}.", attr=f"{attr}__kind")
     event = raw.get("event")
     if event is not None and not isinstance(event, str):
         raise QueryError("event must be a string or null.", attr=f"{attr}__event")
     return Series(kind="events", event=event, **common)
+
+
+def _series_properties(raw: dict[str, Any], attr: str) -> PropertyGroup:
+    """A series' ``properties`` and ``fixedProperties`` (filters a client pins): both apply."""
+    own = parse_properties(raw.get("properties"), f"{attr}__properties")
+    fixed = parse_properties(raw.get("fixedProperties"), f"{attr}__fixedProperties")
+    if not fixed.values:
+        return own
+    return PropertyGroup("AND", (own, fixed)) if own.values else fixed
+
+
+# GroupNode's own fields: a series' fields, with ``nodes`` and ``operator`` in place of ``event``.
+GROUP_NODE_FIELDS = frozenset(
+    {
+        "kind",
+        "nodes",
+        "operator",
+        "name",
+        "custom_name",
+        "math",
+        "math_property",
+        "math_property_type",
+        "math_group_type_index",
+        "math_hogql",
+        "math_multiplier",
+        "properties",
+        "fixedProperties",
+        "response",
+        "version",
+    }
+)
+GROUP_NODE_KINDS = frozenset({"TrendsQuery"})
+GROUP_NODE_OPERATORS = frozenset({"AND", "OR"})
+
+
+def _group_node(raw: dict[str, Any], index: int, attr: str, *, kind: str, common: dict[str, Any]) -> Series:
+    """A ``GroupNode``: one series counting the events that match its ``nodes`` (each an
+    event or action with its own property filters), combined by ``operator``."""
+    if kind not in GROUP_NODE_KINDS:
+        raise QueryError(
+            f"GroupNode series are supported in TrendsQuery only, not {kind}.", attr=f"{attr}__kind"
+        )
+    for name in raw:
+        if name not in GROUP_NODE_FIELDS:
+            raise QueryError(
+                f"Unknown field {str(name)[:60]!r} in GroupNode.", attr=f"{attr}__{str(name)[:60]}"
+            )
+    operator = raw.get("operator")
+    if operator not in GROUP_NODE_OPERATORS:
+        raise QueryError("operator must be AND or OR.", attr=f"{attr}__operator")
+    raw_nodes = raw.get("nodes")
+    if not isinstance(raw_nodes, list) or not raw_nodes:
+        raise QueryError(
+            "nodes must list the EventsNode/ActionsNode objects to combine.", attr=f"{attr}__nodes"
+        )
+    nodes = []
+    for j, node in enumerate(raw_nodes):
+        node_attr = f"{attr}__nodes__{j}"
+        if not isinstance(node, dict) or node.get("kind") not in ("EventsNode", "ActionsNode"):
+            raise QueryError("Each node must be an EventsNode or an ActionsNode.", attr=f"{node_attr}__kind")
+        if node.get("math") not in (None, "total", common["math"]):
+            # The group's math counts the combined events; a node's own math would be ignored.
+            raise QueryError("A node's math must be the group's.", attr=f"{node_attr}__math")
+        check_nested(node, {"objects": ["ActionsNode", "EventsNode"]}, node_attr)
+        nodes.append(parse_series({**node, "math": None}, j, node_attr, kind=kind))
+    return Series(kind="group", nodes=tuple(nodes), operator=operator, **common)
 
 
 def parse_date_range(raw: Any) -> DateRange:

@@ -42,8 +42,12 @@ def _check_series(node: dict[str, Any], path: tuple[str, ...]) -> None:
             "EventsNode",
             "ActionsNode",
             "DataWarehouseNode",
+            "GroupNode",
         ):
-            _fail((*path, "series", str(index), "kind"), "Each series needs kind EventsNode or ActionsNode.")
+            _fail(
+                (*path, "series", str(index), "kind"),
+                "Each series needs kind EventsNode, ActionsNode or GroupNode.",
+            )
 
 
 def validate_query_node(node: Any) -> None:

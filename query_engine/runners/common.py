@@ -105,7 +105,7 @@ def earliest_timestamp(
     params = Params()
     params.named("team_id", team.id, "Int64")
     conditions = ["1"]
-    if series and all(s.kind == "actions" or s.event is not None for s in series):
+    if series and all(s.kind in ("actions", "group") or s.event is not None for s in series):
         actions = load_actions(team, series)
         ctx = FilterContext(team.tz, team.now or datetime.now(UTC))
         conditions = [entity_condition(s, params, ctx, actions) for s in series]
@@ -214,6 +214,8 @@ def _weekly_kludge(spec: Windowed, raw_from: str) -> bool:
 
 
 def series_label(series: Series, actions: dict[int, ActionDef]) -> str:
+    if series.kind == "group":
+        return series.name or ", ".join(series_label(node, actions) for node in series.nodes)
     if series.kind == "actions":
         action = actions.get(series.action_id or 0)
         return action.name if action else (series.name or str(series.action_id))
@@ -223,7 +225,7 @@ def series_label(series: Series, actions: dict[int, ActionDef]) -> str:
 def action_dict(series: Series, actions: dict[int, ActionDef], raw_series: dict[str, Any]) -> dict[str, Any]:
     label = series_label(series, actions)
     return {
-        "id": label if series.kind == "events" else series.action_id,
+        "id": series.action_id if series.kind == "actions" else label,
         "type": series.kind,
         "order": series.order,
         "name": label,

@@ -107,6 +107,18 @@ def entity_condition(
 ) -> str:
     if series.kind == "actions":
         return action_condition(actions.get(series.action_id or 0), params, ctx)
+    if series.kind == "group":
+        # Each node is its event or action and its own property filters.
+        parts = [
+            and_(
+                entity_condition(node, params, ctx, actions),
+                filters_condition([node.properties], params, ctx),
+            )
+            for node in series.nodes
+        ]
+        if series.operator == "AND":
+            return and_(*parts)
+        return "1" if "1" in parts else "(" + " OR ".join(f"({p})" for p in parts) + ")"
     if series.event is None:
         return "1"
     return f"events.event = {params.add(series.event)}"
