@@ -43,6 +43,7 @@ def test_series_kinds_have_their_own_time_limits_and_the_others_the_default():
         "HogQLMetadata": "default",
         "EventsQuery": "default",
         "ActorsQuery": "default",
+        "GroupsQuery": "default",
         "InsightActorsQueryOptions": "default",
     }
 
@@ -63,6 +64,7 @@ def test_insight_viz_may_wrap_every_insight_kind():
         "HogQLMetadata",
         "EventsQuery",
         "ActorsQuery",
+        "GroupsQuery",
         "InsightActorsQueryOptions",
     }
 
