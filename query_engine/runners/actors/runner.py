@@ -32,7 +32,7 @@ from query_engine.runners.actors.sources import actors_source
 from query_engine.runners.actors.table import ActorsPrinter, actors_table
 from query_engine.runners.base import Staleness
 from query_engine.runners.events_query.runner import is_aggregate
-from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows
+from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows, whole_number
 from query_engine.sql.params import Params
 from query_engine.team import TeamContext
 
@@ -79,14 +79,6 @@ def _with_attr(build: Any, attr: str) -> Any:
     except HogQLError as error:
         error.attr = attr
         raise
-
-
-def _count(value: Any, name: str, default: int) -> int:
-    if value is None:
-        return default
-    if type(value) is not int or value < 0:
-        raise HogQLError(f"{name} must be a whole number.", attr=name)
-    return value
 
 
 def _shape(text: str) -> str:
@@ -139,12 +131,12 @@ class ActorsQueryRunner:
             for item in _order_items(text, f"orderBy__{i}")
         ]
         self.limit = check_at_most(
-            _count(query.get("limit"), "limit", DEFAULT_LIMIT),
+            whole_number(query.get("limit"), "limit", DEFAULT_LIMIT),
             name="QUERY_MAX_ACTORS_ROWS",
             attr="limit",
             default=MAX_LIMIT,
         )
-        self.offset = _count(query.get("offset"), "offset", 0)
+        self.offset = whole_number(query.get("offset"), "offset", 0)
         self._validate()
         shapes = [_shape(text) for text in self.select_text]
         persons = self.group_type_index is None

@@ -26,7 +26,7 @@ from query_engine.hogql.printer import Printer
 from query_engine.hogql.visitor import contains
 from query_engine.nodes import parse_properties
 from query_engine.runners.base import Staleness
-from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows
+from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows, whole_number
 from query_engine.sql.events import DATETIME
 from query_engine.sql.params import Params
 from query_engine.sql.properties import compile_group
@@ -118,9 +118,9 @@ class EventsQueryRunner:
             _with_attr(lambda t=t: parse_order_expr(t), f"orderBy__{i}")
             for i, t in enumerate(_strings(query.get("orderBy"), "orderBy"))
         ]
-        self.limit = self._count(query.get("limit"), "limit", DEFAULT_RETURNED_ROWS)
+        self.limit = whole_number(query.get("limit"), "limit", DEFAULT_RETURNED_ROWS)
         self.limit = min(self.limit, MAX_SELECT_RETURNED_ROWS)
-        self.offset = self._count(query.get("offset"), "offset", 0)
+        self.offset = whole_number(query.get("offset"), "offset", 0)
         self.properties = [
             parse_properties(query.get("properties")),
             parse_properties(query.get("fixedProperties")),
@@ -146,14 +146,6 @@ class EventsQueryRunner:
             for index, expr in enumerate(exprs):
                 select = ast.SelectQuery(select=(expr,), select_from=ast.JoinExpr(table=_field("events")))
                 _with_attr(lambda select=select: printer.query(select), f"{name}__{index}")
-
-    @staticmethod
-    def _count(value: Any, name: str, default: int) -> int:
-        if value is None:
-            return default
-        if type(value) is not int or value < 0:
-            raise HogQLError(f"{name} must be a whole number.", attr=name)
-        return value
 
     def _moment(self, value: Any, name: str) -> datetime | None:
         if value in (None, "all"):

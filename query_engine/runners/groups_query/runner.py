@@ -22,7 +22,7 @@ from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.nodes import parse_properties
 from query_engine.runners.base import Staleness
 from query_engine.runners.events_query.runner import is_aggregate, to_hogql_text
-from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows
+from query_engine.runners.hogql.runner import Timings, check_fields, paged_rows, whole_number
 from query_engine.sql.groups import group_index
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
@@ -119,9 +119,9 @@ class GroupsQueryRunner:
             # One aggregated row has no order to give; better refused than silently dropped.
             raise HogQLError("orderBy does not apply to an aggregated select.", attr="orderBy")
         self.limit = min(
-            self._count(query.get("limit"), "limit", DEFAULT_RETURNED_ROWS), MAX_SELECT_RETURNED_ROWS
+            whole_number(query.get("limit"), "limit", DEFAULT_RETURNED_ROWS), MAX_SELECT_RETURNED_ROWS
         )
-        self.offset = self._count(query.get("offset"), "offset", 0)
+        self.offset = whole_number(query.get("offset"), "offset", 0)
         self._validate()
         self.select = self._build()
         # Printed now so a bad expression is a 400 before anything runs (also for async runs).
@@ -145,14 +145,6 @@ class GroupsQueryRunner:
             except HogQLError as exc:
                 exc.attr = attr
                 raise
-
-    @staticmethod
-    def _count(value: Any, name: str, default: int) -> int:
-        if value is None:
-            return default
-        if type(value) is not int or value < 0:
-            raise HogQLError(f"{name} must be a whole number.", attr=name)
-        return value
 
     def _conditions(self, params: Params) -> list[str]:
         """Conditions inside the groups subquery: the type and the property filters (bound values)."""

@@ -42,6 +42,15 @@ class Timings:
         return [*self.entries, {"k": ".", "t": round(time.perf_counter() - self.started, 6)}]
 
 
+def whole_number(value: Any, name: str, default: int) -> int:
+    """A ``limit``/``offset``-like field: a non-negative integer, ``default`` when absent."""
+    if value is None:
+        return default
+    if type(value) is not int or value < 0:
+        raise HogQLError(f"{name} must be a whole number.", attr=name)
+    return value
+
+
 def paged_rows(rows: list[Any], limit: int | None) -> tuple[list[Any], bool]:
     if limit is None:
         return rows, False
