@@ -156,3 +156,65 @@ def test_a_saved_insight_with_a_group_series_computes(api, team, events):
         f"/api/projects/{team.id}/insights/{created.json()['id']}/", {"refresh": "blocking"}
     ).json()
     assert computed["result"][0]["data"] == [2, 0, 1]
+
+
+def test_actors_and_formula_of_a_group_series(api, events):
+    group = _group(
+        [
+            {"kind": "EventsNode", "event": "$pageview", "properties": [CHROME]},
+            {"kind": "EventsNode", "event": "signup"},
+        ]
+    )
+    trend = {"kind": "TrendsQuery", "series": [group], "dateRange": RANGE, "interval": "day"}
+
+    def people(day):
+        source = {"kind": "InsightActorsQuery", "source": trend, "day": day, "series": 0}
+        response = post_query(api, events, {"kind": "ActorsQuery", "source": source})
+        assert response.status_code == 200, response.json()
+        return sorted(d for row in response.json()["results"] for d in row[0]["distinct_ids"])
+
+    # 01-01: a (Chrome view, signup); b's view is Firefox. 01-02: nobody. 01-03: c's signup.
+    assert (people("2024-01-01"), people("2024-01-02"), people("2024-01-03")) == (["a"], [], ["c"])
+    views = {"kind": "EventsNode", "event": "$pageview"}
+    formula = {"formulaNodes": [{"formula": "A+B"}]}
+    (total,) = _trend(api, events, group, views, trendsFilter=formula)["results"]
+    # A = [2, 0, 1], B (every view) = [2, 1, 0].
+    assert total["data"] == [4, 1, 1]
+
+
+def test_cached_results_follow_the_nodes(api, team, events):
+    def group(browser):
+        return _group(
+            [
+                {"kind": "EventsNode", "event": "$pageview", "properties": [browser]},
+                {"kind": "EventsNode", "event": "signup"},
+            ]
+        )
+
+    first = _trend(api, events, group(CHROME))
+    assert _trend(api, events, group(CHROME))["is_cached"] is True
+    # Only a node's filter differs: its own answer, not the cached one.
+    # Firefox views: b (01-01), a (01-02); signups: a (01-01), c (01-03).
+    second = _trend(api, events, group(FIREFOX))
+    assert first["results"][0]["data"] == [2, 0, 1] and second["results"][0]["data"] == [2, 1, 1]
+    action = api.post(
+        f"/api/projects/{team.id}/actions/",
+        {"name": "Bought", "steps": [{"event": "purchase"}]},
+        format="json",
+    ).json()["id"]
+    nested = _group([{"kind": "ActionsNode", "id": action}, {"kind": "EventsNode", "event": "signup"}])
+    assert _trend(api, events, nested)["results"][0]["data"] == [1, 1, 1]
+    # Editing an action named only inside a group is a new answer: every view or signup now.
+    api.patch(
+        f"/api/projects/{team.id}/actions/{action}/", {"steps": [{"event": "$pageview"}]}, format="json"
+    )
+    assert _trend(api, events, nested)["results"][0]["data"] == [3, 1, 1]
+
+
+@pytest.mark.parametrize("entity", ["targetEntity", "returningEntity"])
+def test_retention_refuses_a_group_entity(api, team, clickhouse, entity):
+    group = _group([{"kind": "EventsNode", "event": "a"}, {"kind": "EventsNode", "event": "b"}])
+    query = {"kind": "RetentionQuery", "retentionFilter": {entity: group}, "dateRange": RANGE}
+    response = post_query(api, team, query)
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == f"retentionFilter__{entity}__kind"

@@ -54,6 +54,13 @@ def entity_series(raw: Any, attr: str) -> Series:
     raw = DEFAULT_ENTITY if raw in (None, {}) else raw
     if not isinstance(raw, dict):
         raise QueryError("The entity must be an object.", attr=attr)
+    if raw.get("kind") not in (None, "EventsNode", "ActionsNode"):
+        # A GroupNode (or any other kind) is no RetentionEntity in PostHog's schema: counting
+        # it as "any event" would answer a question nobody asked.
+        raise QueryError(
+            f"A retention entity is an EventsNode or an ActionsNode, not {str(raw.get('kind'))[:60]!r}.",
+            attr=f"{attr}__kind",
+        )
     kind = raw.get("type") or ("actions" if raw.get("kind") == "ActionsNode" else "events")
     properties = parse_properties(raw.get("properties"), f"{attr}__properties")
     name = raw.get("name")
