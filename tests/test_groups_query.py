@@ -4,6 +4,8 @@ Expected rows are read off ``groups`` by hand."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.engine_events import store_events
@@ -125,27 +127,93 @@ def test_refusals_name_the_field(query, node, attr):
     assert response.json()["attr"] == attr
 
 
-def test_hogql_groups_table(api, groups, outsider):
-    def hogql(text, team=groups):
-        return post_query(api, team, {"kind": "HogQLQuery", "query": text}).json()
+@pytest.fixture(params=["projects", "environments"])
+def hogql(request, api, groups):
+    def run(text, client=api, team=groups):
+        return post_query(client, team, {"kind": "HogQLQuery", "query": text}, prefix=request.param)
 
-    body = hogql("select key, properties.plan, index from groups where index = 0 order by key")
+    return run
+
+
+def test_hogql_groups_table(hogql, groups):
+    body = hogql("select key, properties.plan, index from groups where index = 0 order by key").json()
     assert body["results"] == [
         ["acme", "pro", 0],
         ["acme-labs", "free", 0],
         ["globex", "free", 0],
         ["initrode", "pro", 0],
     ]
-    assert hogql("select count() from groups")["results"] == [[5]]
-    assert hogql("select key from groups where properties.name ilike '%secret%'")["results"] == []
-    assert hogql("select toString(created_at) from groups where key = 'p1'")["results"] == [
+    assert hogql("select count() from groups").json()["results"] == [[5]]
+    assert hogql("select key from groups where properties.name ilike '%secret%'").json()["results"] == []
+    assert hogql("select toString(created_at) from groups where key = 'p1'").json()["results"] == [
         ["2024-01-02 09:00:00.000000"]
     ]
-    # The outsider's own query sees only its group.
-    theirs = post_query(
-        outsider_client(outsider), outsider.team, {"kind": "HogQLQuery", "query": "select key from groups"}
-    ).json()
+    star = hogql("select * from groups where key = 'p1'").json()
+    assert star["columns"] == ["index", "key", "created_at", "team_id", "properties"]
+    assert star["results"][0][:2] == [1, "p1"] and star["results"][0][3] == groups.id
+    assert json.loads(star["results"][0][4]) == {"name": "Rocket"}
+
+
+def test_hogql_groups_only_the_callers_project(hogql, outsider):
+    # The outsider's own query sees only its group, and ours never sees it.
+    theirs = hogql("select key from groups", client=outsider_client(outsider), team=outsider.team).json()
     assert theirs["results"] == [["secret"]]
+    assert hogql("select count() from groups where key = 'secret'").json()["results"] == [[0]]
+
+
+def test_hogql_groups_unknown_field_is_refused(hogql):
+    response = hogql("select updated_at from groups")
+    assert response.status_code == 400, response.json()
+    assert "updated_at" in response.json()["detail"]
+
+
+def test_hogql_event_group_joins(api, groups, hogql):
+    # Two events in acme (company) and p1 (project), one in a company this project does not have
+    # (the outsider's key: its group never joins here), one in none.
+    store_events(
+        api,
+        groups,
+        [
+            {
+                "event": "view",
+                "distinct_id": "u1",
+                "timestamp": "2024-01-03T10:00:00Z",
+                "properties": {"$groups": {"company": "acme", "project": "p1"}},
+            },
+            {
+                "event": "view",
+                "distinct_id": "u1",
+                "timestamp": "2024-01-03T11:00:00Z",
+                "properties": {"$groups": {"company": "acme"}},
+            },
+            {
+                "event": "view",
+                "distinct_id": "u2",
+                "timestamp": "2024-01-03T12:00:00Z",
+                "properties": {"$groups": {"company": "secret"}},
+            },
+            {"event": "view", "distinct_id": "u3", "timestamp": "2024-01-03T13:00:00Z"},
+        ],
+    )
+    body = hogql(
+        "select distinct_id, group_0.key, group_0.properties.name, group_1.properties.name "
+        "from events where event = 'view' order by timestamp"
+    ).json()
+    assert body["results"] == [
+        ["u1", "acme", "Acme", "Rocket"],
+        ["u1", "acme", "Acme", None],
+        ["u2", None, None, None],
+        ["u3", None, None, None],
+    ]
+    by_plan = hogql(
+        "select group_0.properties.plan, count() from events where event = 'view' "
+        "group by group_0.properties.plan order by count() desc, group_0.properties.plan"
+    ).json()
+    assert by_plan["results"] == [["pro", 2], [None, 2]]
+    assert hogql(
+        "select count() from events where group_0.properties.plan = 'pro' and group_0.index = 0"
+        " and event = 'view'"
+    ).json()["results"] == [[2]]
 
 
 def outsider_client(outsider):

@@ -47,6 +47,43 @@ class TableDef:
     joins: dict[str, str] = field(default_factory=dict)  # lazy join name → JOIN clause
 
 
+def _latest_groups(index: int | None = None) -> str:
+    """Each group's latest state (highest version) in the project, of one type when ``index`` is
+    given; ``index``/``key`` as PostHog names them. ``index`` is code-defined (0-4), never user text."""
+    of_type = "" if index is None else f" AND group_type_index = {int(index)}"
+    return f"""(SELECT group_type_index AS `index`, group_key AS key,
+        argMax(created_at, version) AS created_at, argMax(group_properties, version) AS properties
+    FROM groups WHERE team_id = {TEAM}{of_type}
+    GROUP BY group_type_index, group_key)"""
+
+
+LATEST_GROUPS = _latest_groups()
+GROUP_INDEXES = range(5)
+
+
+def _group_join_fields(i: int) -> FieldTree:
+    """``events.group_N``: the event's group of type N (NULLs when it has none or it is unknown)."""
+    alias, joins = f"events__group_{i}", (f"group_{i}",)
+    # A LEFT JOIN miss gives '' and epoch defaults; PostHog shows NULL there.
+    missing = f"{alias}.key = ''"
+    return {
+        "key": FieldDef(f"nullIf({alias}.key, '')", "Nullable(String)", joins=joins),
+        "index": FieldDef(f"if({missing}, NULL, {alias}.`index`)", "Nullable(UInt8)", joins=joins),
+        "created_at": FieldDef(
+            f"if({missing}, NULL, toTimeZone({alias}.created_at, {{tz}}))",
+            "Nullable(DateTime64(6))",
+            joins=joins,
+        ),
+        "properties": FieldDef(f"{alias}.properties", "String", joins=joins, json=True),
+    }
+
+
+def _group_join(i: int) -> str:
+    return (
+        f"LEFT JOIN {_latest_groups(i)} AS events__group_{i} ON events.`$group_{i}` = events__group_{i}.key"
+    )
+
+
 def _time(column: str) -> FieldDef:
     return FieldDef(f"toTimeZone({column}, {{tz}})", "DateTime64(6)")
 
@@ -124,6 +161,7 @@ EVENTS = TableDef(
             },
         },
         "session": _session_fields("events__session", ("session",)),
+        **{f"group_{i}": _group_join_fields(i) for i in GROUP_INDEXES},
     },
     star=(
         "uuid",
@@ -145,6 +183,7 @@ EVENTS = TableDef(
         # Every event's session (NULL fields without one), spec sessions.md §6.5.
         "session": f"LEFT JOIN {SESSIONS_SOURCE} AS events__session "
         "ON events__session.session_id = events.`$session_id`",
+        **{f"group_{i}": _group_join(i) for i in GROUP_INDEXES},
     },
 )
 
@@ -201,12 +240,6 @@ PERSON_DISTINCT_IDS = TableDef(
     star=("team_id", "distinct_id", "person_id"),
     joins={"person": f"LEFT JOIN {LATEST_PERSON} AS pdi__person ON pdi.person_id = pdi__person.id"},
 )
-
-# Each group's latest state (highest version) of the project; ``index``/``key`` as PostHog names them.
-LATEST_GROUPS = f"""(SELECT group_type_index AS `index`, group_key AS key,
-        argMax(created_at, version) AS created_at, argMax(group_properties, version) AS properties
-    FROM groups WHERE team_id = {TEAM}
-    GROUP BY group_type_index, group_key)"""
 
 GROUPS = TableDef(
     name="groups",
