@@ -23,7 +23,7 @@ from query_engine.cohorts.source import CohortRef, cohort_ref
 from query_engine.model import Series
 from query_engine.sql.events import DATETIME, FilterContext, action_condition, filters_condition
 from query_engine.sql.params import Params
-from query_engine.sql.persons import OVERRIDES_JOIN, PERSON_ID
+from query_engine.sql.persons import PERSON_ID
 from query_engine.sql.properties import leaf
 from query_engine.team import TeamContext
 
@@ -58,7 +58,7 @@ def _behavioral(b: Behavioral, team_id: int, params: Params, tz: ZoneInfo, now: 
     ]
     having = f"count() {COUNT_OPERATORS[b.operator]} {params.add(b.count, 'UInt64')}"
     return (
-        f"id IN (SELECT {PERSON_ID} AS actor FROM events\n{OVERRIDES_JOIN}\n"
+        f"id IN (SELECT {PERSON_ID} AS actor FROM events\n"
         f"WHERE {' AND '.join(c for c in conditions if c != '1')}\nGROUP BY actor HAVING {having})"
     )
 

@@ -309,7 +309,7 @@ class Printer:
             return f"{source.sql} AS {escape(source.alias)}"
         self.params.named("team_id", self.team.id, "Int64")
         columns = ", ".join(f"{sql} AS {escape(name)}" for sql, name in source.needed.items()) or "1 AS `_`"
-        joins = "".join("\n" + table.joins[j] for j in source.joins)
+        joins = "".join("\n" + table.joins[j] for j in source.joins if table.joins[j])
         conditions = [c for c in (table.guard, *source.conditions) if c]
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return f"(SELECT {columns} FROM {table.source}{joins}{where}) AS {escape(source.alias)}"

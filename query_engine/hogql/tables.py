@@ -176,6 +176,7 @@ EVENTS = TableDef(
         "$window_id",
     ),
     joins={
+        # A marker, not SQL: fields that read the effective person (persons.py needs no join).
         "overrides": OVERRIDES_JOIN,
         "pdi": f"INNER JOIN {LATEST_PDI} AS events__pdi ON events.distinct_id = events__pdi.distinct_id",
         "pdi_person": f"LEFT JOIN {LATEST_PERSON} AS events__pdi__person "

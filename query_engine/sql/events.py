@@ -1,9 +1,7 @@
 """The events source and the WHERE pieces shared by every insight kind.
 
-* ``events_source``: ``FROM events`` plus, when persons are needed, the
-  override join that gives each event its effective person (ingestion
-  contract: latest non-deleted ``person_distinct_id_overrides`` row for the
-  event's distinct id, else ``events.person_id``).
+* ``events_source``: ``FROM events``; the effective person (``persons.py``)
+  needs no join, only the project bound as ``{team_id:Int64}``.
 * ``entity_condition``: an event name or a saved action (OR of its steps).
 * ``range_condition``, ``team_condition``: the partition-pruning predicates.
 """
@@ -18,7 +16,7 @@ from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
 from query_engine.sql.elements import attribute_regex, selector_regex, tag_name_regex
 from query_engine.sql.json_values import json_value
 from query_engine.sql.params import Params
-from query_engine.sql.persons import OVERRIDES_JOIN, person_id_expr  # noqa: F401 (runners read it here)
+from query_engine.sql.persons import person_id_expr  # noqa: F401 (runners read it here)
 from query_engine.sql.properties import compile_group, like_contains
 
 DATETIME = "DateTime64(6, 'UTC')"
@@ -35,10 +33,9 @@ class FilterContext:
 
 
 def events_source(params: Params, team_id: int, *, with_person: bool) -> str:
+    # Bound either way: the project guard and the effective person's override set read it.
     params.named("team_id", team_id, "Int64")
-    if not with_person:
-        return "FROM events"
-    return "FROM events\n" + OVERRIDES_JOIN
+    return "FROM events"
 
 
 def team_condition(params: Params, team_id: int) -> str:

@@ -38,19 +38,12 @@ FROM (
   SELECT aggregation_target, arraySort(groupArray(CAST((t, k, m, bd) AS Tuple(t Float64, k UInt8, m UInt64, b Array(String))))) AS actor_events,
     [if(empty(argMinIf(bd, t, arrayExists(x -> x != '', bd)) AS touched), [''], touched)] AS prop_vals
   FROM (SELECT
-    if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
+    if(empty(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), events.person_id, ifNull(arrayElement(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 2), transform(events.distinct_id, tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1), arrayEnumerate(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), 0)), events.person_id)) AS aggregation_target,
     toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
     toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
     toUInt64(if(events.event = {p1:String}, 1, 0) + if(events.event = {p2:String}, 2, 0) + if(events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 4, 0) + if((events.event = {p6:String}), 8589934592, 0)) AS m,
     [ifNull(toString(nullIf(JSONExtract(properties, {p10:String}, 'Nullable(String)'), '')), '')] AS bd
 FROM events
-LEFT JOIN (
-    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
-    FROM person_distinct_id_overrides
-    WHERE team_id = {team_id:Int64}
-    GROUP BY distinct_id
-    HAVING argMax(is_deleted, version) = 0
-) AS overrides ON events.distinct_id = overrides.override_distinct_id
 WHERE events.team_id = {team_id:Int64}
   AND events.timestamp >= {p7:DateTime64(6, 'UTC')} AND events.timestamp <= {p8:DateTime64(6, 'UTC')}
   AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0)) OR (events.event = {p6:String})))

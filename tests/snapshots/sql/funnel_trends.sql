@@ -26,19 +26,12 @@ FROM (
   SELECT aggregation_target, arrayMap((x, p) -> CAST((toFloat64(toInt64(intDiv(x, 32)) - 4503599627370496) / 1000000, toUInt8(x % 32), bitShiftRight(bitShiftLeft(toUInt64(1), x % 32), 1), p) AS Tuple(t Float64, k UInt8, m UInt64, p UInt32)), arraySort(groupArray(key)), arraySort((p, x) -> x, groupArray(period), groupArray(key))) AS actor_events,
     [CAST([] AS Array(String))] AS prop_vals
   FROM (SELECT
-    if(override_distinct_id != '', override_person_id, events.person_id) AS aggregation_target,
+    if(empty(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), events.person_id, ifNull(arrayElement(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 2), transform(events.distinct_id, tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1), arrayEnumerate(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), 0)), events.person_id)) AS aggregation_target,
     toFloat64(toUnixTimestamp64Micro(events.timestamp)) / 1000000 AS t,
     toUInt8(multiIf(events.event = {p1:String}, 1, events.event = {p2:String}, 2, events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0), 3, 0)) AS k,
     toUInt64(toUnixTimestamp64Micro(events.timestamp) + 4503599627370496) * 32 + k AS key,
     toUnixTimestamp(toStartOfDay(toTimeZone(events.timestamp, {tz:String}))) AS period
 FROM events
-LEFT JOIN (
-    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
-    FROM person_distinct_id_overrides
-    WHERE team_id = {team_id:Int64}
-    GROUP BY distinct_id
-    HAVING argMax(is_deleted, version) = 0
-) AS overrides ON events.distinct_id = overrides.override_distinct_id
 WHERE events.team_id = {team_id:Int64}
   AND events.timestamp >= {p6:DateTime64(6, 'UTC')} AND events.timestamp <= {p7:DateTime64(6, 'UTC')}
   AND ((events.event = {p1:String}) OR (events.event = {p2:String}) OR (events.event = {p3:String} AND ifNull(nullIf(JSONExtract(properties, {p4:String}, 'Nullable(String)'), '') = {p5:String}, 0))))

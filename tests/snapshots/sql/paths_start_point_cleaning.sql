@@ -15,17 +15,10 @@ FROM (
       FROM (
         SELECT actor, arraySort(e -> (e.2, e.1), groupArray((path_item, ms))) AS timeline
         FROM (
-          SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor, replaceRegexpAll(multiIf(events.event = {p8:String}, replaceRegexpAll(JSONExtractString(events.properties, {p7:String}), '(.)/$', '\\1'), events.event), {p9:String}, {p10:String}) AS cleaned_item,
+          SELECT if(empty(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), events.person_id, ifNull(arrayElement(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 2), transform(events.distinct_id, tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1), arrayEnumerate(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), 0)), events.person_id)) AS actor, replaceRegexpAll(multiIf(events.event = {p8:String}, replaceRegexpAll(JSONExtractString(events.properties, {p7:String}), '(.)/$', '\\1'), events.event), {p9:String}, {p10:String}) AS cleaned_item,
             cleaned_item AS path_item,
             toUnixTimestamp64Milli(events.timestamp) AS ms
           FROM events
-LEFT JOIN (
-    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
-    FROM person_distinct_id_overrides
-    WHERE team_id = {team_id:Int64}
-    GROUP BY distinct_id
-    HAVING argMax(is_deleted, version) = 0
-) AS overrides ON events.distinct_id = overrides.override_distinct_id
           WHERE events.team_id = {team_id:Int64} AND events.timestamp >= {p1:DateTime64(6, 'UTC')} AND events.timestamp <= {p2:DateTime64(6, 'UTC')} AND (events.event = {p11:String})
         )
         GROUP BY actor

@@ -5,18 +5,11 @@ FROM (
     arraySort(groupUniqArrayIf(period_index, is_return AND period_index >= 0)) AS returns,
     groupUniqArrayIf(period_index, is_target) AS starts
   FROM (
-    SELECT if(override_distinct_id != '', override_person_id, events.person_id) AS actor,
+    SELECT if(empty(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), events.person_id, ifNull(arrayElement(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 2), transform(events.distinct_id, tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1), arrayEnumerate(tupleElement((SELECT tuple(groupArray(override_id), CAST(groupArray(override_person), 'Array(Nullable(UUID))')) FROM (SELECT distinct_id AS override_id, argMax(person_id, version) AS override_person FROM person_distinct_id_overrides WHERE team_id = {team_id:Int64} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0)), 1)), 0)), events.person_id)) AS actor,
       dateDiff('day', toDate(toTimeZone({window_start:DateTime64(6, 'UTC')}, {tz:String})), toDate(toTimeZone(events.timestamp, {tz:String}))) AS period_index,
       events.event = {p1:String} AS is_target,
       events.event = {p2:String} AS is_return
     FROM events
-LEFT JOIN (
-    SELECT distinct_id AS override_distinct_id, argMax(person_id, version) AS override_person_id
-    FROM person_distinct_id_overrides
-    WHERE team_id = {team_id:Int64}
-    GROUP BY distinct_id
-    HAVING argMax(is_deleted, version) = 0
-) AS overrides ON events.distinct_id = overrides.override_distinct_id
     WHERE events.team_id = {team_id:Int64}
     AND events.timestamp >= {window_start:DateTime64(6, 'UTC')} AND events.timestamp < {window_end:DateTime64(6, 'UTC')}
     AND ((events.event = {p1:String}) OR (events.event = {p2:String}))
