@@ -143,23 +143,24 @@ def discover(only: str | None) -> list[tuple[str, object]]:
     return found
 
 
-def interleaved(runs: int, first, second) -> tuple[float, object, float, object]:
-    """Best time of each side; the two alternate so machine load hits both alike."""
-    first(), second()  # warm-up: OS page cache, ClickHouse caches, Python imports
-    times_a, times_b, answer_a, answer_b = [], [], None, None
+def interleaved(runs: int, *sides) -> list[tuple[float, object]]:
+    """Best time and last answer of each side; they alternate so machine load hits all alike."""
+    for side in sides:  # warm-up: OS page cache, ClickHouse caches, Python imports
+        side()
+    times: list[list[float]] = [[] for _ in sides]
+    answers: list[object] = [None for _ in sides]
     for _ in range(runs):
-        started = time.perf_counter()
-        answer_a = first()
-        times_a.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        answer_b = second()
-        times_b.append(time.perf_counter() - started)
-    return min(times_a), answer_a, min(times_b), answer_b
+        for i, side in enumerate(sides):
+            started = time.perf_counter()
+            answers[i] = side()
+            times[i].append(time.perf_counter() - started)
+    return [(min(t), a) for t, a in zip(times, answers, strict=True)]
 
 
 def run_case(case, ds, key: str, runs: int) -> dict:
     from rest_framework.test import APIClient
 
+    from bench.framework import naive_sql
     from query_engine.backends import get_backend
 
     client = APIClient()
@@ -177,19 +178,25 @@ def run_case(case, ds, key: str, runs: int) -> dict:
 
         return call
 
+    def sql_runner(sql: str, params: dict):
+        return lambda: get_backend().execute(sql, params).rows
+
+    naive = naive_sql(case, ds)
+    sides = [caller(case.request)]
     if case.baseline is not None:
         # Two API calls: the case's request against the insight runner asking the same question.
-        api_seconds, api_body, base_seconds, base_body = interleaved(
-            runs, caller(case.request), caller(case.baseline)
-        )
-        same = case.api_answer(api_body) == case.baseline_answer(base_body)
+        sides.append(caller(case.baseline))
     else:
-        sql, params = case.sql(ds)
-        api_seconds, api_body, base_seconds, rows = interleaved(
-            runs, caller(case.request), lambda: get_backend().execute(sql, params).rows
-        )
-        same = case.api_answer(api_body) == case.sql_answer(rows)
-    return {
+        sides.append(sql_runner(*case.sql(ds)))
+    if naive is not None:
+        sides.append(sql_runner(*naive))
+    measured = interleaved(runs, *sides)
+    (api_seconds, api_body), (base_seconds, base_answer) = measured[0], measured[1]
+    if case.baseline is not None:
+        same = case.api_answer(api_body) == case.baseline_answer(base_answer)
+    else:
+        same = case.api_answer(api_body) == case.sql_answer(base_answer)
+    result = {
         "name": case.name,
         "api": api_seconds,
         "sql": base_seconds,
@@ -198,6 +205,14 @@ def run_case(case, ds, key: str, runs: int) -> dict:
         "runs": runs,
         "goal": case.goal_ratio,
     }
+    if naive is not None:
+        naive_seconds, naive_rows = measured[2]
+        read_rows = case.naive_answer or case.sql_answer
+        read_api = case.naive_api_answer or case.api_answer
+        result["naive"] = naive_seconds
+        result["naive_ratio"] = api_seconds / naive_seconds if naive_seconds else float("inf")
+        result["naive_same"] = read_rows is not None and read_api(api_body) == read_rows(naive_rows)
+    return result
 
 
 def merged(results: list[dict]) -> list[dict]:
@@ -227,17 +242,28 @@ def write_results(results: list[dict], ds, state: dict, runs: int) -> None:
         "`refresh=force_blocking`, so no cache), hand SQL = the same answer written directly against "
         "ClickHouse, same run. `same answer` compares both results value by value. In `hogql vs runner` "
         "rows the API column is a `HogQLQuery` and the second column the insight runner (also through "
-        "the API) asking the same question.",
+        "the API) asking the same question. `naive SQL` = the simplest correct SQL a ClickHouse user "
+        "would write on a plain events table (JSONExtract properties, `events.person_id` without the "
+        "person-override join, `windowFunnel` for ordered funnels; counts only), timed in the same "
+        "alternation; `naive same` says whether its answer equals the API's (it may not: without the "
+        "join a merged person counts once per pre-merge person id). Rows without naive numbers predate "
+        "the column.",
         "",
-        "| case | API (s) | hand SQL (s) | ratio | goal | same answer | runs |",
-        "|---|---:|---:|---:|---:|:---:|---:|",
+        "| case | API (s) | hand SQL (s) | ratio | goal | same answer | naive SQL (s) | API / naive "
+        "| naive same | runs |",
+        "|---|---:|---:|---:|---:|:---:|---:|---:|:---:|---:|",
     ]
     for r in merged(results):
         goal = f"≤ {r['goal']}×" if r["goal"] else ""
         met = "" if not r["goal"] else (" ✅" if r["ratio"] <= r["goal"] else " ❌")
+        naive = (
+            f"{r['naive']:.3f} | {r['naive_ratio']:.2f}× | {'yes' if r['naive_same'] else 'no'}"
+            if "naive" in r
+            else " |  | "
+        )
         lines.append(
             f"| {r['name']} | {r['api']:.3f} | {r['sql']:.3f} | {r['ratio']:.2f}×{met} | {goal} | "
-            f"{'yes' if r['same'] else 'NO'} | {r.get('runs', '')} |"
+            f"{'yes' if r['same'] else 'NO'} | {naive} | {r.get('runs', '')} |"
         )
     RESULTS.write_text(replace_section(RESULTS.read_text() if RESULTS.exists() else "", "\n".join(lines)))
 
@@ -318,7 +344,8 @@ def main() -> None:
         result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         print(
             f"[{module}] {result['name']}: api {result['api']:.3f}s sql {result['sql']:.3f}s "
-            f"ratio {result['ratio']:.2f} same={result['same']}",
+            f"ratio {result['ratio']:.2f} same={result['same']} naive {result.get('naive', 0):.3f}s "
+            f"naive_same={result.get('naive_same')}",
             flush=True,
         )
     if not args.no_write:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bench.cases.funnels import _naive as _naive_funnel
+from bench.cases.funnels import _row_counts
+from bench.cases.trends import CASES as TREND_CASES
 from bench.framework import Case, Dataset
 
 THREE = ["$pageview", "signed_up", "purchase"]
@@ -75,6 +78,8 @@ CASES = [
         ),
         baseline_answer=_days_trends,
         goal_ratio=1.1,
+        naive=lambda ds: TREND_CASES[0].sql(ds),  # type: ignore[misc]
+        naive_answer=lambda rows: {str(day)[:10]: float(v) for day, v in rows if v},
     ),
     Case(
         name="hogql vs runner: 3-step funnel counts, 14-day window (FunnelsQuery)",
@@ -90,6 +95,8 @@ CASES = [
         ),
         baseline_answer=_steps_funnel,
         goal_ratio=1.1,
+        naive=lambda ds: _naive_funnel(ds, THREE),
+        naive_answer=lambda rows: list(_row_counts(rows)),
     ),
 ]
 

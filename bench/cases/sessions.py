@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +20,27 @@ SESSIONS = """(
           AND e.timestamp >= {start:DateTime64(6)} AND e.timestamp <= {end:DateTime64(6)})
     GROUP BY session_id
 )"""
+
+
+# The naive form: each session's duration from its events (no sessions table).
+NAIVE_SESSIONS = """(
+    SELECT `$session_id` AS session_id,
+        dateDiff('second', min(timestamp), max(timestamp)) AS duration
+    FROM events
+    WHERE team_id = {team:Int64} AND `$session_id` IN (
+        SELECT `$session_id` FROM events AS e
+        WHERE e.team_id = {team:Int64}
+          AND e.timestamp >= {start:DateTime64(6)} AND e.timestamp <= {end:DateTime64(6)})
+    GROUP BY session_id
+)"""
+
+
+def _naive(sql: Callable[[Dataset], tuple[str, dict[str, Any]]]):
+    def naive(ds: Dataset) -> tuple[str, dict[str, Any]]:
+        text, params = sql(ds)
+        return text.replace(SESSIONS, NAIVE_SESSIONS), params
+
+    return naive
 
 
 def _rounded_series(body: dict[str, Any]) -> dict[str, float]:
@@ -57,6 +79,7 @@ CASES = [
         name="sessions: average session duration per day ($pageview, per session), 30 days",
         request=lambda ds: _query(ds, series={"math": "avg", "math_property": "$session_duration"}),
         sql=_duration_sql,
+        naive=_naive(_duration_sql),
         api_answer=_rounded_series,
         sql_answer=_rounded_rows,
     ),
@@ -67,6 +90,7 @@ CASES = [
             properties=[{"type": "session", "key": "$session_duration", "operator": "gt", "value": 60}],
         ),
         sql=_filtered_sql,
+        naive=_naive(_filtered_sql),
         api_answer=lambda body: {k: float(v) for k, v in _rounded_series(body).items()},
         sql_answer=_rows_answer,
     ),
