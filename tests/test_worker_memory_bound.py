@@ -4,7 +4,12 @@ limit, and the worker's peak memory stays within a bound set by the ClickHouse m
 
 The heavy HogQL statement needs about 1.6 GB without a limit (200 million 8-byte numbers in
 one array, more while the array grows), so with the limit removed the peak-memory assertion
-fails; the TrendsQuery is the issue's "10 GB" request, refused before it runs.
+fails; the TrendsQuery is the issue's "10 GB" request, refused before it runs (issue 23 asks
+for under a second), and a trend just under the result-cell cap runs in ClickHouse each round.
+
+The server is always the embedded stack (tests.live_stack drops DATABASE_URL, REDIS_URL and
+CLICKHOUSE_URL), so the test runs the same in all three modes: with a ClickHouse server the
+memory limit applies in that server, not in the worker, and only chDB puts it in the worker.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ TEN_GB_TREND = {
     "breakdownFilter": {"breakdown": "$session_id", "breakdown_type": "event", "breakdown_limit": 100000},
     "interval": "hour",
     "dateRange": {"date_from": "-1y"},
+}
+# 1 series x 100 breakdown values x 8,760 hours = 876,000 cells, under the default cap of 1,000,000.
+JUST_UNDER_THE_CAP = TEN_GB_TREND | {
+    "series": TEN_GB_TREND["series"][:1],
+    "breakdownFilter": {"breakdown": "$session_id", "breakdown_type": "event", "breakdown_limit": 100},
 }
 
 
@@ -88,7 +98,11 @@ def test_oversized_requests_are_refused_and_the_worker_memory_stays_bounded(serv
         took = time.monotonic() - started
         assert refused.status_code == 400, refused.text
         assert refused.json()["attr"] and "QUERY_MAX_RESULT_CELLS" in refused.json()["detail"]
-        assert took < 5, f"the oversized trend took {took:.1f}s to refuse"
+        assert took < 1, f"the oversized trend took {took:.1f}s to refuse"
+
+        under = _query(server, JUST_UNDER_THE_CAP)
+        assert under.status_code == 200, under.text[:500]
+        assert under.json()["results"] == []  # the project has no events
 
         for statement in (ARRAY_OF_200M, DISTINCT_50M_STRINGS):
             answer = _query(server, {"kind": "HogQLQuery", "query": statement})
