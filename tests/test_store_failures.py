@@ -36,6 +36,8 @@ def _routes(server: Server, insight_id: int) -> dict[str, Callable[[], requests.
         "users_me": get(f"{base}/api/users/@me/"),
         "insight_list": get(f"{project}/insights/"),
         "insight_retrieve": get(f"{project}/insights/{insight_id}/"),
+        "dashboard_list": get(f"{project}/dashboards/"),
+        "person_list": get(f"{project}/persons/"),
         "insight_create": post(
             f"{project}/insights/", {"name": "during", "query": {"kind": "InsightVizNode", "source": TRENDS}}
         ),
@@ -131,6 +133,8 @@ WORK_WITHOUT_REDIS = {
     "users_me",
     "insight_list",
     "insight_retrieve",
+    "dashboard_list",
+    "person_list",
     "insight_create",
     "query_sync",
     "legacy_trend",
