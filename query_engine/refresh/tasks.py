@@ -61,7 +61,10 @@ def safe_message(exc: BaseException) -> str | None:
     if isinstance(exc, QueryCancelled):
         return "The query was cancelled."
     if isinstance(exc, BackendError):
-        return str(exc).strip().splitlines()[0][:500] if str(exc).strip() else "The query failed."
+        # ClickHouse's own text stays in the log: it can show SQL and server internals.
+        logger.warning("async query failed in the event store: %s", exc)
+        code = f" (ClickHouse error {exc.code})" if exc.code is not None else ""
+        return f"The event store could not run the query{code}."
     return None
 
 
