@@ -153,6 +153,15 @@ CLICKHOUSE_MAX_EXECUTION_TIME = env_int("CLICKHOUSE_MAX_EXECUTION_TIME", 60)
 CLICKHOUSE_MAX_MEMORY_USAGE = env_int("CLICKHOUSE_MAX_MEMORY_USAGE", 2 * 1024**3)
 CLICKHOUSE_MAX_RESULT_ROWS = env_int("CLICKHOUSE_MAX_RESULT_ROWS", 1_000_000)
 CLICKHOUSE_MAX_RESULT_BYTES = env_int("CLICKHOUSE_MAX_RESULT_BYTES", 256 * 1024**2)
+# Event properties queries read often get their own column (query_engine/materialized):
+# read this many times in the window, at most this many columns; the catalog of columns is
+# re-read this often; usage counts are written out this often.
+PROPERTY_COLUMNS_AUTO = env_bool("PROPERTY_COLUMNS_AUTO", True)
+PROPERTY_COLUMNS_MIN_USES = env_int("PROPERTY_COLUMNS_MIN_USES", 100)
+PROPERTY_COLUMNS_WINDOW_DAYS = env_int("PROPERTY_COLUMNS_WINDOW_DAYS", 7)
+PROPERTY_COLUMNS_MAX = env_int("PROPERTY_COLUMNS_MAX", 50)
+PROPERTY_COLUMNS_CATALOG_SECONDS = env_float("PROPERTY_COLUMNS_CATALOG_SECONDS", 30.0)
+PROPERTY_USAGE_FLUSH_SECONDS = env_float("PROPERTY_USAGE_FLUSH_SECONDS", 60.0)
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -12,3 +12,8 @@ class QueryEngineConfig(AppConfig):
         from query_engine.hogql.printer import install_matches_action
 
         install_matches_action(actions.matches_action_sql)
+
+        from query_engine.backends.read_hooks import register_before_read
+        from query_engine.materialized import catalog
+
+        register_before_read(catalog.refresh_before_read)

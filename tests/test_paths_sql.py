@@ -22,7 +22,7 @@ FROM (
       FROM (
         SELECT actor, arraySort(e -> (e.2, e.1), groupArray((path_item, ms))) AS timeline
         FROM (
-          SELECT events.person_id AS actor, multiIf(events.event = {p4:String}, replaceRegexpAll(JSONExtractString(events.properties, {p3:String}), '(.)/$', '\\\\1'), events.event = {p6:String}, JSONExtractString(events.properties, {p5:String}), events.event) AS cleaned_item,
+          SELECT events.person_id AS actor, multiIf(events.event = {p4:String}, replaceRegexpAll(ifNull(nullIf(JSONExtract(events.properties, {p3:String}, 'Nullable(String)'), ''), ''), '(.)/$', '\\\\1'), events.event = {p6:String}, ifNull(nullIf(JSONExtract(events.properties, {p5:String}, 'Nullable(String)'), ''), ''), events.event) AS cleaned_item,
             cleaned_item AS path_item,
             toUnixTimestamp64Milli(events.timestamp) AS ms
           FROM events
@@ -108,7 +108,7 @@ def test_screens_only_reads_the_screen_name():
     sql = paths_sql(replace(spec(), include_event_types=("$screen",)), Params())
     assert "$current_url" not in str(sql)
     assert (
-        "multiIf(events.event = {p4:String}, JSONExtractString(events.properties, {p3:String}), events.event)"
+        "multiIf(events.event = {p4:String}, ifNull(nullIf(JSONExtract(events.properties, {p3:String}, 'Nullable(String)'), ''), ''), events.event)"
         in sql
     )
 

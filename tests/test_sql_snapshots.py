@@ -23,6 +23,7 @@ import pytest
 from query_engine import backends
 from query_engine.actions import register_action_source
 from query_engine.backends.base import QueryResult
+from query_engine.materialized import catalog
 from query_engine.model import ActionDef, ActionStep, PropertyFilter, PropertyGroup
 from query_engine.runners.registry import runner_for
 from query_engine.team import TeamContext
@@ -223,7 +224,8 @@ def recording() -> Iterator[RecordingBackend]:
         previous, backends._backend = backends._backend, recorder
     register_action_source(lambda team_id, ids: {ACTION.id: ACTION} if ACTION.id in ids else {})
     try:
-        yield recorder
+        with catalog.pinned({}):  # the SQL of properties read from the JSON
+            yield recorder
     finally:
         register_action_source(_app_source())
         with backends._lock:

@@ -24,6 +24,7 @@ __all__ = [
     "QueryTimeout",
     "embedded_store_held_elsewhere",
     "get_backend",
+    "open_backend",
     "reset_backend",
 ]
 
@@ -50,6 +51,11 @@ def get_backend() -> Backend:
         with _lock:
             if _backend is None:
                 _backend = _create_backend()
+    return _backend
+
+
+def open_backend() -> Backend | None:
+    """The process-wide backend if it is open, without opening it."""
     return _backend
 
 

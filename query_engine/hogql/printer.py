@@ -23,7 +23,7 @@ from query_engine.hogql.functions import WINDOW_FUNCTIONS, Fn, lookup_aggregate,
 from query_engine.hogql.scope import Scope, Source, walk_fields
 from query_engine.hogql.tables import NOT_AVAILABLE, TABLES
 from query_engine.hogql.to_hogql import to_hogql
-from query_engine.sql.json_values import json_value
+from query_engine.sql.json_values import event_property, json_value
 from query_engine.sql.params import Params
 
 COMPARE = {
@@ -71,6 +71,7 @@ UINT64_MAX = 2**64 - 1
 ARRAY_JOINS = {"ARRAY JOIN", "LEFT ARRAY JOIN", "INNER ARRAY JOIN"}
 FRAME_TYPES = {"PRECEDING", "FOLLOWING", "CURRENT ROW"}
 FILTERS = ("filters",)
+EVENT_PROPERTIES = "events.properties"  # the events field whose keys may have their own column
 
 # The SQL of ``{filters}`` for one events source: conditions on the physical events table.
 FiltersSql = Callable[[Params], list[str]]
@@ -546,10 +547,7 @@ class Printer:
 
         def build() -> str:
             sql = field.sql.replace("{tz}", self.tz()) if "{tz}" in field.sql else field.sql
-            if not keys:
-                return sql
-            # The property-access function insights use, so both read properties alike.
-            return json_value(sql, ", ".join(self.params.add(key) for key in keys))
+            return self.property_read(sql, keys) if keys else sql
 
         key = "\x00".join(map(str, chain))
         return f"{alias}.{escape(source.need(key, path, build, field.joins))}"
@@ -566,7 +564,14 @@ class Printer:
             if join not in source.joins:
                 source.joins.append(join)
         sql = sql.replace("{tz}", self.tz()) if "{tz}" in sql else sql
-        return json_value(sql, ", ".join(self.params.add(key) for key in keys)) if keys else sql
+        return self.property_read(sql, keys) if keys else sql
+
+    def property_read(self, sql: str, keys: list[str]) -> str:
+        """The property-access functions insights use, so both read properties alike (an event
+        property from its own column when it has one)."""
+        if sql == EVENT_PROPERTIES and len(keys) == 1 and isinstance(keys[0], str):
+            return event_property(str(keys[0]), self.params, "events")
+        return json_value(sql, ", ".join(self.params.add(key) for key in keys))
 
     def tz(self) -> str:
         return self.params.named("tz", self.team.timezone, "String")

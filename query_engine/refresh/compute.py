@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 
 from django.conf import settings
 
+from query_engine.materialized import usage
 from query_engine.refresh import singleflight, staleness
 from query_engine.refresh.cache import cached, store
 from query_engine.refresh.status import iso
@@ -23,7 +24,10 @@ def compute(
     *, team: TeamContext, query: dict[str, Any], key: str, user_id: int | None = None
 ) -> dict[str, Any]:
     """Run the query now and store the response under ``key`` (no lock: see ``compute_once``)."""
-    response = runner_for(team=team, query=query, user_id=user_id).calculate()
+    try:
+        response = runner_for(team=team, query=query, user_id=user_id).calculate()
+    finally:
+        usage.flush_if_due()  # the reads this query counted, written out once a minute
     refreshed = now()
     response.update(
         {

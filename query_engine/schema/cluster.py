@@ -28,6 +28,8 @@ SHARDING_KEYS = {
     # A session's partial rows may sit on several shards (its events are sharded by distinct
     # id); readers GROUP BY session_id through the Distributed table, which merges them.
     "sessions": "cityHash64(session_id)",
+    "property_usage": "cityHash64(key)",
+    "property_column_rules": "cityHash64(key)",
 }
 # Queries on a Distributed table that join or IN another one: each shard gets the other
 # side whole (GLOBAL), instead of ClickHouse refusing the double-distributed subquery;

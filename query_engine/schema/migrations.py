@@ -262,6 +262,26 @@ PERSON_ID_INDEX = (
 )
 PERSON_ID_INDEX_BUILD = "ALTER TABLE person_distinct_id2 MATERIALIZE INDEX person_id_bloom"
 
+# How often queries read each event property (query_engine/materialized/usage.py), and the
+# rules the ``property_columns`` command sets: what chooses the property columns.
+PROPERTY_USAGE = """
+CREATE TABLE IF NOT EXISTS property_usage (
+    key String,
+    day Date,
+    uses UInt64
+) ENGINE = SummingMergeTree
+ORDER BY (key, day)
+"""
+
+PROPERTY_COLUMN_RULES = """
+CREATE TABLE IF NOT EXISTS property_column_rules (
+    key String,
+    rule LowCardinality(String),
+    updated_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY key
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events_and_persons", (EVENTS, PERSON, PERSON_DISTINCT_ID, PERSON_DISTINCT_ID_OVERRIDES)),
     Migration(2, "event_uuids", (EVENT_UUIDS,)),
@@ -273,4 +293,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "person_distinct_id_person_index", (PERSON_ID_INDEX, PERSON_ID_INDEX_BUILD)),
     # 9, not 8: the persons branch had numbered its person_id index 8.
     Migration(9, "cohortpeople", (COHORTPEOPLE,)),
+    Migration(10, "property_columns", (PROPERTY_USAGE, PROPERTY_COLUMN_RULES)),
 )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from query_engine.model import ActionDef, ActionStep, PropertyGroup, Series
 from query_engine.sql.elements import attribute_regex, selector_regex, tag_name_regex
-from query_engine.sql.json_values import json_value
+from query_engine.sql.json_values import event_property
 from query_engine.sql.params import Params
 from query_engine.sql.persons import person_id_expr  # noqa: F401 (runners read it here)
 from query_engine.sql.properties import compile_group, like_contains
@@ -52,7 +52,7 @@ def range_condition(params: Params, date_from: datetime | None, date_to: datetim
 
 
 def _url_condition(step: ActionStep, params: Params) -> str:
-    url = json_value("properties", params.add("$current_url"))
+    url = event_property("$current_url", params)
     if step.url_matching == "exact":
         return f"ifNull({url} = {params.add(step.url)}, 0)"
     if step.url_matching == "regex":

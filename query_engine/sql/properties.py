@@ -20,7 +20,7 @@ from query_engine.hogql.expressions import ExpressionSettings, compile_expressio
 from query_engine.model import PropertyFilter, PropertyGroup
 from query_engine.sql.elements import element_condition
 from query_engine.sql.groups import group_property
-from query_engine.sql.json_values import json_value
+from query_engine.sql.json_values import event_property, json_value
 from query_engine.sql.params import Params
 from query_engine.sql.sessions import session_filter, session_text
 
@@ -64,6 +64,8 @@ def property_value(
         return session_text(key, "breakdownFilter__breakdown")  # needs sessions.session_join
     if prop_type not in COLUMNS:
         raise QueryError(f"Property filters of type {prop_type!r} are not supported.", attr="properties")
+    if prop_type == "event":
+        return event_property(key, params)
     return json_value(COLUMNS[prop_type], params.add(key))
 
 

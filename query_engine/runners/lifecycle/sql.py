@@ -11,8 +11,8 @@ from datetime import datetime
 from query_engine.sql.context import bucket_expr, format_bucket
 from query_engine.sql.events import events_source
 from query_engine.sql.groups import group_column, group_created_at
+from query_engine.sql.json_values import event_property
 from query_engine.sql.params import Params
-from query_engine.sql.properties import json_value
 from query_engine.sql.series import SeriesRequest, actor_expr, series_where
 
 # Interval → "one interval" SQL; names come from this table only.
@@ -51,7 +51,7 @@ def _pairs_source(req: SeriesRequest, date_from: datetime, params: Params, group
         params, req.interval, req.team.tz, req.team.week_start_day, column=f"min({created_at})"
     )
     if group is None:
-        person_profile = json_value("properties", params.add("$process_person_profile"))
+        person_profile = event_property("$process_person_profile", params)
         actor, only = actor_expr(req), f"ifNull({person_profile} != 'false', 1)"
     else:
         actor, only = group_column(group), f"{group_column(group)} != ''"

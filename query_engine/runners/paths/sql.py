@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from query_engine.sql.events import and_
+from query_engine.sql.json_values import event_property
 
 if TYPE_CHECKING:
     from query_engine.sql.params import Params
@@ -82,10 +83,10 @@ def raw_item(spec: PathsSql, params: Params) -> str:
         return f"ifNull(toString({spec.hogql_item}), '')"
     branches = []
     if _includes(spec, PAGEVIEW):
-        url = f"JSONExtractString(events.properties, {params.add('$current_url')})"
+        url = f"ifNull({event_property('$current_url', params, 'events')}, '')"
         branches.append(f"events.event = {params.add(PAGEVIEW)}, replaceRegexpAll({url}, '(.)/$', '\\\\1')")
     if _includes(spec, SCREEN):
-        screen = f"JSONExtractString(events.properties, {params.add('$screen_name')})"
+        screen = f"ifNull({event_property('$screen_name', params, 'events')}, '')"
         branches.append(f"events.event = {params.add(SCREEN)}, {screen}")
     if not branches:
         return "events.event"

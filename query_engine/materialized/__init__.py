@@ -1,0 +1,1 @@
+"""Event properties stored as their own columns, chosen from what queries read."""
