@@ -171,6 +171,11 @@ def main() -> None:
         action="store_true",
         help="drop the sessions materialized view first (the A side of its cost's A/B)",
     )
+    parser.add_argument(
+        "--property-columns",
+        default="",
+        help="comma-separated event properties given their own column first (their insert cost's A/B)",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="insights-bench-ingest-")
@@ -193,6 +198,9 @@ def run(args: argparse.Namespace, var_dir: str) -> None:
         from query_engine.backends import get_backend
 
         get_backend().command("DROP VIEW IF EXISTS sessions_mv")
+    if args.property_columns:
+        keys = [f"--always={key}" for key in args.property_columns.split(",")]
+        call_command("property_columns", *keys, stdout=sys.stderr)
     # A fresh owner per run: a reused PostgreSQL database keeps earlier runs' users.
     owner = f"bench-{os.getpid()}-{int(time.time())}@example.com"
     created = create_project_with_owner(name="Bench", email=owner)

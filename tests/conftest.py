@@ -22,6 +22,8 @@ EVENT_TABLES = (
     "groups",
     "group_type_names",
     "cohortpeople",
+    "property_usage",
+    "property_column_rules",
 )
 
 
