@@ -22,6 +22,7 @@ def pytest_configure(config) -> None:
     # Columns appear only where a test asks for them (tests/test_property_columns.py), so the
     # SQL other tests see does not depend on what earlier tests read.
     settings.PROPERTY_COLUMNS_AUTO = False
+    settings.PROPERTY_USAGE_FLUSH_SECONDS = float("inf")  # written only where a test asks
     if worker == "main":
         return
     index = int(worker.removeprefix("gw") or 0)

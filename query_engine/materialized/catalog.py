@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -45,30 +46,32 @@ def ttl() -> float:
     return float(settings.PROPERTY_COLUMNS_CATALOG_SECONDS)
 
 
-def load() -> tuple[PropertyColumn, ...]:
+def load(backend: Any = None) -> tuple[PropertyColumn, ...]:
     """Every property column of ``events``, active or retired (one metadata query)."""
     from query_engine.backends import get_backend
     from query_engine.backends.read_hooks import reads_without_hooks
 
+    backend = get_backend() if backend is None else backend
     with reads_without_hooks():  # metadata only: no need to write ingestion's journal out first
-        rows = get_backend().execute(COLUMNS_SQL, {"table": TABLE, "prefix": PREFIX}).rows
+        rows = backend.execute(COLUMNS_SQL, {"table": TABLE, "prefix": PREFIX}).rows
     found = (parse_comment(str(name), str(text)) for name, text in rows)
     return tuple(column for column in found if column is not None)
 
 
-def refresh(backend_id: int | None = None, *, if_older_than: float = 0.0) -> None:
+def refresh(backend: Any = None, *, if_older_than: float = 0.0) -> None:
     """Re-read the catalog (unless it was read less than ``if_older_than`` seconds ago from
     this backend)."""
     from query_engine.backends import get_backend
 
-    backend_id = id(get_backend()) if backend_id is None else backend_id
+    backend = get_backend() if backend is None else backend
+    backend_id = id(backend)
     if _age(backend_id) < if_older_than:
         return
     with _lock:
         if _age(backend_id) < if_older_than:
             return
         try:
-            columns = load()
+            columns = load(backend)
         except Exception:  # reading the JSON is always right; a column is only faster
             log.warning("could not read the property column catalog", exc_info=True)
             columns = ()
@@ -82,7 +85,7 @@ def refresh_before_read(backend: object) -> None:
     """A read hook (``backends.read_hooks``): the store is about to be read anyway, so the
     catalog is re-read once half its TTL has passed, and a steady stream of queries always
     builds from a fresh one. Builders themselves never read the store."""
-    refresh(id(backend), if_older_than=ttl() / 2)
+    refresh(backend, if_older_than=ttl() / 2)
 
 
 def _age(backend_id: int | None) -> float:

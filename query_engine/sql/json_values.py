@@ -22,8 +22,10 @@ def event_property(key: str, params: Params, table: str | None = None) -> str:
 
     ``table`` qualifies the column (``events`` when other tables are joined). Every read is
     counted in the usage log that chooses the columns."""
-    usage.record(key)
     prefix = f"{table}." if table else ""
+    if not isinstance(key, str):  # validation reports it; until then the JSON path as before
+        return json_value(f"{prefix}properties", params.add(key))
+    usage.record(key)
     column = catalog.active().get(key)
     if column is not None:
         return f"nullIf({prefix}`{column}`, '')"

@@ -199,3 +199,24 @@ ORDER BY (team_id, cohort_id, version, person_id);
 
 CREATE TABLE IF NOT EXISTS cohortpeople ON CLUSTER 'insights_cluster' AS sharded_cohortpeople
 ENGINE = Distributed('insights_cluster', 'insights', 'sharded_cohortpeople', team_id);
+
+-- 0010_property_columns
+CREATE TABLE IF NOT EXISTS sharded_property_usage ON CLUSTER 'insights_cluster' (
+    key String,
+    day Date,
+    uses UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/insights.property_usage', '{replica}')
+ORDER BY (key, day);
+
+CREATE TABLE IF NOT EXISTS property_usage ON CLUSTER 'insights_cluster' AS sharded_property_usage
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_property_usage', cityHash64(key));
+
+CREATE TABLE IF NOT EXISTS sharded_property_column_rules ON CLUSTER 'insights_cluster' (
+    key String,
+    rule LowCardinality(String),
+    updated_at DateTime64(6, 'UTC') DEFAULT now64(6)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/insights.property_column_rules', '{replica}', updated_at)
+ORDER BY key;
+
+CREATE TABLE IF NOT EXISTS property_column_rules ON CLUSTER 'insights_cluster' AS sharded_property_column_rules
+ENGINE = Distributed('insights_cluster', 'insights', 'sharded_property_column_rules', cityHash64(key));
