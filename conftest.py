@@ -23,6 +23,7 @@ def pytest_configure(config) -> None:
     # SQL other tests see does not depend on what earlier tests read.
     settings.PROPERTY_COLUMNS_AUTO = False
     settings.PROPERTY_USAGE_FLUSH_SECONDS = float("inf")  # written only where a test asks
+    settings.PERSON_OVERRIDES_SQUASH_SECONDS = 0  # squashed only where a test asks
     if worker == "main":
         return
     index = int(worker.removeprefix("gw") or 0)

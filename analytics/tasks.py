@@ -12,8 +12,10 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
+from analytics.ingestion.writer import get_writer
 from analytics.models import Cohort
 from analytics.services.cohorts import calculate, failed, mark_queued, stale_cohorts
 from query_engine.refresh.jobs import send
@@ -22,6 +24,7 @@ from query_engine.refresh.worker import ensure_embedded_worker
 logger = logging.getLogger(__name__)
 CALCULATE_COHORT = "analytics.calculate_cohort"
 REFRESH_STALE_COHORTS = "analytics.refresh_stale_cohorts"
+SQUASH_PERSON_OVERRIDES = "analytics.squash_person_overrides"
 
 
 @shared_task(name=CALCULATE_COHORT, ignore_result=True)
@@ -48,6 +51,15 @@ def refresh_stale_cohorts_task() -> int:
     for cohort in due:
         queue_calculation(cohort)
     return len(due)
+
+
+@shared_task(name=SQUASH_PERSON_OVERRIDES, ignore_result=True)
+def squash_person_overrides_task() -> int:
+    """Scheduled (``CELERY_BEAT_SCHEDULE``, ClickHouse server only: embedded, the writer's own
+    thread does it): fold person overrides into events (``analytics.ingestion.override_squash``)."""
+    if settings.PERSON_OVERRIDES_SQUASH_SECONDS <= 0:
+        return 0
+    return get_writer().squash_all_overrides()
 
 
 def queue_calculation(

@@ -162,6 +162,10 @@ PROPERTY_COLUMNS_WINDOW_DAYS = env_int("PROPERTY_COLUMNS_WINDOW_DAYS", 7)
 PROPERTY_COLUMNS_MAX = env_int("PROPERTY_COLUMNS_MAX", 50)
 PROPERTY_COLUMNS_CATALOG_SECONDS = env_float("PROPERTY_COLUMNS_CATALOG_SECONDS", 30.0)
 PROPERTY_USAGE_FLUSH_SECONDS = env_float("PROPERTY_USAGE_FLUSH_SECONDS", 60.0)
+# Person overrides are folded into events.person_id this often (analytics/ingestion/
+# override_squash.py; 0: never), this many distinct ids per ALTER TABLE … UPDATE.
+PERSON_OVERRIDES_SQUASH_SECONDS = env_float("PERSON_OVERRIDES_SQUASH_SECONDS", 300.0)
+PERSON_OVERRIDES_SQUASH_BATCH = env_int("PERSON_OVERRIDES_SQUASH_BATCH", 100_000)
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -203,6 +207,10 @@ EMBEDDED_WORKER_THREADS = env_int("EMBEDDED_WORKER_THREADS", 2)
 # `celery -A insights_api beat`: dynamic cohorts calculated over 15 minutes ago are recalculated.
 CELERY_BEAT_SCHEDULE = {
     "refresh-stale-cohorts": {"task": "analytics.refresh_stale_cohorts", "schedule": 60.0},
+    "squash-person-overrides": {
+        "task": "analytics.squash_person_overrides",
+        "schedule": PERSON_OVERRIDES_SQUASH_SECONDS or 300.0,
+    },
 }
 
 # --- Auth, API --------------------------------------------------------------

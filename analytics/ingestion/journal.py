@@ -33,6 +33,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -147,21 +148,32 @@ class IngestJournal:
         A failure keeps the rows journaled (the next flush writes them) and raises.
         """
         with self._flush_lock, reads_without_hooks():
-            written = 0
-            # A segment left by a failure, then what is pending now: every row journaled
-            # before this call (rows appended meanwhile go with the next flush).
-            for _ in range(2):
-                if not self._segment and not self._next_segment():
-                    break
-                rows = self._segment_rows
-                try:
-                    self._write_segment(backend)
-                except BaseException:
-                    self._segment_suspect = True
-                    self._retry_at = time.monotonic() + RETRY_SECONDS
-                    raise
-                written += rows
-            return written
+            return self._flush_held(backend)
+
+    @contextmanager
+    def flushed_and_held(self, backend: Backend) -> Iterator[None]:
+        """Write every row journaled so far, then keep any other write out for the block:
+        what the block reads of ClickHouse stays whole groups (appends go on, unwritten)."""
+        with self._flush_lock, reads_without_hooks():
+            self._flush_held(backend)
+            yield
+
+    def _flush_held(self, backend: Backend) -> int:
+        written = 0
+        # A segment left by a failure, then what is pending now: every row journaled
+        # before this call (rows appended meanwhile go with the next flush).
+        for _ in range(2):
+            if not self._segment and not self._next_segment():
+                break
+            rows = self._segment_rows
+            try:
+                self._write_segment(backend)
+            except BaseException:
+                self._segment_suspect = True
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                raise
+            written += rows
+        return written
 
     def close(self) -> None:
         """Stop journaling; unwritten rows stay in the files for the next writer."""

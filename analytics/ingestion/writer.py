@@ -57,13 +57,15 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections import defaultdict
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from django.conf import settings
 
-from analytics.ingestion import person_deletion
+from analytics.ingestion import override_squash, person_deletion
 from analytics.ingestion.event_rows import extract_columns, stamp_person
 from analytics.ingestion.events import CapturedEvent
 from analytics.ingestion.fingerprints import fingerprints
@@ -90,6 +92,8 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 WRITE_WAIT_SECONDS = 300.0
 # How long a group waits for another process's write of the same team (ClickHouse server only).
 WRITE_LOCK_WAIT = 30.0
+# One squash run folds at most this many chunks of PERSON_OVERRIDES_SQUASH_BATCH ids.
+MAX_SQUASH_CHUNKS = 100
 # Tables in insert order: persons before the events that name them, and a uuid recorded as
 # seen only once its event is stored (a retry after a failure is stored, not dropped).
 INSERT_ORDER = JOURNALED_TABLES
@@ -181,6 +185,50 @@ class EventWriter:
                 finally:
                     self._memory.forget([team_id])
 
+    def squash_overrides(self, team_id: int) -> int:
+        """Fold the team's person overrides into its events (``override_squash``); returns
+        how many overridden distinct ids were folded in and their rows deleted."""
+        backend = self.backend
+        chunk = max(1, int(settings.PERSON_OVERRIDES_SQUASH_BATCH))
+        taken: list[override_squash.Snapshot] = []
+        after = ""
+        for _ in range(MAX_SQUASH_CHUNKS):
+            with self._writes_held(team_id):
+                part = override_squash.snapshot(backend, team_id, chunk, after)
+                override_squash.update_events(backend, team_id, part)
+            if not part:
+                break
+            taken.append(part)
+            after = part.ids[-1]
+            if len(part) < chunk:
+                break
+        if taken:
+            override_squash.wait(override_squash.grace_seconds(backend))
+            for part in taken:
+                override_squash.delete_overrides(backend, team_id, part)
+        return sum(len(part) for part in taken)
+
+    def squash_all_overrides(self) -> int:
+        """``squash_overrides`` for every project that has overrides."""
+        return sum(self.squash_overrides(team) for team in override_squash.teams_with_overrides(self.backend))
+
+    @contextmanager
+    def _writes_held(self, team_id: int) -> Iterator[None]:
+        """Every acknowledged row of the team is stored and no other is written meanwhile."""
+        journal = self._open_journal()
+        if journal is not None:
+            # The single writer: its journal holds every unstored row; appends go on.
+            with journal.flushed_and_held(self.backend):
+                yield
+            return
+        with self._stage_lock:
+            self._store_current()
+            try:
+                with singleflight.held(f"ingest:{team_id}", wait_seconds=WRITE_LOCK_WAIT):
+                    yield
+            except singleflight.LockTimeout as exc:
+                raise BackendError(f"another process kept team {team_id}'s write lock") from exc
+
     def forget(self) -> None:
         """Write what is journaled, then drop in-memory team state; call before and after
         the store is changed behind the writer's back."""
@@ -258,6 +306,9 @@ class EventWriter:
         with self._threads_lock:
             if not self._threads:
                 loops = {"ingest-stage": self._stage_loop, "ingest-insert": self._insert_loop}
+                if self.backend.single_writer and settings.PERSON_OVERRIDES_SQUASH_SECONDS > 0:
+                    # With a ClickHouse server the beat schedule runs it (a worker, not every web process).
+                    loops["override-squash"] = self._squash_loop
                 for name, target in loops.items():
                     thread = threading.Thread(target=target, name=name, daemon=True)
                     thread.start()
@@ -284,6 +335,14 @@ class EventWriter:
                 logger.exception("ingestion: staging failed")
                 self._finish(jobs, _as_backend_error(exc))
                 self._staged.put(None)
+
+    def _squash_loop(self) -> None:
+        while True:
+            time.sleep(settings.PERSON_OVERRIDES_SQUASH_SECONDS)
+            try:
+                self.squash_all_overrides()
+            except Exception:  # queries stay right with overrides unsquashed; the next run retries
+                logger.exception("ingestion: squashing person overrides failed")
 
     def _insert_loop(self) -> None:
         while True:
