@@ -102,6 +102,12 @@ def main() -> None:
         help="first add this many override rows (existing distinct ids moved to other persons; "
         "only on a project that has none, and removed again at the end)",
     )
+    parser.add_argument(
+        "--squash",
+        action="store_true",
+        help="after adding them, fold the overrides into events (analytics/ingestion/override_squash.py) "
+        "and time that, then measure",
+    )
     args = parser.parse_args()
     queries.configure()
     from rest_framework.test import APIClient
@@ -122,6 +128,14 @@ def main() -> None:
         if overrides:
             raise SystemExit("the project already has overrides; --overrides needs an empty table")
         add_overrides(ds.team_id, args.overrides)
+    squashed = ""
+    if args.squash:
+        from analytics.ingestion.writer import get_writer
+
+        started = time.perf_counter()
+        folded = get_writer().squash_overrides(ds.team_id)
+        squashed = f" then squashed ({folded} ids folded into events in {time.perf_counter() - started:.1f} s)"
+        print(squashed, flush=True)
     try:
         lines = measure(client, ds, args.runs)
     finally:
@@ -130,12 +144,14 @@ def main() -> None:
                 "DELETE FROM person_distinct_id_overrides WHERE team_id = {t:Int64}", {"t": ds.team_id}
             )
     title = f"{SECTION}, {args.overrides} override rows" if args.overrides else SECTION
+    if args.squash:
+        title += ", squashed"
     section = "\n".join(
         [
             title,
             "",
             f"Measured {datetime.now(UTC).isoformat(timespec='minutes')}, {ds.events:,} events, "
-            f"{args.overrides or overrides} override rows, best of {args.runs}, old/new/naive alternating "
+            f"{args.overrides or overrides} override rows{squashed}, best of {args.runs}, old/new/naive alternating "
             "in one process (chDB, shared 2-core machine: compare ratios). Old = the statements the API "
             "runs with the LEFT JOIN on `person_distinct_id_overrides` (main before this change); new = "
             "the same statements with the scalar override set (`query_engine/sql/persons.py`); naive = "
