@@ -134,7 +134,8 @@ def main() -> None:
 
         started = time.perf_counter()
         folded = get_writer().squash_overrides(ds.team_id)
-        squashed = f" then squashed ({folded} ids folded into events in {time.perf_counter() - started:.1f} s)"
+        seconds = time.perf_counter() - started
+        squashed = f" then squashed ({folded} ids folded into events in {seconds:.1f} s)"
         print(squashed, flush=True)
     try:
         lines = measure(client, ds, args.runs)
@@ -151,9 +152,10 @@ def main() -> None:
             title,
             "",
             f"Measured {datetime.now(UTC).isoformat(timespec='minutes')}, {ds.events:,} events, "
-            f"{args.overrides or overrides} override rows{squashed}, best of {args.runs}, old/new/naive alternating "
-            "in one process (chDB, shared 2-core machine: compare ratios). Old = the statements the API "
-            "runs with the LEFT JOIN on `person_distinct_id_overrides` (main before this change); new = "
+            f"{args.overrides or overrides} override rows{squashed}, best of {args.runs}, "
+            "old/new/naive alternating in one process (chDB, shared 2-core machine: compare ratios). "
+            "Old = the statements the API runs with the LEFT JOIN on `person_distinct_id_overrides` "
+            "(main before this change); new = "
             "the same statements with the scalar override set (`query_engine/sql/persons.py`); naive = "
             "`e.person_id`, no override handling (so with overrides its answer differs). Bytes read are "
             "old / new / naive.",

@@ -144,6 +144,9 @@ CLICKHOUSE_DATABASE = env_str("CLICKHOUSE_DATABASE", "insights")
 # it (query_engine/schema/cluster.py) and queries get the settings Distributed tables need.
 CLICKHOUSE_CLUSTER = env_str("CLICKHOUSE_CLUSTER")
 CHDB_PATH = env_str("CHDB_PATH") or str(VAR_DIR / "chdb")
+# Embedded statements run side by side on up to this many chDB sessions (one data directory,
+# one process); 1 runs them one at a time.
+CHDB_CONNECTIONS = env_int("CHDB_CONNECTIONS", 4)
 # Sync ingestion's journal (chDB only) to disk before answering a batch: survives an OS
 # crash, at the cost of an fsync per group of batches. Off like ClickHouse's own inserts.
 INGEST_JOURNAL_FSYNC = env_bool("INGEST_JOURNAL_FSYNC", False)
@@ -166,6 +169,9 @@ PROPERTY_USAGE_FLUSH_SECONDS = env_float("PROPERTY_USAGE_FLUSH_SECONDS", 60.0)
 # override_squash.py; 0: never), this many distinct ids per ALTER TABLE … UPDATE.
 PERSON_OVERRIDES_SQUASH_SECONDS = env_float("PERSON_OVERRIDES_SQUASH_SECONDS", 300.0)
 PERSON_OVERRIDES_SQUASH_BATCH = env_int("PERSON_OVERRIDES_SQUASH_BATCH", 100_000)
+# Folded rows are deleted this long after their events were rewritten (negative: the longest
+# time limit a statement runs under, so no statement that began before sees neither).
+PERSON_OVERRIDES_SQUASH_GRACE_SECONDS = env_float("PERSON_OVERRIDES_SQUASH_GRACE_SECONDS", -1.0)
 
 # --- Cache and broker --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -39,8 +39,8 @@ EVENT_PERSONS = (
 
 @pytest.fixture(autouse=True)
 def short_grace(settings):
-    # With a ClickHouse server the rows are deleted after the longest statement may have run.
-    settings.CLICKHOUSE_MAX_EXECUTION_TIME = 1
+    # Rows are deleted once the longest statement may have run (by default minutes).
+    settings.PERSON_OVERRIDES_SQUASH_GRACE_SECONDS = 1
 
 
 def rows(clickhouse, sql, team):

@@ -14,11 +14,11 @@ Correct while ingestion and queries run:
   with no write of the team in between (embedded: the journal is written and held; server:
   the team's ingestion lock), so the update covers every such event; later events of those
   ids carry the surviving person already.
-* A reader sees either the override or the rewritten events, which answer the same. With a
-  ClickHouse server a statement that began before the update finished may read old parts
-  and evaluate its override set later, so the rows are deleted only after
-  ``CLICKHOUSE_MAX_EXECUTION_TIME`` more seconds, when every such statement has ended.
-  chDB runs one statement at a time: no wait.
+* A reader sees either the override or the rewritten events, which answer the same. But a
+  statement that began before the update finished may read old parts and evaluate its
+  override set later (statements run side by side, on a server and on chDB's sessions), so
+  the rows are deleted only once every such statement has ended (``grace_seconds``: the
+  longest time limit any statement runs under).
 """
 
 from __future__ import annotations
@@ -75,9 +75,15 @@ def delete_overrides(backend: Backend, team_id: int, taken: Snapshot) -> None:
         backend.command(sql.delete_overrides(_cluster()), params)
 
 
-def grace_seconds(backend: Backend) -> float:
-    """How long override rows outlive the update (see the module docstring)."""
-    return 0.0 if backend.single_writer else float(settings.CLICKHOUSE_MAX_EXECUTION_TIME)
+def grace_seconds() -> float:
+    """How long override rows outlive the update: ``PERSON_OVERRIDES_SQUASH_GRACE_SECONDS``
+    when set (>= 0), else the longest any statement may run (see the module docstring)."""
+    if settings.PERSON_OVERRIDES_SQUASH_GRACE_SECONDS >= 0:
+        return float(settings.PERSON_OVERRIDES_SQUASH_GRACE_SECONDS)
+    from analytics.services.cohorts import CALCULATION_TIMEOUT_SECONDS
+
+    query_limits = (getattr(settings, "QUERY_TIMEOUT_SECONDS", None) or {}).values()
+    return float(max(settings.CLICKHOUSE_MAX_EXECUTION_TIME, CALCULATION_TIMEOUT_SECONDS, *query_limits))
 
 
 def teams_with_overrides(backend: Backend) -> list[int]:

@@ -203,7 +203,7 @@ class EventWriter:
             if len(part) < chunk:
                 break
         if taken:
-            override_squash.wait(override_squash.grace_seconds(backend))
+            override_squash.wait(override_squash.grace_seconds())
             for part in taken:
                 override_squash.delete_overrides(backend, team_id, part)
         return sum(len(part) for part in taken)

@@ -41,7 +41,9 @@ def _create_backend() -> Backend:
         )
     from query_engine.backends.chdb_backend import ChdbBackend
 
-    return ChdbBackend(settings.CHDB_PATH, settings.CLICKHOUSE_DATABASE)
+    return ChdbBackend(
+        settings.CHDB_PATH, settings.CLICKHOUSE_DATABASE, connections=settings.CHDB_CONNECTIONS
+    )
 
 
 def get_backend() -> Backend:

@@ -1,7 +1,12 @@
 """Embedded ClickHouse through chDB.
 
-chDB allows one process per data directory, and its session is not safe to
-use from several threads at once, so statements are serialised by a lock.
+chDB allows one process per data directory, but that process may open several sessions on
+it, and statements on different sessions run side by side (each releases the GIL). So the
+backend keeps a pool of up to ``connections`` sessions and a statement borrows one: a short
+trend does not wait behind a heavy funnel (bench/RESULTS.md, "Embedded queries side by
+side"). A session runs one statement at a time (its progress callback and its leftover
+output after a failure are per session). Writes stay single: only ingestion's writer inserts,
+one journal write at a time (``analytics.ingestion.journal``).
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +77,7 @@ class ChdbBackend:
     name = "chdb"
     single_writer = True  # chDB locks its data directory to one process
 
-    def __init__(self, path: str, database: str) -> None:
+    def __init__(self, path: str, database: str, connections: int = 1) -> None:
         try:
             from chdb import session
         except ImportError:
@@ -83,10 +89,39 @@ class ChdbBackend:
         Path(path).mkdir(parents=True, exist_ok=True)
         self.path = path
         self.database = database
-        self._lock = threading.RLock()
-        self._session = session.Session(path)
-        self._session.query(f"CREATE DATABASE IF NOT EXISTS `{database}`")
-        self._session.query(f"USE `{database}`")
+        self._new_session = session.Session
+        self._connections = max(1, connections)
+        self._idle: list[Any] = []
+        self._opened: list[Any] = []
+        self._available = threading.Condition()
+        first = self._open_session()
+        first.query(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        first.query(f"USE `{database}`")
+        self._idle.append(first)
+
+    def _open_session(self) -> Any:
+        opened = self._new_session(self.path)
+        self._opened.append(opened)
+        return opened
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """Borrow a session: an idle one, a new one while fewer than ``connections`` are open,
+        else wait for one to come back."""
+        with self._available:
+            while not self._idle and len(self._opened) >= self._connections:
+                self._available.wait()
+            if self._idle:
+                borrowed = self._idle.pop()
+            else:
+                borrowed = self._open_session()
+                borrowed.query(f"USE `{self.database}`")
+        try:
+            yield borrowed
+        finally:
+            with self._available:
+                self._idle.append(borrowed)
+                self._available.notify()
 
     def execute(
         self,
@@ -100,35 +135,39 @@ class ChdbBackend:
         before_read(self)
         statement = sql.rstrip().rstrip(";") + settings_clause(merged_settings(settings))
         on_progress = on_progress or current_execution().on_progress
-        # chDB versions with per-block progress take a callback on the connection; older ones
-        # report only the final statistics below.
-        live = getattr(getattr(self._session, "_conn", None), "set_progress_callback", None)
         started = time.monotonic()
-        with self._lock:
+        with self._session() as borrowed:
+            # chDB versions with per-block progress take a callback on the connection; older
+            # ones report only the final statistics below.
+            live = getattr(getattr(borrowed, "_conn", None), "set_progress_callback", None)
             if live is not None:
                 live(_live_progress(on_progress) if on_progress else None)
             try:
-                raw = self._query(statement, "JSONCompact", params)
+                raw = self._run(borrowed, statement, "JSONCompact", params)
             finally:
                 if live is not None and on_progress:
                     live(None)
         return finish_result(raw.bytes(), started=started, on_progress=on_progress)
 
-    def _drain(self) -> None:
-        """chDB prepends a failed query's partial output to the next result; flush it."""
+    @staticmethod
+    def _drain(borrowed: Any) -> None:
+        """chDB prepends a failed query's partial output to the session's next result; flush it."""
         try:
-            self._session.query("SELECT 1", "JSONCompact")
+            borrowed.query("SELECT 1", "JSONCompact")
         except Exception:  # the session is unusable either way; the next query reports it
             return
 
+    def _run(self, borrowed: Any, statement: str, fmt: str, params: Mapping[str, Any] | None) -> Any:
+        """One statement on a borrowed session; a failure is drained and classified like any other."""
+        try:
+            return borrowed.query(statement, fmt, params=text_params(params))
+        except Exception as exc:  # chDB raises its own error types
+            self._drain(borrowed)
+            raise classify_error(str(exc)) from exc
+
     def _query(self, statement: str, fmt: str, params: Mapping[str, Any] | None = None) -> Any:
-        """One statement under the lock; a failure is drained and classified like any other."""
-        with self._lock:
-            try:
-                return self._session.query(statement, fmt, params=text_params(params))
-            except Exception as exc:  # chDB raises its own error types
-                self._drain()
-                raise classify_error(str(exc)) from exc
+        with self._session() as borrowed:
+            return self._run(borrowed, statement, fmt, params)
 
     def fetch_row_binary(self, sql: str, params: Mapping[str, Any] | None = None) -> bytes:
         before_read(self)
@@ -159,5 +198,11 @@ class ChdbBackend:
             return False
 
     def close(self) -> None:
-        with self._lock:
-            self._session.close()
+        """Close every session (waits for those in use to come back)."""
+        with self._available:
+            while len(self._idle) < len(self._opened):
+                self._available.wait()
+            for opened in self._opened:
+                opened.close()
+            self._idle.clear()
+            self._opened.clear()
