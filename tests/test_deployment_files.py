@@ -16,12 +16,12 @@ def compose() -> dict:
 
 def test_data_services_restart_and_one_image_is_built_once():
     services = compose()["services"]
-    for name in ("postgres", "clickhouse", "redis", "web", "worker"):
+    for name in ("postgres", "clickhouse", "redis", "web", "worker", "beat"):
         assert services[name]["restart"] == "unless-stopped", name
     built = [name for name, service in services.items() if "build" in service]
     assert built == ["migrate"]
     app_image = services["migrate"]["image"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "beat"):
         assert services[name]["image"] == app_image and services[name]["pull_policy"] == "never"
 
 
