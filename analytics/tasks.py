@@ -18,6 +18,7 @@ from django.db import transaction
 from analytics.ingestion.writer import get_writer
 from analytics.models import Cohort
 from analytics.services.cohorts import calculate, failed, mark_queued, stale_cohorts
+from query_engine.refresh import singleflight
 from query_engine.refresh.jobs import send
 from query_engine.refresh.worker import ensure_embedded_worker
 
@@ -59,7 +60,13 @@ def squash_person_overrides_task() -> int:
     thread does it): fold person overrides into events (``analytics.ingestion.override_squash``)."""
     if settings.PERSON_OVERRIDES_SQUASH_SECONDS <= 0:
         return 0
-    return get_writer().squash_all_overrides()
+    try:
+        # A run waits out its grace before deleting, which can outlast the schedule's interval:
+        # one run at a time (a second would redo the same idempotent work).
+        with singleflight.held("override-squash", wait_seconds=0):
+            return get_writer().squash_all_overrides()
+    except singleflight.LockTimeout:
+        return 0
 
 
 def queue_calculation(
