@@ -46,11 +46,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _wait_for_worker_tasks(seconds: float = 15.0) -> None:
+    """Until this process's Celery worker holds no task (received, reserved or running) for
+    two looks in a row; bounded, so a stuck task fails its own test, not this wait."""
+    import time
+
+    from celery.worker import state
+
+    deadline = time.monotonic() + seconds
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        busy = state.active_requests or state.reserved_requests or state.requests
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.01)
+
+
 @pytest.fixture(autouse=True)
 def event_store_guard(request):
     """Blocks the event store for tests that did not ask for it (tests/event_store_guard.py)."""
     if _asks_for_event_store(request):
         yield None
+        # Tasks this test queued (an async query nobody polled to the end) run in this
+        # process's worker threads: finished now, they cannot reach the next test's blocked one.
+        _wait_for_worker_tasks()
         # The writer's insert thread writes journaled rows a moment later: done now, while this
         # test's backend is in place, they cannot land in the next test's blocked one.
         get_writer().flush()
