@@ -15,6 +15,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from analytics.ingestion import override_squash
 from analytics.ingestion.writer import get_writer
 from analytics.models import Cohort
 from analytics.services.cohorts import calculate, failed, mark_queued, stale_cohorts
@@ -64,7 +65,7 @@ def squash_person_overrides_task() -> int:
         # A run waits out its grace before deleting, which can outlast the schedule's interval:
         # one run at a time (a second would redo the same idempotent work).
         with singleflight.held("override-squash", wait_seconds=0):
-            return get_writer().squash_all_overrides()
+            return override_squash.squash_all(get_writer())
     except singleflight.LockTimeout:
         return 0
 

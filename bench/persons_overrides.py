@@ -130,10 +130,11 @@ def main() -> None:
         add_overrides(ds.team_id, args.overrides)
     squashed = ""
     if args.squash:
+        from analytics.ingestion import override_squash
         from analytics.ingestion.writer import get_writer
 
         started = time.perf_counter()
-        folded = get_writer().squash_overrides(ds.team_id)
+        folded = override_squash.squash(get_writer(), ds.team_id)
         seconds = time.perf_counter() - started
         squashed = f" then squashed ({folded} ids folded into events in {seconds:.1f} s)"
         print(squashed, flush=True)

@@ -80,7 +80,7 @@ def test_a_merge_during_the_squash_is_kept(api, client, team, clickhouse, monkey
         get_writer().flush()  # its rows in the table before the delete runs
 
     monkeypatch.setattr(override_squash, "wait", merge_meanwhile)
-    assert get_writer().squash_overrides(team.id) == 1
+    assert override_squash.squash(get_writer(), team.id) == 1
 
     b = person_uuid(team.id, "boss")
     assert rows(clickhouse, OVERRIDES, team) == [("anon-1", b), ("user-1", b)]
@@ -96,7 +96,7 @@ def test_a_merge_during_the_squash_is_kept(api, client, team, clickhouse, monkey
     actors = sorted(sorted(row[0]["distinct_ids"]) for row in post(api, team, actors_query)["results"])
     assert actors == [["anon-1", "boss", "user-1"], ["solo"]]
 
-    assert get_writer().squash_overrides(team.id) == 2
+    assert override_squash.squash(get_writer(), team.id) == 2
     assert rows(clickhouse, OVERRIDES, team) == []
     assert dict(rows(clickhouse, EVENT_PERSONS, team))["anon-1"] == [b]
     assert post(api, team, UNIQUE)["results"][0]["aggregated_value"] == 2

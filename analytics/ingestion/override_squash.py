@@ -10,7 +10,7 @@ version it folded in (a newer merge's row stays and is folded in next time).
 Correct while ingestion and queries run:
 
 * Events stamped with the pre-merge person are in the same write as the override row, or an
-  earlier one. ``EventWriter.squash_overrides`` reads the overrides and starts the update
+  earlier one. ``squash`` reads the overrides and starts the update
   with no write of the team in between (embedded: the journal is written and held; server:
   the team's ingestion lock), so the update covers every such event; later events of those
   ids carry the surviving person already.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import orjson
 from django.conf import settings
@@ -33,7 +34,41 @@ from django.conf import settings
 from query_engine.backends import Backend
 from query_engine.sql import override_squash as sql
 
+if TYPE_CHECKING:
+    from analytics.ingestion.writer import EventWriter
+
 logger = logging.getLogger(__name__)
+# One run folds at most this many chunks of PERSON_OVERRIDES_SQUASH_BATCH ids.
+MAX_CHUNKS = 100
+
+
+def squash(writer: EventWriter, team_id: int) -> int:
+    """Fold the team's person overrides into its events; returns how many overridden
+    distinct ids were folded in and their rows deleted."""
+    backend = writer.backend
+    chunk = max(1, int(settings.PERSON_OVERRIDES_SQUASH_BATCH))
+    taken: list[Snapshot] = []
+    after = ""
+    for _ in range(MAX_CHUNKS):
+        with writer.writes_held(team_id):
+            part = snapshot(backend, team_id, chunk, after)
+            update_events(backend, team_id, part)
+        if not part:
+            break
+        taken.append(part)
+        after = part.ids[-1]
+        if len(part) < chunk:
+            break
+    if taken:
+        wait(grace_seconds())
+        for part in taken:
+            delete_overrides(backend, team_id, part)
+    return sum(len(part) for part in taken)
+
+
+def squash_all(writer: EventWriter) -> int:
+    """``squash`` for every project that has overrides."""
+    return sum(squash(writer, team_id) for team_id in teams_with_overrides(writer.backend))
 
 
 @dataclass

@@ -92,8 +92,6 @@ WHERE team_id = {team_id:Int64} AND uuid IN JSONExtract({uuids:String}, 'Array(U
 WRITE_WAIT_SECONDS = 300.0
 # How long a group waits for another process's write of the same team (ClickHouse server only).
 WRITE_LOCK_WAIT = 30.0
-# One squash run folds at most this many chunks of PERSON_OVERRIDES_SQUASH_BATCH ids.
-MAX_SQUASH_CHUNKS = 100
 # Tables in insert order: persons before the events that name them, and a uuid recorded as
 # seen only once its event is stored (a retry after a failure is stored, not dropped).
 INSERT_ORDER = JOURNALED_TABLES
@@ -185,36 +183,10 @@ class EventWriter:
                 finally:
                     self._memory.forget([team_id])
 
-    def squash_overrides(self, team_id: int) -> int:
-        """Fold the team's person overrides into its events (``override_squash``); returns
-        how many overridden distinct ids were folded in and their rows deleted."""
-        backend = self.backend
-        chunk = max(1, int(settings.PERSON_OVERRIDES_SQUASH_BATCH))
-        taken: list[override_squash.Snapshot] = []
-        after = ""
-        for _ in range(MAX_SQUASH_CHUNKS):
-            with self._writes_held(team_id):
-                part = override_squash.snapshot(backend, team_id, chunk, after)
-                override_squash.update_events(backend, team_id, part)
-            if not part:
-                break
-            taken.append(part)
-            after = part.ids[-1]
-            if len(part) < chunk:
-                break
-        if taken:
-            override_squash.wait(override_squash.grace_seconds())
-            for part in taken:
-                override_squash.delete_overrides(backend, team_id, part)
-        return sum(len(part) for part in taken)
-
-    def squash_all_overrides(self) -> int:
-        """``squash_overrides`` for every project that has overrides."""
-        return sum(self.squash_overrides(team) for team in override_squash.teams_with_overrides(self.backend))
-
     @contextmanager
-    def _writes_held(self, team_id: int) -> Iterator[None]:
-        """Every acknowledged row of the team is stored and no other is written meanwhile."""
+    def writes_held(self, team_id: int) -> Iterator[None]:
+        """Every acknowledged row of the team is stored and no other is written meanwhile
+        (``override_squash`` reads and rewrites the team's rows in this block)."""
         journal = self._open_journal()
         if journal is not None:
             # The single writer: its journal holds every unstored row; appends go on.
@@ -340,7 +312,7 @@ class EventWriter:
         while True:
             time.sleep(settings.PERSON_OVERRIDES_SQUASH_SECONDS)
             try:
-                self.squash_all_overrides()
+                override_squash.squash_all(self)
             except Exception:  # queries stay right with overrides unsquashed; the next run retries
                 logger.exception("ingestion: squashing person overrides failed")
 

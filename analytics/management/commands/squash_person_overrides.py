@@ -21,5 +21,5 @@ class Command(BaseCommand):
         teams = [team] if team is not None else override_squash.teams_with_overrides(writer.backend)
         for team_id in teams:
             before = override_squash.live_count(writer.backend, team_id)
-            folded = writer.squash_overrides(team_id)
+            folded = override_squash.squash(writer, team_id)
             self.stdout.write(f"project {team_id}: {folded} of {before} overridden distinct ids folded in")
