@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import orjson
 from django.conf import settings
@@ -34,15 +35,21 @@ from django.conf import settings
 from query_engine.backends import Backend
 from query_engine.sql import override_squash as sql
 
-if TYPE_CHECKING:
-    from analytics.ingestion.writer import EventWriter
-
 logger = logging.getLogger(__name__)
 # One run folds at most this many chunks of PERSON_OVERRIDES_SQUASH_BATCH ids.
 MAX_CHUNKS = 100
 
 
-def squash(writer: EventWriter, team_id: int) -> int:
+class Writer(Protocol):
+    """What a squash needs of ``EventWriter`` (which runs squashes itself: no import back)."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    def writes_held(self, team_id: int) -> AbstractContextManager[None]: ...
+
+
+def squash(writer: Writer, team_id: int) -> int:
     """Fold the team's person overrides into its events; returns how many overridden
     distinct ids were folded in and their rows deleted."""
     backend = writer.backend
@@ -66,7 +73,7 @@ def squash(writer: EventWriter, team_id: int) -> int:
     return sum(len(part) for part in taken)
 
 
-def squash_all(writer: EventWriter) -> int:
+def squash_all(writer: Writer) -> int:
     """``squash`` for every project that has overrides."""
     return sum(squash(writer, team_id) for team_id in teams_with_overrides(writer.backend))
 
